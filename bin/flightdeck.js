@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The CLI is TypeScript run by Node's type stripping; check the version first so an older
+// Node fails with advice instead of a syntax error.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 12)) {
+  console.error(
+    `flightdeck needs Node.js 22.12 or newer (this is ${process.versions.node}). ` +
+      'Run it through npm (npm start, npx flightdeck), which uses the Node 24 the project installs.',
+  );
+  process.exit(1);
+}
+await import('../src/cli/main.ts');
