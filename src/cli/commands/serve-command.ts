@@ -1,0 +1,61 @@
+import { createApp } from '../../server/create-app.ts';
+import { startServer } from '../../server/start-server.ts';
+import { openStore } from '../../store/database.ts';
+import { createLogger } from '../../telemetry/logger.ts';
+import { loadConfiguration } from '../load-configuration.ts';
+import { flightdeckVersion } from '../version.ts';
+
+/** `flightdeck serve`: open the database, migrate, listen, and shut down cleanly on a signal. */
+export async function serveCommand(): Promise<void> {
+  const configuration = loadConfiguration();
+  const logger = createLogger({ level: configuration.logLevel });
+  const startedAt = performance.now();
+  const store = await openStore({
+    databaseUrl: configuration.databaseUrl,
+    dataDirectory: configuration.dataDirectory,
+  });
+  logger.info(
+    store.kind === 'pglite'
+      ? { database: 'pglite', dataDirectory: configuration.dataDirectory }
+      : { database: 'postgres' },
+    'database opened',
+  );
+  const migration = await store.migrate();
+  logger.info({ applied: migration.applied }, 'migrations up to date');
+
+  const app = await createApp({
+    store,
+    logger,
+    version: flightdeckVersion,
+    publicUrl: configuration.publicUrl,
+    bodyLimitBytes: configuration.bodyLimitBytes,
+  });
+  const server = await startServer({
+    app,
+    host: configuration.host,
+    port: configuration.port,
+    shutdownTimeoutMs: configuration.shutdownTimeoutMs,
+    logger,
+    afterClose: () => store.close(),
+  });
+  const readyInMs = Math.round(performance.now() - startedAt);
+  logger.info({ url: configuration.publicUrl, port: server.address.port, readyInMs }, 'Flightdeck is ready');
+  // The one line a person starting it needs, also when logs are JSON.
+  process.stdout.write(`\nFlightdeck ${flightdeckVersion} is running: open ${configuration.publicUrl}\n\n`);
+
+  let signalled = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const { timedOut } = await server.close();
+    logger.info({ timedOut }, 'shutdown complete');
+    logger.flush?.();
+    process.exit(timedOut ? 1 : 0);
+  };
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
+}

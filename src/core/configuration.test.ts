@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { describeConfigurationProblems, safeParseConfiguration } from './configuration.ts';
+
+describe('safeParseConfiguration', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const result = safeParseConfiguration({});
+    expect(result).toEqual({
+      success: true,
+      value: {
+        port: 3000,
+        host: '127.0.0.1',
+        dataDirectory: './.flightdeck',
+        databaseUrl: undefined,
+        redisUrl: undefined,
+        masterKey: undefined,
+        publicUrl: 'http://127.0.0.1:3000',
+        logLevel: 'info',
+        bodyLimitBytes: 1_048_576,
+        shutdownTimeoutMs: 10_000,
+        allowedProviderHosts: '',
+      },
+    });
+  });
+
+  it('reads every variable', () => {
+    const result = safeParseConfiguration({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      FLIGHTDECK_DATA_DIR: '/var/lib/flightdeck',
+      DATABASE_URL: 'postgres://flightdeck@db:5432/flightdeck',
+      REDIS_URL: 'redis://cache:6379',
+      FLIGHTDECK_MASTER_KEY: 'a2V5',
+      FLIGHTDECK_PUBLIC_URL: 'https://flightdeck.example.com/',
+      LOG_LEVEL: 'debug',
+      FLIGHTDECK_BODY_LIMIT_BYTES: '2048',
+    });
+    if (!result.success) throw new Error('expected success');
+    expect(result.value.port).toBe(8080);
+    expect(result.value.databaseUrl).toBe('postgres://flightdeck@db:5432/flightdeck');
+    expect(result.value.publicUrl).toBe('https://flightdeck.example.com');
+    expect(result.value.bodyLimitBytes).toBe(2048);
+  });
+
+  it('treats empty values as unset', () => {
+    const result = safeParseConfiguration({ PORT: '', DATABASE_URL: '' });
+    expect(result.success && result.value.port).toBe(3000);
+    expect(result.success && result.value.databaseUrl).toBeUndefined();
+  });
+
+  it('names each invalid variable and what it accepts', () => {
+    const result = safeParseConfiguration({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://localhost/db',
+      LOG_LEVEL: 'loud',
+      REDIS_URL: 'localhost:6379',
+    });
+    expect(result.success).toBe(false);
+    if (result.success) return;
+    const variables = result.problems.map((problem) => problem.variable).sort();
+    expect(variables).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    const message = describeConfigurationProblems(result.problems);
+    expect(message).toContain('PORT: expected a TCP port: a whole number from 0 to 65535');
+    expect(message).toContain('DATABASE_URL: expected a PostgreSQL URL');
+    expect(message).toContain('LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent');
+  });
+
+  it('refuses a port out of range', () => {
+    const result = safeParseConfiguration({ PORT: '70000' });
+    expect(result.success).toBe(false);
+  });
+});

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/**
+ * The process configuration, read from the environment once (by the CLI) and validated here.
+ * This module is pure: it parses whatever environment object it is given.
+ */
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+const postgresUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((text) => /^postgres(ql)?:\/\//.test(text) && URL.canParse(text), {
+      message: 'a PostgreSQL URL such as postgres://user:password@host:5432/database',
+    })
+    .optional(),
+);
+
+const redisUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((text) => /^rediss?:\/\//.test(text) && URL.canParse(text), {
+      message: 'a Redis URL such as redis://127.0.0.1:6379',
+    })
+    .optional(),
+);
+
+const integerBetween = (minimum: number, maximum: number, fallback: number, what: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^\d+$/, { message: `${what}: a whole number from ${minimum} to ${maximum}` })
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .min(minimum, { message: `${what}: a whole number from ${minimum} to ${maximum}` })
+          .max(maximum, { message: `${what}: a whole number from ${minimum} to ${maximum}` }),
+      )
+      .optional()
+      .default(fallback),
+  );
+
+const environmentSchema = z.object({
+  PORT: integerBetween(0, 65_535, 3000, 'a TCP port'),
+  HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
+  FLIGHTDECK_DATA_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('./.flightdeck')),
+  DATABASE_URL: postgresUrl,
+  REDIS_URL: redisUrl,
+  FLIGHTDECK_MASTER_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
+  FLIGHTDECK_PUBLIC_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), {
+        message: 'an http(s) URL such as https://flightdeck.example.com',
+      })
+      .optional(),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyToUndefined,
+    z.enum(logLevels, { message: `one of ${logLevels.join(', ')}` }).default('info'),
+  ),
+  FLIGHTDECK_BODY_LIMIT_BYTES: integerBetween(1024, 1024 * 1024 * 1024, 1024 * 1024, 'a size in bytes'),
+  FLIGHTDECK_SHUTDOWN_TIMEOUT_MS: integerBetween(0, 600_000, 10_000, 'milliseconds'),
+  FLIGHTDECK_ALLOWED_PROVIDER_HOSTS: z.preprocess(emptyToUndefined, z.string().default('')),
+});
+
+export type LogLevel = (typeof logLevels)[number];
+
+export interface Configuration {
+  port: number;
+  host: string;
+  dataDirectory: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  masterKey: string | undefined;
+  /** The URL users open; defaults to http://host:port. */
+  publicUrl: string;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+  /** Raw comma-separated list; the provider layer parses it. */
+  allowedProviderHosts: string;
+}
+
+export type ConfigurationResult =
+  | { success: true; value: Configuration }
+  | { success: false; problems: Array<{ variable: string; message: string }> };
+
+/** Parses the environment; returns every problem at once so a user fixes them in one go. */
+export function safeParseConfiguration(environment: Record<string, string | undefined>): ConfigurationResult {
+  const parsed = environmentSchema.safeParse(environment);
+  if (!parsed.success) {
+    return {
+      success: false,
+      problems: parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? 'environment'),
+        message: issue.message,
+      })),
+    };
+  }
+  const values = parsed.data;
+  const displayHost = values.HOST === '0.0.0.0' || values.HOST === '::' ? '127.0.0.1' : values.HOST;
+  const hostForUrl = displayHost.includes(':') ? `[${displayHost}]` : displayHost;
+  return {
+    success: true,
+    value: {
+      port: values.PORT,
+      host: values.HOST,
+      dataDirectory: values.FLIGHTDECK_DATA_DIR,
+      databaseUrl: values.DATABASE_URL,
+      redisUrl: values.REDIS_URL,
+      masterKey: values.FLIGHTDECK_MASTER_KEY,
+      publicUrl: (values.FLIGHTDECK_PUBLIC_URL ?? `http://${hostForUrl}:${values.PORT}`).replace(/\/+$/, ''),
+      logLevel: values.LOG_LEVEL,
+      bodyLimitBytes: values.FLIGHTDECK_BODY_LIMIT_BYTES,
+      shutdownTimeoutMs: values.FLIGHTDECK_SHUTDOWN_TIMEOUT_MS,
+      allowedProviderHosts: values.FLIGHTDECK_ALLOWED_PROVIDER_HOSTS,
+    },
+  };
+}
+
+/** Formats configuration problems as the message printed before the process stops. */
+export function describeConfigurationProblems(problems: Array<{ variable: string; message: string }>): string {
+  const lines = problems.map((problem) => `  ${problem.variable}: expected ${problem.message}`);
+  return `Invalid configuration:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { isSecretFieldName, redactSecrets } from './redact-secrets.ts';
+
+describe('redactSecrets', () => {
+  it('replaces fields whose names say key, secret, token, password, authorization or cookie', () => {
+    const input = {
+      apiKey: 'sk-live-123',
+      clientSecret: 's3cr3t',
+      token: 'fd_abc',
+      password: 'hunter22',
+      headers: { authorization: 'Bearer fd_abc', cookie: 'session=1', accept: 'application/json' },
+      name: 'visible',
+    };
+    expect(redactSecrets(input)).toEqual({
+      apiKey: '[redacted]',
+      clientSecret: '[redacted]',
+      token: '[redacted]',
+      password: '[redacted]',
+      headers: { authorization: '[redacted]', cookie: '[redacted]', accept: 'application/json' },
+      name: 'visible',
+    });
+  });
+
+  it('walks nested objects and arrays', () => {
+    const input = { body: { keys: [{ label: 'main', secretValue: 'x' }] }, list: [{ password: 'p' }] };
+    expect(JSON.stringify(redactSecrets(input))).not.toMatch(/"x"|"p"/);
+  });
+
+  it('keeps ids and counts that only contain the words', () => {
+    expect(isSecretFieldName('providerKeyId')).toBe(false);
+    expect(isSecretFieldName('inputTokens')).toBe(false);
+    expect(isSecretFieldName('tokenPrefix')).toBe(false);
+    expect(isSecretFieldName('x-api-key')).toBe(true);
+    expect(isSecretFieldName('set-cookie')).toBe(true);
+  });
+
+  it('survives cycles', () => {
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    expect(redactSecrets(cyclic)).toEqual({ name: 'loop', self: '[truncated]' });
+  });
+});

@@ -1,0 +1,50 @@
+import pino, { type Logger } from 'pino';
+import type { LogLevel } from '../core/configuration.ts';
+import { redactSecrets } from '../core/redact-secrets.ts';
+
+export type { Logger } from 'pino';
+
+export interface CreateLoggerOptions {
+  level: LogLevel;
+  /** Human-readable lines; defaults to true when stdout is a terminal. */
+  pretty?: boolean;
+  /** Where JSON lines go (tests capture them); defaults to stdout. */
+  destination?: pino.DestinationStream;
+}
+
+/**
+ * JSON logs with secrets removed before they are written: headers that carry credentials
+ * by path, and any field whose name says key, secret, token or password by walking the object.
+ */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const pretty = options.pretty ?? (process.stdout.isTTY === true && options.destination === undefined);
+  const configuration: pino.LoggerOptions = {
+    level: options.level,
+    base: undefined,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-api-key"]',
+        'res.headers["set-cookie"]',
+      ],
+      censor: '[redacted]',
+    },
+    formatters: {
+      log: (object) => redactSecrets(object) as Record<string, unknown>,
+    },
+  };
+  if (options.destination) return pino(configuration, options.destination);
+  if (pretty) {
+    return pino({
+      ...configuration,
+      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
+    });
+  }
+  return pino(configuration);
+}
+
+/** A logger that writes nothing: the default where a caller passes none. */
+export function createSilentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
