@@ -1,0 +1,212 @@
+import type { LanguageModel, LanguageModelUsage } from 'ai';
+import { generateText, jsonSchema, Output, streamText } from 'ai';
+import type {
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  LanguageModelProvider,
+  ProviderKind,
+  ProviderStreamEvent,
+  TokenUsage,
+} from './language-model-provider.ts';
+import { ProviderError } from './provider-error.ts';
+import { toProviderError } from './to-provider-error.ts';
+
+export interface SdkProviderSettings {
+  kind: Exclude<ProviderKind, 'mock'>;
+  baseUrl: string;
+  /** Builds the AI SDK model for a model id (e.g. `openai.chat(id)`). */
+  languageModel: (modelId: string) => LanguageModel;
+}
+
+/**
+ * Wraps an AI SDK provider as our port. The SDK's own retries are always off (`maxRetries: 0`):
+ * the model caller retries, so every attempt is counted and recorded once.
+ */
+export function createSdkProvider(settings: SdkProviderSettings): LanguageModelProvider {
+  const { kind } = settings;
+
+  function callOptions(request: GenerateRequest) {
+    return {
+      model: settings.languageModel(request.model),
+      system: request.system,
+      messages: request.messages,
+      temperature: request.temperature,
+      maxOutputTokens: request.maxOutputTokens,
+      seed: request.seed,
+      headers: request.headers,
+      abortSignal: request.abortSignal,
+      maxRetries: 0,
+    };
+  }
+
+  function outputFor(request: GenerateRequest) {
+    if (!request.outputSchema) return undefined;
+    return Output.object({ schema: jsonSchema(request.outputSchema), name: request.outputName });
+  }
+
+  function mapError(error: unknown, request: GenerateRequest): unknown {
+    if (request.abortSignal?.aborted) return error;
+    return toProviderError(error, { provider: kind, model: request.model }) ?? error;
+  }
+
+  function checkFinish(
+    finishReason: FinishReason,
+    request: GenerateRequest,
+    requestId: string | undefined,
+  ): void {
+    if (finishReason === 'content-filter') {
+      throw new ProviderError({
+        code: 'provider_content_filtered',
+        provider: kind,
+        model: request.model,
+        requestId,
+      });
+    }
+  }
+
+  return {
+    kind,
+    baseUrl: settings.baseUrl,
+
+    async generate(request) {
+      const startedAt = performance.now();
+      const output = outputFor(request);
+      try {
+        const result = output
+          ? await generateText({ ...callOptions(request), output })
+          : await generateText(callOptions(request));
+        const requestId = readRequestId(result.response.headers);
+        const finishReason = toFinishReason(result.finishReason);
+        checkFinish(finishReason, request, requestId);
+        return {
+          text: result.text,
+          object: output ? result.output : undefined,
+          usage: toTokenUsage(result.usage),
+          finishReason,
+          requestId,
+          model: result.response.modelId || request.model,
+          latencyMs: performance.now() - startedAt,
+          timeToFirstTokenMs: undefined,
+        } satisfies GenerateResult;
+      } catch (error) {
+        throw mapError(error, request);
+      }
+    },
+
+    async *stream(request): AsyncIterable<ProviderStreamEvent> {
+      const startedAt = performance.now();
+      const schema = request.outputSchema;
+      const output = outputFor(request);
+      // The default onError logs to the console; errors reach us as `error` parts instead.
+      const result = output
+        ? streamText({ ...callOptions(request), output, onError: () => {} })
+        : streamText({ ...callOptions(request), onError: () => {} });
+      let text = '';
+      let timeToFirstTokenMs: number | undefined;
+      let finishStep:
+        | {
+            usage: LanguageModelUsage;
+            finishReason: string;
+            modelId: string;
+            headers?: Record<string, string>;
+          }
+        | undefined;
+      try {
+        for await (const part of result.fullStream) {
+          if (part.type === 'text-delta') {
+            if (part.text === '') continue;
+            timeToFirstTokenMs ??= performance.now() - startedAt;
+            text += part.text;
+            yield { type: 'text-delta', text: part.text };
+          } else if (part.type === 'error') {
+            throw part.error;
+          } else if (part.type === 'finish-step') {
+            finishStep = {
+              usage: part.usage,
+              finishReason: part.finishReason,
+              modelId: part.response.modelId,
+              headers: part.response.headers,
+            };
+          }
+        }
+      } catch (error) {
+        throw mapError(error, request);
+      }
+      if (request.abortSignal?.aborted) throw request.abortSignal.reason;
+      if (!finishStep) {
+        throw new ProviderError({
+          code: 'provider_unavailable',
+          provider: kind,
+          model: request.model,
+          reason: 'stream_cut',
+          detail: 'the stream ended before the provider finished the answer',
+        });
+      }
+      const requestId = readRequestId(finishStep.headers);
+      const finishReason = toFinishReason(finishStep.finishReason);
+      checkFinish(finishReason, request, requestId);
+      yield {
+        type: 'finish',
+        result: {
+          text,
+          object: schema ? parseStructured(text, request, requestId) : undefined,
+          usage: toTokenUsage(finishStep.usage),
+          finishReason,
+          requestId,
+          model: finishStep.modelId || request.model,
+          latencyMs: performance.now() - startedAt,
+          timeToFirstTokenMs,
+        },
+      };
+    },
+  };
+
+  function parseStructured(text: string, request: GenerateRequest, requestId: string | undefined): unknown {
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      throw new ProviderError({
+        code: 'provider_invalid_response',
+        provider: kind,
+        model: request.model,
+        requestId,
+        detail: 'the structured answer is not valid JSON',
+        cause: error,
+      });
+    }
+  }
+}
+
+function readRequestId(headers: Record<string, string> | undefined): string | undefined {
+  return headers?.['x-request-id'] ?? headers?.['request-id'];
+}
+
+/** Normalises AI SDK usage; providers that omit a count report zero rather than unknown. */
+export function toTokenUsage(usage: LanguageModelUsage): TokenUsage {
+  const inputTokens = usage.inputTokens ?? 0;
+  const outputTokens = usage.outputTokens ?? 0;
+  const tokenUsage: TokenUsage = {
+    inputTokens,
+    outputTokens,
+    totalTokens: usage.totalTokens ?? inputTokens + outputTokens,
+  };
+  const cacheRead = usage.inputTokenDetails?.cacheReadTokens;
+  const cacheWrite = usage.inputTokenDetails?.cacheWriteTokens;
+  if (cacheRead !== undefined) tokenUsage.cachedInputTokens = cacheRead;
+  if (cacheWrite !== undefined) tokenUsage.cacheWriteInputTokens = cacheWrite;
+  return tokenUsage;
+}
+
+function toFinishReason(reason: string): FinishReason {
+  switch (reason) {
+    case 'stop':
+    case 'length':
+    case 'content-filter':
+    case 'tool-calls':
+    case 'error':
+      return reason;
+    default:
+      return 'other';
+  }
+}

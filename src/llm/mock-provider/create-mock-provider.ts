@@ -1,0 +1,142 @@
+import { systemClock } from '../clock.ts';
+import type {
+  GenerateRequest,
+  GenerateResult,
+  LanguageModelProvider,
+  ProviderStreamEvent,
+} from '../language-model-provider.ts';
+import { countPromptTokens, countTextTokens } from '../pricing/count-prompt-tokens.ts';
+import type { ProviderErrorCode } from '../provider-error.ts';
+import { ProviderError } from '../provider-error.ts';
+import { sampleFromSchema } from '../schema-sample.ts';
+import { hashText, seededRandom } from '../seeded-random.ts';
+
+export interface MockProviderSettings {
+  /** Added before the answer (and spread over stream chunks), to demo latency. */
+  latencyMs?: number;
+  /** Every call fails with this code, to demo error handling, retries and fallback. */
+  failWith?: ProviderErrorCode;
+  /** With `failWith`: only the first N calls fail, then calls succeed. Unlimited by default. */
+  failTimes?: number;
+  sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const vocabulary = [
+  'the',
+  'agent',
+  'reviewed',
+  'input',
+  'and',
+  'found',
+  'a',
+  'clear',
+  'answer',
+  'with',
+  'three',
+  'points',
+  'summary',
+  'risk',
+  'low',
+  'next',
+  'step',
+  'is',
+  'to',
+  'confirm',
+  'details',
+  'before',
+  'release',
+  'today',
+];
+
+/**
+ * The provider for "mock mode": no key, no network. The same prompt and seed always give the same
+ * answer; structured requests get JSON valid against their schema; usage is counted with a real
+ * tokenizer so costs and budgets behave as they would live.
+ */
+export function createMockProvider(settings: MockProviderSettings = {}): LanguageModelProvider {
+  const sleep = settings.sleep ?? systemClock.sleep;
+  let failuresLeft = settings.failTimes ?? Number.POSITIVE_INFINITY;
+
+  function answer(request: GenerateRequest): { text: string; object: unknown } {
+    const key = JSON.stringify([request.model, request.system ?? '', request.messages, request.seed ?? 0]);
+    const random = seededRandom(hashText(key));
+    if (request.outputSchema) {
+      const object = sampleFromSchema(request.outputSchema, random);
+      return { text: JSON.stringify(object), object };
+    }
+    const length = 12 + Math.floor(random() * 20);
+    const words: string[] = [];
+    for (let index = 0; index < length; index++)
+      words.push(vocabulary[Math.floor(random() * vocabulary.length)] ?? 'ok');
+    const text = `${words.join(' ')}.`;
+    return { text: text.charAt(0).toUpperCase() + text.slice(1), object: undefined };
+  }
+
+  function maybeFail(request: GenerateRequest): void {
+    if (!settings.failWith || failuresLeft <= 0) return;
+    failuresLeft--;
+    throw new ProviderError({
+      code: settings.failWith,
+      provider: 'mock',
+      model: request.model,
+      detail: 'the mock provider was told to fail',
+      reason: 'mock_fault',
+    });
+  }
+
+  function result(
+    request: GenerateRequest,
+    text: string,
+    object: unknown,
+    startedAt: number,
+  ): GenerateResult {
+    const inputTokens = countPromptTokens(request);
+    let outputTokens = countTextTokens(text);
+    let finishReason: GenerateResult['finishReason'] = 'stop';
+    if (
+      request.maxOutputTokens !== undefined &&
+      outputTokens > request.maxOutputTokens &&
+      !request.outputSchema
+    ) {
+      outputTokens = request.maxOutputTokens;
+      finishReason = 'length';
+    }
+    return {
+      text,
+      object,
+      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, cachedInputTokens: 0 },
+      finishReason,
+      requestId: `mock-${hashText(text).toString(16)}`,
+      model: request.model,
+      latencyMs: performance.now() - startedAt,
+      timeToFirstTokenMs: undefined,
+    };
+  }
+
+  return {
+    kind: 'mock',
+    baseUrl: '',
+    async generate(request) {
+      const startedAt = performance.now();
+      if (settings.latencyMs) await sleep(settings.latencyMs, request.abortSignal);
+      maybeFail(request);
+      const { text, object } = answer(request);
+      return result(request, text, object, startedAt);
+    },
+    async *stream(request): AsyncIterable<ProviderStreamEvent> {
+      const startedAt = performance.now();
+      maybeFail(request);
+      const { text, object } = answer(request);
+      const chunks = text.match(/\S+\s*/g) ?? [text];
+      const pause = settings.latencyMs ? settings.latencyMs / chunks.length : 0;
+      let timeToFirstTokenMs: number | undefined;
+      for (const chunk of chunks) {
+        if (pause) await sleep(pause, request.abortSignal);
+        request.abortSignal?.throwIfAborted();
+        timeToFirstTokenMs ??= performance.now() - startedAt;
+        yield { type: 'text-delta', text: chunk };
+      }
+      yield { type: 'finish', result: { ...result(request, text, object, startedAt), timeToFirstTokenMs } };
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export type { MockProviderSettings } from './create-mock-provider.ts';
+export { createMockProvider } from './create-mock-provider.ts';
