@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The JSON report feeds the one-line summary `npm test` prints last (test/support/print-summary.ts).
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
   },
 });

@@ -127,7 +127,9 @@ export function safeParseConfiguration(environment: Record<string, string | unde
 }
 
 /** Formats configuration problems as the message printed before the process stops. */
-export function describeConfigurationProblems(problems: Array<{ variable: string; message: string }>): string {
+export function describeConfigurationProblems(
+  problems: Array<{ variable: string; message: string }>,
+): string {
   const lines = problems.map((problem) => `  ${problem.variable}: expected ${problem.message}`);
   return `Invalid configuration:\n${lines.join('\n')}`;
 }

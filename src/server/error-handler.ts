@@ -33,7 +33,8 @@ const fastifyErrors: Record<string, { status: number; code: string; message: str
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 400,
     code: 'invalid_json',
-    message: 'The request says its body is JSON but the body is empty. Send a JSON document or no Content-Type.',
+    message:
+      'The request says its body is JSON but the body is empty. Send a JSON document or no Content-Type.',
   },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
@@ -81,10 +82,18 @@ function describeError(
       path: issue.instancePath || '/',
       message: issue.message ?? 'is invalid',
     }));
-    const summary = problems.map((problem) => `${problem.location}${problem.path}: ${problem.message}`).join('; ');
+    const summary = problems
+      .map((problem) => `${problem.location}${problem.path}: ${problem.message}`)
+      .join('; ');
     return {
       status: 400,
-      body: { error: { code: 'validation_failed', message: `The request is invalid: ${summary}`, details: problems } },
+      body: {
+        error: {
+          code: 'validation_failed',
+          message: `The request is invalid: ${summary}`,
+          details: problems,
+        },
+      },
     };
   }
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -100,7 +109,11 @@ function describeError(
     };
   }
   const known = fastifyErrors[error.code];
-  if (known) return { status: known.status, body: { error: { code: known.code, message: known.message, details: null } } };
+  if (known)
+    return {
+      status: known.status,
+      body: { error: { code: known.code, message: known.message, details: null } },
+    };
   const statusCode = error.statusCode ?? 500;
   if (statusCode >= 400 && statusCode < 500) {
     return {

@@ -15,7 +15,9 @@ describe('HTTP edge', () => {
           throw new Error('connection string postgres://admin:hunter2@db/prod at /srv/app/secret.ts:42');
         });
         app.get('/api/test/domain-error', async () => {
-          throw invalidError('template_variable_missing', 'The template uses {{ input.name }}.', { path: 'name' });
+          throw invalidError('template_variable_missing', 'The template uses {{ input.name }}.', {
+            path: 'name',
+          });
         });
         app.post('/api/test/echo', async (request) => ({ received: request.body }));
       },
@@ -138,7 +140,10 @@ describe('readiness without migrations', () => {
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', migrations: 'pending' } });
+      expect(response.json()).toEqual({
+        status: 'not_ready',
+        checks: { database: 'ok', migrations: 'pending' },
+      });
       await store.close();
       const closed = await app.inject({ method: 'GET', url: '/readyz' });
       expect(closed.statusCode).toBe(503);

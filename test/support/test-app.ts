@@ -1,4 +1,4 @@
-import { createApp, type App } from '../../src/server/create-app.ts';
+import { type App, createApp } from '../../src/server/create-app.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 
 export interface TestApp {
@@ -8,7 +8,9 @@ export interface TestApp {
 }
 
 /** An app on a fresh, migrated in-memory PGlite (or the given store), for `inject()` tests. */
-export async function createTestApp(options: { store?: Store; bodyLimitBytes?: number; beforeReady?: (app: App) => void } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { store?: Store; bodyLimitBytes?: number; beforeReady?: (app: App) => void } = {},
+): Promise<TestApp> {
   const store = options.store ?? (await openStore({ dataDirectory: 'memory://' }));
   await store.migrate();
   const app = await createApp({

@@ -1,6 +1,7 @@
 import { createApp } from '../../server/create-app.ts';
 import { startServer } from '../../server/start-server.ts';
 import { openStore } from '../../store/database.ts';
+import { createInstanceRepository } from '../../store/repositories/instance-repository.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { loadConfiguration } from '../load-configuration.ts';
 import { flightdeckVersion } from '../version.ts';
@@ -21,7 +22,8 @@ export async function serveCommand(): Promise<void> {
     'database opened',
   );
   const migration = await store.migrate();
-  logger.info({ applied: migration.applied }, 'migrations up to date');
+  const instance = await createInstanceRepository(store.database).ensure();
+  logger.info({ applied: migration.applied, instanceId: instance.id }, 'migrations up to date');
 
   const app = await createApp({
     store,

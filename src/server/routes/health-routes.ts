@@ -47,9 +47,10 @@ export function healthRoutes(dependencies: { store: Store }): FastifyPluginAsync
           request.log.warn({ err: error }, 'readiness check failed');
         }
         const ready = database === 'ok' && migrations === 'ok';
-        return reply
-          .status(ready ? 200 : 503)
-          .send({ status: ready ? ('ready' as const) : ('not_ready' as const), checks: { database, migrations } });
+        return reply.status(ready ? 200 : 503).send({
+          status: ready ? ('ready' as const) : ('not_ready' as const),
+          checks: { database, migrations },
+        });
       },
     );
   };
