@@ -12,8 +12,9 @@ export function sampleFromSchema(schema: JsonSchema, random: () => number): unkn
   return sample(schema, schema, random, 0);
 }
 
-function sample(schema: JsonSchema, root: JsonSchema, random: () => number, depth: number): unknown {
+function sample(rawSchema: JsonSchema, root: JsonSchema, random: () => number, depth: number): unknown {
   if (depth > 12) return null;
+  const schema = withDescribedConstraints(rawSchema);
   if (typeof schema.$ref === 'string') return sample(resolveRef(schema.$ref, root), root, random, depth + 1);
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) return pick(schema.enum, random);
@@ -153,4 +154,23 @@ function mergeInto(target: JsonSchema, part: JsonSchema): void {
 
 function pick<T>(values: readonly T[], random: () => number): T {
   return values[Math.floor(random() * values.length)] as T;
+}
+
+const describedConstraint =
+  /^(minimum|maximum|exclusive minimum|exclusive maximum|min length|max length|min items|max items): (-?[\d.]+)$/;
+
+/**
+ * Providers that cannot enforce a keyword move it into the description (@ai-sdk/anthropic writes
+ * "minimum: 1; maximum: 5."); a real model reads it there, so the sampler does too.
+ */
+function withDescribedConstraints(schema: JsonSchema): JsonSchema {
+  if (typeof schema.description !== 'string') return schema;
+  let result = schema;
+  for (const part of schema.description.split(/[;\n]/)) {
+    const match = describedConstraint.exec(part.trim().replace(/\.$/, ''));
+    if (!match?.[1] || match[2] === undefined) continue;
+    const keyword = match[1].replace(/ (\w)/g, (_, letter: string) => letter.toUpperCase());
+    if (result[keyword] === undefined) result = { ...result, [keyword]: Number(match[2]) };
+  }
+  return result;
 }

@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../language-model-provider.ts';
 import type { FakeExchange } from './fake-exchange.ts';
 import {
+  cutConnection,
   delay,
   randomSuffix,
   splitIntoChunks,
@@ -127,7 +128,7 @@ export async function writeAnthropicMessage(exchange: FakeExchange): Promise<voi
     send('ping', { type: 'ping' });
     for (const piece of splitIntoChunks(answerText)) {
       if (sent >= cutAfter) {
-        response.socket?.destroy();
+        cutConnection(response);
         return;
       }
       await delay(exchange.chunkDelayMs);
@@ -138,7 +139,7 @@ export async function writeAnthropicMessage(exchange: FakeExchange): Promise<voi
       sent++;
     }
     if (sent >= cutAfter) {
-      response.socket?.destroy();
+      cutConnection(response);
       return;
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });

@@ -65,7 +65,7 @@ export function writeCutJson(response: ServerResponse, body: unknown, headers: R
     ...headers,
   });
   response.write(text.slice(0, Math.floor(text.length / 2)));
-  setImmediate(() => response.socket?.destroy());
+  cutConnection(response);
 }
 
 export function startEventStream(response: ServerResponse, headers: Record<string, string>) {
@@ -87,4 +87,13 @@ export function randomSuffix(length: number): string {
   let text = '';
   for (let index = 0; index < length; index++) text += alphabet[Math.floor(Math.random() * alphabet.length)];
   return text;
+}
+
+/**
+ * Ends the connection without finishing the HTTP body. `end()` flushes what was written first, so the
+ * client receives the chunks sent so far and then sees the body break off (a plain `destroy()` would
+ * drop the unsent chunks too, hiding the partial answer).
+ */
+export function cutConnection(response: ServerResponse): void {
+  response.socket?.end();
 }

@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../language-model-provider.ts';
 import type { FakeExchange } from './fake-exchange.ts';
 import {
+  cutConnection,
   delay,
   randomSuffix,
   splitIntoChunks,
@@ -129,7 +130,7 @@ export async function writeOpenAiChatCompletion(exchange: FakeExchange): Promise
   let sent = 0;
   for (const piece of filtered ? [] : splitIntoChunks(text)) {
     if (sent >= cutAfter) {
-      response.socket?.destroy();
+      cutConnection(response);
       return;
     }
     await delay(exchange.chunkDelayMs);
@@ -137,7 +138,7 @@ export async function writeOpenAiChatCompletion(exchange: FakeExchange): Promise
     sent++;
   }
   if (sent >= cutAfter) {
-    response.socket?.destroy();
+    cutConnection(response);
     return;
   }
   send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }]));

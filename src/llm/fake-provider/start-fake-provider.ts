@@ -30,6 +30,8 @@ export interface FakeProviderOptions {
 
 export interface FakeProviderCall {
   index: number;
+  /** The request id the fake sent back (`x-request-id` or `request-id`). */
+  requestId: string;
   /** Epoch milliseconds with sub-millisecond precision, taken when the request arrived. */
   receivedAt: number;
   method: string;
@@ -97,10 +99,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       body = {};
     }
     const dialect = path.endsWith('/messages') ? 'anthropic' : 'openai';
-    const requestId =
-      dialect === 'anthropic'
-        ? `req_${randomUUID().replace(/-/g, '')}`
-        : `req_${randomUUID().replace(/-/g, '')}`;
+    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
     const credential = readCredential(request);
     const isCompletion =
       request.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/messages');
@@ -108,6 +107,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const fault = isCompletion ? pickFault(request, rawModel) : { fault: 'none' as const };
     const call: FakeProviderCall = {
       index: calls.length,
+      requestId,
       receivedAt,
       method: request.method ?? 'GET',
       path,
