@@ -15,7 +15,8 @@ export function parseRetryAfter(
   const retryAfter = readHeader(headers, 'retry-after');
   if (retryAfter === undefined) return undefined;
   const seconds = Number(retryAfter);
-  if (retryAfter.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  if (/^\s*[-+]?[\d.]+\s*$/.test(retryAfter))
+    return seconds >= 0 && Number.isFinite(seconds) ? seconds * 1000 : undefined;
   const date = Date.parse(retryAfter);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

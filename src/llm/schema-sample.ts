@@ -111,25 +111,24 @@ function sampleString(schema: JsonSchema, random: () => number): string {
 function sampleNumber(schema: JsonSchema, random: () => number, integer: boolean): number {
   const exclusiveMinimum = typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined;
   const exclusiveMaximum = typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum : undefined;
-  let low = typeof schema.minimum === 'number' ? schema.minimum : (exclusiveMinimum ?? 0);
-  let high = typeof schema.maximum === 'number' ? schema.maximum : (exclusiveMaximum ?? low + 100);
+  const low = typeof schema.minimum === 'number' ? schema.minimum : (exclusiveMinimum ?? 0);
+  const high = typeof schema.maximum === 'number' ? schema.maximum : (exclusiveMaximum ?? low + 100);
   if (integer) {
-    low =
+    const lowest =
       exclusiveMinimum !== undefined && low <= exclusiveMinimum
         ? Math.floor(exclusiveMinimum) + 1
         : Math.ceil(low);
-    high =
+    const highest =
       exclusiveMaximum !== undefined && high >= exclusiveMaximum
         ? Math.ceil(exclusiveMaximum) - 1
         : Math.floor(high);
-    return low + Math.floor(random() * (Math.max(high, low) - low + 1));
+    return lowest + Math.floor(random() * (Math.max(highest, lowest) - lowest + 1));
   }
-  const value = low + random() * (high - low);
-  if (exclusiveMinimum !== undefined && value <= exclusiveMinimum) return (exclusiveMinimum + high) / 2;
-  if (exclusiveMaximum !== undefined && value >= exclusiveMaximum) return (low + exclusiveMaximum) / 2;
-  return Math.round(value * 100) / 100 >= low && Math.round(value * 100) / 100 <= high
-    ? Math.round(value * 100) / 100
-    : value;
+  // Two decimals read like a model's answer; the bounds are re-checked after rounding.
+  const rounded = Math.round((low + random() * (high - low)) * 100) / 100;
+  const aboveLow = exclusiveMinimum !== undefined ? rounded > exclusiveMinimum : rounded >= low;
+  const belowHigh = exclusiveMaximum !== undefined ? rounded < exclusiveMaximum : rounded <= high;
+  return aboveLow && belowHigh ? rounded : (low + high) / 2;
 }
 
 function resolveRef(reference: string, root: JsonSchema): JsonSchema {

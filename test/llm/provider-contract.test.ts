@@ -3,7 +3,7 @@
  * the fake provider server (no mocks of our own code). The mock provider runs the subset that
  * applies to a provider without HTTP; its skips are listed with the reason.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCircuitBreakerRegistry } from '../../src/llm/circuit-breaker-registry.ts';
 import { createAnthropicProvider } from '../../src/llm/create-anthropic-provider.ts';
