@@ -1,0 +1,122 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostLookup } from './ssrf-guard.ts';
+import { checkProviderUrl, parseAllowedHosts } from './ssrf-guard.ts';
+import { createGuardedFetch } from './ssrf-guarded-fetch.ts';
+
+const resolvesTo =
+  (...addresses: string[]): HostLookup =>
+  async () =>
+    addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+
+async function refusal(
+  promise: Promise<unknown>,
+): Promise<{ code?: string; kind?: string; message?: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error, 'expected a refusal').toBeDefined();
+  return error as { code?: string; kind?: string; message?: string };
+}
+
+describe('checkProviderUrl', () => {
+  it.each([
+    'http://169.254.169.254/latest/meta-data/',
+    'http://[fe80::1]/v1',
+    'http://[fd00:ec2::254]/v1',
+    'http://metadata.google.internal/computeMetadata/v1',
+    'http://0.0.0.0:8080/v1',
+    'http://[::ffff:169.254.169.254]/v1',
+    'http://[::ffff:a9fe:a9fe]/v1',
+  ])('always refuses %s, even when allowed', async (url) => {
+    const allowedHosts = parseAllowedHosts('169.254.0.0/16,fe80::/10,metadata.google.internal,0.0.0.0');
+    const error = await refusal(checkProviderUrl(url, { allowedHosts, lookup: resolvesTo('203.0.113.9') }));
+    expect(error).toMatchObject({ code: 'provider_url_refused', kind: 'invalid' });
+  });
+
+  it('applies the check to the resolved address, not the name', async () => {
+    const error = await refusal(
+      checkProviderUrl('https://innocent.example.com/v1', {
+        lookup: resolvesTo('93.184.216.34', '169.254.169.254'),
+      }),
+    );
+    expect(error.message).toContain('169.254.169.254');
+    await expect(
+      checkProviderUrl('https://api.example.com/v1', { lookup: resolvesTo('93.184.216.34') }),
+    ).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['http://127.0.0.1:11434/v1', '127.0.0.1'],
+    ['http://localhost:11434/v1', 'localhost'],
+    ['http://10.1.2.3/v1', '10.0.0.0/8'],
+    ['http://[::1]:8000/v1', '::1'],
+    ['http://vllm.internal:8000/v1', 'vllm.internal'],
+  ])('refuses private %s unless %s is allowed', async (url, allowEntry) => {
+    const lookup = resolvesTo(url.includes('vllm') ? '192.168.1.20' : '127.0.0.1');
+    const error = await refusal(checkProviderUrl(url, { lookup }));
+    expect(error.message).toContain('FLIGHTDECK_ALLOWED_PROVIDER_HOSTS');
+    await expect(
+      checkProviderUrl(url, { lookup, allowedHosts: parseAllowedHosts(`example.org, ${allowEntry}`) }),
+    ).resolves.toBeUndefined();
+  });
+
+  it('refuses non-http schemes and unparsable URLs', async () => {
+    expect((await refusal(checkProviderUrl('file:///etc/passwd'))).code).toBe('provider_url_refused');
+    expect((await refusal(checkProviderUrl('not a url'))).code).toBe('provider_url_refused');
+  });
+});
+
+describe('parseAllowedHosts', () => {
+  it('reads hostnames, IPs and CIDRs, and rejects a malformed CIDR', () => {
+    const allowed = parseAllowedHosts(' Ollama.Local , 10.0.0.0/8,[::1], 192.168.1.5 ,');
+    expect([...allowed.hostnames]).toEqual(['ollama.local']);
+    expect(allowed.networks.check('10.9.9.9', 'ipv4')).toBe(true);
+    expect(allowed.networks.check('192.168.1.5', 'ipv4')).toBe(true);
+    expect(allowed.networks.check('::1', 'ipv6')).toBe(true);
+    expect(allowed.networks.check('11.0.0.1', 'ipv4')).toBe(false);
+    expect(() => parseAllowedHosts('10.0.0.0/40')).toThrow(/FLIGHTDECK_ALLOWED_PROVIDER_HOSTS/);
+  });
+});
+
+describe('createGuardedFetch', () => {
+  let origin = '';
+  const server = createServer((request, response) => {
+    if (request.url === '/to-metadata') {
+      response.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+      response.end();
+    } else if (request.url === '/to-ok') {
+      response.writeHead(307, { location: '/ok' });
+      response.end();
+    } else {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(`${request.method} ok`);
+    }
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const guarded = () => createGuardedFetch({ allowedHosts: parseAllowedHosts('127.0.0.1') });
+
+  it('follows a redirect to an allowed host, keeping the method on 307', async () => {
+    const response = await guarded()(`${origin}/to-ok`, { method: 'POST', body: '{}' });
+    expect(await response.text()).toBe('POST ok');
+  });
+
+  it('does not follow a redirect to a refused host', async () => {
+    const error = await refusal(guarded()(`${origin}/to-metadata`));
+    expect(error.code).toBe('provider_url_refused');
+  });
+
+  it('refuses a private host that is not allowed before any request is sent', async () => {
+    const error = await refusal(createGuardedFetch()(`${origin}/ok`));
+    expect(error.code).toBe('provider_url_refused');
+  });
+});
