@@ -62,7 +62,11 @@ try {
   const idleRss = reused.rssMb();
   // Warm up, then measure.
   await autocannon({ url: `http://127.0.0.1:${reused.port}/healthz`, connections: 50, duration: 2 });
-  const result = await autocannon({ url: `http://127.0.0.1:${reused.port}/healthz`, connections: 50, duration: 10 });
+  const result = await autocannon({
+    url: `http://127.0.0.1:${reused.port}/healthz`,
+    connections: 50,
+    duration: 10,
+  });
   const loadedRss = reused.rssMb();
   await reused.stop();
 

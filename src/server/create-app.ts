@@ -14,13 +14,22 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { newId } from '../core/ids.ts';
+import type { Permission } from '../security/permissions.ts';
+import { createServices, type Services } from '../services/create-services.ts';
 import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
+import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { memberRoutes } from './routes/member-routes.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import { tokenRoutes } from './routes/token-routes.ts';
+import { workspaceRoutes } from './routes/workspace-routes.ts';
 
 export interface AppDependencies {
   store: Store;
+  /** Defaults to services over `store`; tests pass their own clock or password cost. */
+  services?: Services;
   logger?: Logger;
   version: string;
   publicUrl: string;
@@ -35,6 +44,21 @@ export type App = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** One registered route, as the authorization matrix and the docs see it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission | undefined;
+  public: boolean;
+}
+
+const routeTables = new WeakMap<object, RouteEntry[]>();
+
+/** Every route the app registered (HEAD twins excluded). */
+export function routeTableOf(app: App): RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
 
 const requestIdPattern = /^[\w.:-]{1,128}$/;
 
@@ -54,6 +78,32 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
+
+  const routeTable: RouteEntry[] = [];
+  routeTables.set(app, routeTable);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const config = (route.config ?? {}) as { permission?: Permission; public?: boolean };
+    if (route.url.includes(':workspaceId') && !config.permission) {
+      // Fail at start, not in production: every workspace route must say what it needs.
+      throw new Error(`route ${methods.join(',')} ${route.url} must declare config.permission`);
+    }
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeTable.push({
+        method,
+        url: route.url,
+        permission: config.permission,
+        public: config.public === true,
+      });
+    }
+  });
+
+  const services =
+    dependencies.services ?? createServices({ store: dependencies.store, publicUrl: dependencies.publicUrl });
+  app.decorateRequest('principal', null);
+  app.decorateRequest('workspaceAccess', null);
+  app.addHook('onRequest', createAuthenticationHook(services));
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -84,6 +134,11 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes({ store: dependencies.store }));
+  const secureCookies = dependencies.publicUrl.startsWith('https://');
+  await app.register(sessionRoutes({ services, secureCookies }));
+  await app.register(workspaceRoutes({ services }));
+  await app.register(memberRoutes({ services }));
+  await app.register(tokenRoutes({ services }));
 
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({

@@ -77,6 +77,26 @@ function describeError(
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
+    // Fields the server controls (ids, owners, timestamps) or that do not exist are refused, never applied.
+    const unknownFields = error.validation.flatMap((issue) =>
+      issue.keyword === 'unrecognized_keys'
+        ? ((issue.params as { keys?: string[] }).keys ?? []).map(
+            (key) => `${issue.instancePath === '/' ? '' : issue.instancePath.slice(1).concat('.')}${key}`,
+          )
+        : [],
+    );
+    if (unknownFields.length > 0) {
+      return {
+        status: 400,
+        body: {
+          error: {
+            code: 'unknown_field',
+            message: `Unknown or read-only field(s): ${unknownFields.join(', ')}. Remove them from the request.`,
+            details: { fields: unknownFields },
+          },
+        },
+      };
+    }
     const problems = error.validation.map((issue) => ({
       location: error.validationContext ?? 'body',
       path: issue.instancePath || '/',

@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { roles } from '../../security/permissions.ts';
+import type { Services } from '../../services/create-services.ts';
+import { accessOf } from '../authentication.ts';
+import {
+  authenticated,
+  emailSchema,
+  errorResponses,
+  listOf,
+  nameSchema,
+  workspaceIdParams,
+} from '../schemas.ts';
+
+const memberSchema = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.string(),
+  status: z.enum(['active', 'invited']),
+  createdAt: z.date(),
+});
+const memberParams = workspaceIdParams.extend({ userId: z.string().min(1).max(64) });
+
+/** Members: list, add or invite, change role, remove. */
+export function memberRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
+  const { services } = dependencies;
+  return async (app) => {
+    app.get(
+      '/api/workspaces/:workspaceId/members',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['members'],
+          summary: 'List members',
+          security: authenticated,
+          params: workspaceIdParams,
+          response: { 200: listOf(memberSchema), ...errorResponses },
+        },
+      },
+      async (request) => ({ items: await services.members.list(accessOf(request)), nextCursor: null }),
+    );
+
+    app.post(
+      '/api/workspaces/:workspaceId/members',
+      {
+        config: { permission: 'manage_members' },
+        schema: {
+          tags: ['members'],
+          summary:
+            'Add an existing user by email, or invite a new one (returns a one-time set-password link)',
+          security: authenticated,
+          params: workspaceIdParams,
+          body: z.object({ email: emailSchema, role: z.enum(roles), name: nameSchema.optional() }).strict(),
+          response: {
+            201: z.object({
+              member: memberSchema,
+              invitation: z.object({ setPasswordUrl: z.string(), expiresAt: z.date() }).nullable(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await services.members.add(accessOf(request), request.body)),
+    );
+
+    app.patch(
+      '/api/workspaces/:workspaceId/members/:userId',
+      {
+        config: { permission: 'manage_members' },
+        schema: {
+          tags: ['members'],
+          summary: "Change a member's role (the last owner cannot be demoted)",
+          security: authenticated,
+          params: memberParams,
+          body: z.object({ role: z.enum(roles) }).strict(),
+          response: { 200: memberSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { member } = await services.members.changeRole(
+          accessOf(request),
+          request.params.userId,
+          request.body.role,
+        );
+        return member;
+      },
+    );
+
+    app.delete(
+      '/api/workspaces/:workspaceId/members/:userId',
+      {
+        config: { permission: 'manage_members' },
+        schema: {
+          tags: ['members'],
+          summary: 'Remove a member (the last owner cannot be removed)',
+          security: authenticated,
+          params: memberParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await services.members.remove(accessOf(request), request.params.userId);
+        return reply.status(204).send(null);
+      },
+    );
+  };
+}

@@ -1,0 +1,88 @@
+import { FlightdeckError, notFoundError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { type Role, roleAllows, roleAtMost } from '../../security/permissions.ts';
+import { newApiToken } from '../../security/secret-tokens.ts';
+import type { ApiTokenRow, Repositories } from '../../store/repositories/index.ts';
+import type { Clock } from './identity-clock.ts';
+import type { WorkspaceAccess } from './principal.ts';
+
+export interface ApiTokenView {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  createdBy: { id: string; email: string; name: string } | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+function toView(row: ApiTokenRow, creator: ApiTokenView['createdBy']): ApiTokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    createdBy: creator,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+  };
+}
+
+/** Workspace API tokens: shown once on creation, stored as SHA-256, revocable at once. */
+export function createApiTokenService(dependencies: { repositories: Repositories; clock: Clock }) {
+  const { repositories, clock } = dependencies;
+  return {
+    async list(access: WorkspaceAccess): Promise<ApiTokenView[]> {
+      const rows = await repositories.apiTokens.listActive(access.workspaceId);
+      return rows.map((row) => toView(row, row.creator));
+    },
+
+    async create(
+      access: WorkspaceAccess,
+      input: { name: string; role: Role },
+    ): Promise<ApiTokenView & { token: string }> {
+      if (!roleAtMost(input.role, access.role)) {
+        throw new FlightdeckError({
+          code: 'role_too_high',
+          kind: 'forbidden',
+          message: `A token cannot have a higher role than yours (${access.role}).`,
+          details: { requested: input.role, yours: access.role },
+        });
+      }
+      const secret = newApiToken();
+      const row = await repositories.apiTokens.insert({
+        id: newId(),
+        workspaceId: access.workspaceId,
+        name: input.name.trim(),
+        role: input.role,
+        prefix: secret.prefix,
+        tokenHash: secret.hash,
+        createdBy: access.userId,
+        createdAt: clock.now(),
+      });
+      const creator = await repositories.users.findById(access.userId);
+      return {
+        ...toView(row, creator ? { id: creator.id, email: creator.email, name: creator.name } : null),
+        token: secret.token,
+      };
+    },
+
+    /** Members revoke their own tokens; those who manage members revoke any. */
+    async revoke(access: WorkspaceAccess, tokenId: string): Promise<ApiTokenView> {
+      const row = await repositories.apiTokens.findActive(access.workspaceId, tokenId);
+      if (!row) throw notFoundError('token_not_found', 'No active API token with this id in this workspace.');
+      if (row.createdBy !== access.userId && !roleAllows(access.role, 'manage_members')) {
+        throw new FlightdeckError({
+          code: 'permission_denied',
+          kind: 'forbidden',
+          message: 'You can revoke only the tokens you created. Ask an admin to revoke this one.',
+          details: { role: access.role },
+        });
+      }
+      await repositories.apiTokens.revoke(access.workspaceId, tokenId, clock.now());
+      return toView(row, null);
+    },
+  };
+}
+
+export type ApiTokenService = ReturnType<typeof createApiTokenService>;

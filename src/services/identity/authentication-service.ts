@@ -1,0 +1,210 @@
+import { FlightdeckError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { PasswordHasher } from '../../security/password-hashing.ts';
+import { isRole, lowerRole } from '../../security/permissions.ts';
+import { apiTokenPattern, hashSecret, randomSecret } from '../../security/secret-tokens.ts';
+import type { Repositories } from '../../store/repositories/index.ts';
+import type { Clock } from './identity-clock.ts';
+import type { Principal } from './principal.ts';
+
+export interface SessionPolicy {
+  /** A session unused for this long ends. */
+  idleTimeoutMs: number;
+  /** A session ends this long after sign-in, however active. */
+  absoluteTimeoutMs: number;
+}
+
+export const defaultSessionPolicy: SessionPolicy = {
+  idleTimeoutMs: 7 * 24 * 60 * 60 * 1000,
+  absoluteTimeoutMs: 30 * 24 * 60 * 60 * 1000,
+};
+
+export interface LoginThrottlePolicy {
+  windowMs: number;
+  maximumFailuresPerAccount: number;
+  maximumFailuresPerAddress: number;
+}
+
+export const defaultLoginThrottlePolicy: LoginThrottlePolicy = {
+  windowMs: 15 * 60 * 1000,
+  maximumFailuresPerAccount: 5,
+  maximumFailuresPerAddress: 30,
+};
+
+export interface RequestOrigin {
+  address: string | null;
+  userAgent: string | null;
+}
+
+export interface IssuedSession {
+  /** The cookie value: shown to the browser once, stored only as a hash. */
+  sessionId: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+const invalidCredentials = () =>
+  new FlightdeckError({
+    code: 'invalid_credentials',
+    kind: 'unauthenticated',
+    message: 'The email or password is incorrect.',
+  });
+
+/** Sign-in, sessions and API token authentication. */
+export function createAuthenticationService(dependencies: {
+  repositories: Repositories;
+  passwordHasher: PasswordHasher;
+  clock: Clock;
+  sessionPolicy?: SessionPolicy;
+  loginThrottlePolicy?: LoginThrottlePolicy;
+}) {
+  const { repositories, passwordHasher, clock } = dependencies;
+  const sessionPolicy = dependencies.sessionPolicy ?? defaultSessionPolicy;
+  const throttlePolicy = dependencies.loginThrottlePolicy ?? defaultLoginThrottlePolicy;
+
+  async function issueSession(userId: string, origin: RequestOrigin): Promise<IssuedSession> {
+    const sessionId = randomSecret();
+    const csrfToken = randomSecret();
+    const now = clock.now();
+    const expiresAt = new Date(now.getTime() + sessionPolicy.absoluteTimeoutMs);
+    await repositories.sessions.insert({
+      idHash: hashSecret(sessionId),
+      userId,
+      csrfToken,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+      address: origin.address,
+      userAgent: origin.userAgent?.slice(0, 512) ?? null,
+    });
+    return { sessionId, csrfToken, expiresAt };
+  }
+
+  /** Throws 429 while either counter is over its limit; says when to try again. */
+  async function checkThrottle(keys: Array<{ key: string; limit: number }>): Promise<void> {
+    const now = clock.now().getTime();
+    for (const { key, limit } of keys) {
+      const entry = await repositories.loginThrottles.find(key);
+      if (!entry) continue;
+      const windowEnds = entry.windowStartedAt.getTime() + throttlePolicy.windowMs;
+      if (entry.failures >= limit && windowEnds > now) {
+        const retryAfterSeconds = Math.ceil((windowEnds - now) / 1000);
+        throw new FlightdeckError({
+          code: 'login_throttled',
+          kind: 'rate_limited',
+          message: `Too many failed sign-in attempts. Try again in ${retryAfterSeconds} seconds.`,
+          details: { retryAfterSeconds },
+          retryAfterSeconds,
+        });
+      }
+    }
+  }
+
+  return {
+    issueSession,
+
+    /** Verifies credentials; unknown email and wrong password answer the same, equally slowly. */
+    async login(input: { email: string; password: string }, origin: RequestOrigin) {
+      const accountKey = `account:${input.email.trim().toLowerCase()}`;
+      const addressKey = `address:${origin.address ?? 'unknown'}`;
+      await checkThrottle([
+        { key: accountKey, limit: throttlePolicy.maximumFailuresPerAccount },
+        { key: addressKey, limit: throttlePolicy.maximumFailuresPerAddress },
+      ]);
+      const user = await repositories.users.findByEmail(input.email.trim());
+      const valid = user?.passwordHash
+        ? await passwordHasher.verify(input.password, user.passwordHash)
+        : (await passwordHasher.verifyAgainstDummy(input.password), false);
+      if (!user || !valid) {
+        const now = clock.now();
+        await repositories.loginThrottles.recordFailure(accountKey, now, throttlePolicy.windowMs);
+        await repositories.loginThrottles.recordFailure(addressKey, now, throttlePolicy.windowMs);
+        throw invalidCredentials();
+      }
+      await repositories.loginThrottles.clear(accountKey);
+      const session = await issueSession(user.id, origin);
+      return {
+        user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
+        session,
+      };
+    },
+
+    async logout(sessionIdHash: string): Promise<void> {
+      await repositories.sessions.delete(sessionIdHash);
+    },
+
+    /** The user behind a session cookie, or null when it is unknown, expired or idle too long. */
+    async authenticateSession(sessionId: string): Promise<Principal | null> {
+      if (sessionId.length === 0 || sessionId.length > 128) return null;
+      const idHash = hashSecret(sessionId);
+      const now = clock.now();
+      const found = await repositories.sessions.findActive(
+        idHash,
+        now,
+        new Date(now.getTime() - sessionPolicy.idleTimeoutMs),
+      );
+      if (!found) return null;
+      await repositories.sessions.touch(idHash, now);
+      return {
+        kind: 'user',
+        userId: found.user.id,
+        email: found.user.email,
+        name: found.user.name,
+        sessionIdHash: idHash,
+        csrfToken: found.session.csrfToken,
+      };
+    },
+
+    /** The workspace access behind a bearer token; a revoked token stops on its next request. */
+    async authenticateToken(token: string): Promise<Principal | null> {
+      if (!apiTokenPattern.test(token)) return null;
+      const found = await repositories.apiTokens.findActiveByHash(hashSecret(token));
+      if (!found || found.creatorRole === null) return null;
+      if (!isRole(found.token.role) || !isRole(found.creatorRole)) return null;
+      await repositories.apiTokens.touch(found.token.id, clock.now());
+      return {
+        kind: 'token',
+        tokenId: found.token.id,
+        workspaceId: found.token.workspaceId,
+        role: lowerRole(found.token.role, found.creatorRole),
+        userId: found.token.createdBy,
+      };
+    },
+
+    /** Redeems a one-time set-password link and signs the user in. */
+    async setPasswordWithLink(input: { token: string; passwordHash: string }, origin: RequestOrigin) {
+      const consumed = await repositories.passwordTokens.consume(hashSecret(input.token), clock.now());
+      if (!consumed) {
+        throw new FlightdeckError({
+          code: 'password_link_invalid',
+          kind: 'invalid',
+          message:
+            'This set-password link is unknown, already used or expired. Ask an admin for a new invitation.',
+        });
+      }
+      await repositories.users.setPassword(consumed.userId, input.passwordHash);
+      // Any older session of this account predates the new password.
+      await repositories.sessions.deleteForUser(consumed.userId);
+      const user = await repositories.users.findById(consumed.userId);
+      if (!user) throw invalidCredentials();
+      const session = await issueSession(user.id, origin);
+      return {
+        user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
+        session,
+      };
+    },
+  };
+}
+
+export type AuthenticationService = ReturnType<typeof createAuthenticationService>;
+
+/** A new invitation link token with its stored hash and expiry. */
+export function newPasswordLink(clock: Clock, validForMs = 7 * 24 * 60 * 60 * 1000) {
+  const token = randomSecret();
+  return {
+    token,
+    tokenHash: hashSecret(token),
+    expiresAt: new Date(clock.now().getTime() + validForMs),
+    id: newId(),
+  };
+}

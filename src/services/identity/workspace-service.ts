@@ -1,0 +1,95 @@
+import type { z } from 'zod';
+import { FlightdeckError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { Database } from '../../store/database.ts';
+import { inTransaction, type Repositories, type WorkspaceRow } from '../../store/repositories/index.ts';
+import type { Principal, WorkspaceAccess } from './principal.ts';
+import { workspaceNotFound } from './workspace-access.ts';
+import {
+  defaultWorkspaceSettings,
+  mergeWorkspaceSettings,
+  type WorkspaceSettings,
+  type workspaceSettingsPatchSchema,
+} from './workspace-settings.ts';
+
+export interface WorkspaceView {
+  id: string;
+  name: string;
+  role: string;
+  settings: WorkspaceSettings;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function toView(row: WorkspaceRow, role: string): WorkspaceView {
+  return {
+    id: row.id,
+    name: row.name,
+    role,
+    settings: { ...defaultWorkspaceSettings, ...row.settings },
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** Workspaces: the tenant boundary. Creating one makes the caller its owner. */
+export function createWorkspaceService(dependencies: { database: Database; repositories: Repositories }) {
+  const { database, repositories } = dependencies;
+  return {
+    async create(principal: Principal, input: { name: string }): Promise<WorkspaceView> {
+      if (principal.kind !== 'user') {
+        throw new FlightdeckError({
+          code: 'session_required',
+          kind: 'forbidden',
+          message: 'API tokens belong to one workspace and cannot create workspaces. Sign in to create one.',
+        });
+      }
+      return inTransaction(database, async (scoped) => {
+        const row = await scoped.workspaces.insert({
+          id: newId(),
+          name: input.name.trim(),
+          settings: defaultWorkspaceSettings,
+        });
+        await scoped.workspaces.addMember(row.id, principal.userId, 'owner');
+        return toView(row, 'owner');
+      });
+    },
+
+    async list(principal: Principal): Promise<WorkspaceView[]> {
+      if (principal.kind === 'token') {
+        const row = await repositories.workspaces.findById(principal.workspaceId);
+        return row ? [toView(row, principal.role)] : [];
+      }
+      const rows = await repositories.workspaces.listForUser(principal.userId);
+      return rows.map((row) => toView(row, row.role));
+    },
+
+    async get(access: WorkspaceAccess): Promise<WorkspaceView> {
+      const row = await repositories.workspaces.findById(access.workspaceId);
+      if (!row) throw workspaceNotFound();
+      return toView(row, access.role);
+    },
+
+    async update(
+      access: WorkspaceAccess,
+      input: { name?: string; settings?: z.infer<typeof workspaceSettingsPatchSchema> },
+    ): Promise<{ workspace: WorkspaceView; changed: string[] }> {
+      const current = await repositories.workspaces.findById(access.workspaceId);
+      if (!current) throw workspaceNotFound();
+      const changes: { name?: string; settings?: WorkspaceSettings } = {};
+      if (input.name !== undefined) changes.name = input.name.trim();
+      if (input.settings !== undefined)
+        changes.settings = mergeWorkspaceSettings(current.settings, input.settings);
+      const row = await repositories.workspaces.update(access.workspaceId, changes);
+      if (!row) throw workspaceNotFound();
+      return { workspace: toView(row, access.role), changed: Object.keys(changes) };
+    },
+
+    async delete(access: WorkspaceAccess): Promise<void> {
+      const deleted = await repositories.workspaces.delete(access.workspaceId);
+      if (!deleted) throw workspaceNotFound();
+    },
+  };
+}
+
+export type WorkspaceService = ReturnType<typeof createWorkspaceService>;

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { WorkspaceSettingsColumn } from '../../store/schema/index.ts';
+
+export type WorkspaceSettings = WorkspaceSettingsColumn;
+
+export const defaultWorkspaceSettings: WorkspaceSettings = {
+  rateLimitPerMinute: 100,
+  monthlyBudgetUsd: null,
+  alertThresholds: [50, 80, 100],
+  alertWebhookUrl: null,
+};
+
+/** Settings as clients send them: every field optional, unknown fields refused. */
+export const workspaceSettingsPatchSchema = z
+  .object({
+    rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional(),
+    monthlyBudgetUsd: z.number().min(0).max(100_000_000).nullable().optional(),
+    alertThresholds: z
+      .array(z.number().int().min(1).max(100))
+      .max(10)
+      .refine((values) => new Set(values).size === values.length, { message: 'thresholds must be distinct' })
+      .optional(),
+    alertWebhookUrl: z
+      .string()
+      .max(2048)
+      .refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), {
+        message: 'must be an http(s) URL',
+      })
+      .nullable()
+      .optional(),
+  })
+  .strict();
+
+export const workspaceSettingsSchema = z.object({
+  rateLimitPerMinute: z.number().int(),
+  monthlyBudgetUsd: z.number().nullable(),
+  alertThresholds: z.array(z.number().int()),
+  alertWebhookUrl: z.string().nullable(),
+});
+
+/** Applies a partial update; thresholds are kept sorted so alerts fire in order. */
+export function mergeWorkspaceSettings(
+  current: WorkspaceSettings,
+  patch: z.infer<typeof workspaceSettingsPatchSchema>,
+): WorkspaceSettings {
+  const merged = { ...defaultWorkspaceSettings, ...current };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value !== undefined) (merged as Record<string, unknown>)[name] = value;
+  }
+  merged.alertThresholds = [...merged.alertThresholds].sort((first, second) => first - second);
+  return merged;
+}

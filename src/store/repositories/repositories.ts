@@ -1,0 +1,31 @@
+import type { Database } from '../database.ts';
+import { createApiTokenRepository } from './api-token-repository.ts';
+import { createLockRepository } from './lock-repository.ts';
+import { createLoginThrottleRepository } from './login-throttle-repository.ts';
+import { createPasswordTokenRepository } from './password-token-repository.ts';
+import { createSessionRepository } from './session-repository.ts';
+import { createUserRepository } from './user-repository.ts';
+import { createWorkspaceRepository } from './workspace-repository.ts';
+
+/** Every repository over one database handle (a pool, or one transaction). */
+export function createRepositories(database: Database) {
+  return {
+    users: createUserRepository(database),
+    workspaces: createWorkspaceRepository(database),
+    sessions: createSessionRepository(database),
+    apiTokens: createApiTokenRepository(database),
+    passwordTokens: createPasswordTokenRepository(database),
+    loginThrottles: createLoginThrottleRepository(database),
+    locks: createLockRepository(database),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+
+/** Runs `work` in one transaction; repositories inside it see and commit together. */
+export function inTransaction<Result>(
+  database: Database,
+  work: (repositories: Repositories) => Promise<Result>,
+): Promise<Result> {
+  return database.transaction((transaction) => work(createRepositories(transaction as unknown as Database)));
+}
