@@ -1,2 +1,3 @@
 export * from './identity.ts';
 export * from './instance.ts';
+export * from './provider-keys.ts';
