@@ -1,3 +1,4 @@
 export * from './identity.ts';
 export * from './instance.ts';
 export * from './provider-keys.ts';
+export * from './agents.ts';

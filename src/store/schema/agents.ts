@@ -1,0 +1,143 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { workspaces } from './identity.ts';
+
+const timestampColumn = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * An agent's identity; its configuration lives in the immutable version it points at.
+ * Deleting an agent only hides it (executions keep pointing at its versions) and frees its slug.
+ */
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    currentVersionId: text('current_version_id').notNull(),
+    /** The current version's number, incremented by every change. */
+    version: integer('version').notNull(),
+    createdBy: text('created_by'),
+    createdAt: timestampColumn('created_at').notNull().defaultNow(),
+    updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
+    deletedAt: timestampColumn('deleted_at'),
+  },
+  (table) => [
+    uniqueIndex('agents_workspace_slug')
+      .on(table.workspaceId, table.slug)
+      .where(sql`${table.deletedAt} is null`),
+    // Ascending columns: the newest-first list scans it backwards, which matches `desc` (nulls first).
+    index('agents_workspace_created')
+      .on(table.workspaceId, table.createdAt, table.id)
+      .where(sql`${table.deletedAt} is null`),
+  ],
+);
+
+/** An immutable snapshot of an agent's whole configuration; executions record the one they ran. */
+export const agentVersions = pgTable(
+  'agent_versions',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    agentId: text('agent_id')
+      .notNull()
+      .references(() => agents.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    changedFields: jsonb('changed_fields').$type<string[]>().notNull(),
+    createdBy: text('created_by'),
+    createdAt: timestampColumn('created_at').notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('agent_versions_agent_number').on(table.agentId, table.number)],
+);
+
+/** One provider call inside an execution, as stored in `executions.attempts`. */
+export interface ExecutionAttemptColumn {
+  provider: string;
+  model: string;
+  status: 'succeeded' | 'failed';
+  statusCode: number | null;
+  errorCode: string | null;
+  latencyMs: number;
+  /** `repair` for the one call that asks the model to fix an answer that failed the output schema. */
+  purpose: 'answer' | 'repair';
+}
+
+/**
+ * One run of one agent version. Written `running` before the provider call and finished after it,
+ * so a process that dies mid-call leaves a row the next start can mark `interrupted`.
+ */
+export const executions = pgTable(
+  'executions',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    agentId: text('agent_id').notNull(),
+    agentVersionId: text('agent_version_id').notNull(),
+    agentVersion: integer('agent_version').notNull(),
+    status: text('status').notNull(),
+    mode: text('mode').notNull(),
+    trigger: text('trigger').notNull(),
+    input: jsonb('input'),
+    output: jsonb('output'),
+    rawOutput: text('raw_output'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    inputTokens: integer('input_tokens').notNull().default(0),
+    outputTokens: integer('output_tokens').notNull().default(0),
+    totalTokens: integer('total_tokens').notNull().default(0),
+    costUsd: doublePrecision('cost_usd'),
+    costPriced: boolean('cost_priced').notNull().default(true),
+    latencyMs: doublePrecision('latency_ms'),
+    timeToFirstTokenMs: doublePrecision('time_to_first_token_ms'),
+    retries: integer('retries').notNull().default(0),
+    attempts: jsonb('attempts').$type<ExecutionAttemptColumn[]>().notNull().default([]),
+    fallbackUsed: boolean('fallback_used').notNull().default(false),
+    repaired: boolean('repaired').notNull().default(false),
+    /** The provider and model that answered (a fallback's, when one was used). */
+    provider: text('provider'),
+    model: text('model'),
+    idempotencyKey: text('idempotency_key'),
+    /** SHA-256 of the request an idempotency key was first used with. */
+    requestHash: text('request_hash'),
+    /** The process that runs it, for logs and the interrupted-run sweep. */
+    nodeId: text('node_id').notNull(),
+    /** After this the running process has given up on the call; a still-running row is orphaned. */
+    deadlineAt: timestampColumn('deadline_at').notNull(),
+    createdBy: text('created_by'),
+    tokenId: text('token_id'),
+    createdAt: timestampColumn('created_at').notNull().defaultNow(),
+    finishedAt: timestampColumn('finished_at'),
+  },
+  (table) => [
+    index('executions_workspace_created').on(table.workspaceId, table.createdAt, table.id),
+    index('executions_workspace_agent_created').on(
+      table.workspaceId,
+      table.agentId,
+      table.createdAt,
+      table.id,
+    ),
+    uniqueIndex('executions_workspace_idempotency_key')
+      .on(table.workspaceId, table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} is not null`),
+    index('executions_running_deadline')
+      .on(table.deadlineAt)
+      .where(sql`${table.status} = 'running'`),
+  ],
+);
