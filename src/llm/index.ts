@@ -51,3 +51,5 @@ export { ProviderError, providerErrorKinds } from './provider-error.ts';
 export type { RetryPolicy } from './retry-policy.ts';
 export { defaultRetryPolicy, resolveRetryPolicy } from './retry-policy.ts';
 export { sampleFromSchema } from './schema-sample.ts';
+export type { ConnectionTestResult, ConnectionTestSettings } from './test-provider-connection.ts';
+export { testProviderConnection } from './test-provider-connection.ts';

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FlightdeckError } from '../core/errors.ts';
 import type { Permission } from '../security/permissions.ts';
+import type { AuditActor } from '../services/audit/audit-log.ts';
 import type { Services } from '../services/create-services.ts';
 import type { Principal, WorkspaceAccess } from '../services/identity/principal.ts';
 import { requirePermission, resolveWorkspaceAccess } from '../services/identity/workspace-access.ts';
@@ -32,7 +33,7 @@ const unauthenticated = (message: string, code = 'unauthenticated') =>
 export function createAuthenticationHook(services: Services) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const routeUrl = request.routeOptions.url;
-    if (!routeUrl?.startsWith('/api/')) return;
+    if (!routeUrl?.startsWith('/api/') || routeUrl.startsWith('/api/docs')) return;
     const config = request.routeOptions.config;
     if (config.public) return;
 
@@ -100,4 +101,15 @@ export function principalOf(request: FastifyRequest): Principal {
 export function originOf(request: FastifyRequest) {
   const userAgent = request.headers['user-agent'];
   return { address: request.ip ?? null, userAgent: typeof userAgent === 'string' ? userAgent : null };
+}
+
+/** The caller as the audit log records it. */
+export function actorOf(request: FastifyRequest): AuditActor {
+  const principal = request.principal;
+  const origin = originOf(request);
+  if (!principal) return { userId: null, tokenId: null, email: null, ...origin };
+  if (principal.kind === 'token') {
+    return { userId: principal.userId, tokenId: principal.tokenId, email: null, ...origin };
+  }
+  return { userId: principal.userId, tokenId: null, email: principal.email, ...origin };
 }

@@ -15,21 +15,23 @@ import {
 } from 'fastify-type-provider-zod';
 import { newId } from '../core/ids.ts';
 import type { Permission } from '../security/permissions.ts';
-import { createServices, type Services } from '../services/create-services.ts';
+import type { Services } from '../services/create-services.ts';
 import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
+import { providerKeyRoutes } from './routes/provider-key-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 
 export interface AppDependencies {
   store: Store;
-  /** Defaults to services over `store`; tests pass their own clock or password cost. */
-  services?: Services;
+  /** Every use case, wired over `store` (see createServices). */
+  services: Services;
   logger?: Logger;
   version: string;
   publicUrl: string;
@@ -99,8 +101,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     }
   });
 
-  const services =
-    dependencies.services ?? createServices({ store: dependencies.store, publicUrl: dependencies.publicUrl });
+  const services = dependencies.services;
   app.decorateRequest('principal', null);
   app.decorateRequest('workspaceAccess', null);
   app.addHook('onRequest', createAuthenticationHook(services));
@@ -132,13 +133,17 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () =>
+    app.swagger(),
+  );
   await app.register(healthRoutes({ store: dependencies.store }));
   const secureCookies = dependencies.publicUrl.startsWith('https://');
   await app.register(sessionRoutes({ services, secureCookies }));
   await app.register(workspaceRoutes({ services }));
   await app.register(memberRoutes({ services }));
   await app.register(tokenRoutes({ services }));
+  await app.register(providerKeyRoutes({ services }));
+  await app.register(auditRoutes({ services }));
 
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({

@@ -1,6 +1,9 @@
+import type { Keyring } from '../security/keyring.ts';
 import { createPasswordHasher, type PasswordHasher } from '../security/password-hashing.ts';
+import { type AllowedHosts, type HostLookup, parseAllowedHosts } from '../security/ssrf-guard.ts';
 import type { Store } from '../store/database.ts';
 import { createRepositories } from '../store/repositories/index.ts';
+import { createAuditLog } from './audit/audit-log.ts';
 import { createApiTokenService } from './identity/api-token-service.ts';
 import {
   createAuthenticationService,
@@ -11,6 +14,7 @@ import { type Clock, systemClock } from './identity/identity-clock.ts';
 import { createMemberService } from './identity/member-service.ts';
 import { createSetupService } from './identity/setup-service.ts';
 import { createWorkspaceService } from './identity/workspace-service.ts';
+import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 
 export interface ServiceOptions {
   store: Store;
@@ -19,6 +23,13 @@ export interface ServiceOptions {
   passwordHasher?: PasswordHasher;
   sessionPolicy?: SessionPolicy;
   loginThrottlePolicy?: LoginThrottlePolicy;
+  /** Encrypts provider keys; built at start from FLIGHTDECK_MASTER_KEY or the data folder's key. */
+  keyring: Keyring;
+  /** FLIGHTDECK_ALLOWED_PROVIDER_HOSTS, parsed: private or loopback hosts provider URLs may reach. */
+  allowedProviderHosts?: AllowedHosts;
+  /** DNS resolution and fetch for provider calls; injected in tests. */
+  providerLookup?: HostLookup;
+  providerFetch?: typeof globalThis.fetch;
 }
 
 /** Wires every use case over one store; the composition root for the server and the CLI. */
@@ -27,7 +38,11 @@ export function createServices(options: ServiceOptions) {
   const repositories = createRepositories(database);
   const clock = options.clock ?? systemClock;
   const passwordHasher = options.passwordHasher ?? createPasswordHasher();
+  const allowedProviderHosts = options.allowedProviderHosts ?? parseAllowedHosts('');
+  const audit = createAuditLog({ repositories, clock });
   return {
+    allowedProviderHosts,
+    audit,
     clock,
     passwordHasher,
     repositories,
@@ -38,10 +53,21 @@ export function createServices(options: ServiceOptions) {
       clock,
       sessionPolicy: options.sessionPolicy,
       loginThrottlePolicy: options.loginThrottlePolicy,
+      audit,
     }),
     workspaces: createWorkspaceService({ database, repositories }),
     members: createMemberService({ database, repositories, clock, publicUrl: options.publicUrl }),
     apiTokens: createApiTokenService({ repositories, clock }),
+    providerKeys: createProviderKeyService({
+      database,
+      repositories,
+      keyring: options.keyring,
+      clock,
+      audit,
+      allowedHosts: allowedProviderHosts,
+      lookup: options.providerLookup,
+      fetch: options.providerFetch,
+    }),
   };
 }
 

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock, createTestApp, type TestApp } from '../support/test-app.ts';
 
-const owner = { email: 'ada@example.test', password: 'correct horse battery', name: 'Ada', workspaceName: 'Acme' };
+const owner = {
+  email: 'ada@example.test',
+  password: 'correct horse battery',
+  name: 'Ada',
+  workspaceName: 'Acme',
+};
 
 function cookieOf(response: { headers: Record<string, unknown> }): string {
   return String(response.headers['set-cookie']).split(';')[0] ?? '';
@@ -13,7 +18,9 @@ describe('setup and sessions', () => {
 
   it('creates the first owner once, then answers 409 setup_already_done', async () => {
     testApp = await createTestApp();
-    expect((await testApp.app.inject({ method: 'GET', url: '/api/setup' })).json()).toEqual({ setupRequired: true });
+    expect((await testApp.app.inject({ method: 'GET', url: '/api/setup' })).json()).toEqual({
+      setupRequired: true,
+    });
     const first = await testApp.app.inject({ method: 'POST', url: '/api/setup', payload: owner });
     expect(first.statusCode).toBe(201);
     expect(first.json().workspace.name).toBe('Acme');
@@ -27,14 +34,20 @@ describe('setup and sessions', () => {
     });
     expect(second.statusCode).toBe(409);
     expect(second.json().error.code).toBe('setup_already_done');
-    expect((await testApp.app.inject({ method: 'GET', url: '/api/setup' })).json()).toEqual({ setupRequired: false });
+    expect((await testApp.app.inject({ method: 'GET', url: '/api/setup' })).json()).toEqual({
+      setupRequired: false,
+    });
   });
 
   it('lets only one of several concurrent setups through', async () => {
     testApp = await createTestApp();
     const answers = await Promise.all(
       Array.from({ length: 5 }, (_, index) =>
-        testApp.app.inject({ method: 'POST', url: '/api/setup', payload: { ...owner, email: `o${index}@example.test` } }),
+        testApp.app.inject({
+          method: 'POST',
+          url: '/api/setup',
+          payload: { ...owner, email: `o${index}@example.test` },
+        }),
       ),
     );
     expect(answers.map((answer) => answer.statusCode).sort()).toEqual([201, 409, 409, 409, 409]);
@@ -43,9 +56,16 @@ describe('setup and sessions', () => {
 
   it('refuses a short password with a clear rule and creates nothing', async () => {
     testApp = await createTestApp();
-    const response = await testApp.app.inject({ method: 'POST', url: '/api/setup', payload: { ...owner, password: 'short' } });
+    const response = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/setup',
+      payload: { ...owner, password: 'short' },
+    });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'password_too_short', message: expect.stringContaining('12') });
+    expect(response.json().error).toMatchObject({
+      code: 'password_too_short',
+      message: expect.stringContaining('12'),
+    });
     expect(await testApp.services.repositories.users.count()).toBe(0);
   });
 
@@ -66,7 +86,11 @@ describe('setup and sessions', () => {
     expect(login.statusCode).toBe(200);
     const cookie = cookieOf(login);
     const me = await testApp.app.inject({ method: 'GET', url: '/api/me', headers: { cookie } });
-    expect(me.json()).toMatchObject({ kind: 'user', user: { email: owner.email }, csrfToken: login.json().csrfToken });
+    expect(me.json()).toMatchObject({
+      kind: 'user',
+      user: { email: owner.email },
+      csrfToken: login.json().csrfToken,
+    });
     expect(me.json().workspaces[0]).toMatchObject({ name: 'Acme', role: 'owner' });
 
     const logout = await testApp.app.inject({
@@ -104,7 +128,11 @@ describe('setup and sessions', () => {
     testApp = await createTestApp({ clock });
     await testApp.app.inject({ method: 'POST', url: '/api/setup', payload: owner });
     const attempt = (password: string) =>
-      testApp.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: owner.email, password } });
+      testApp.app.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: owner.email, password },
+      });
     for (let index = 0; index < 5; index++) expect((await attempt('wrong password!')).statusCode).toBe(401);
     const throttled = await attempt(owner.password);
     expect(throttled.statusCode).toBe(429);
@@ -162,9 +190,10 @@ describe('setup and sessions', () => {
     });
     const idleCookie = cookieOf(login);
     clock.advance(61 * 60 * 1000);
-    expect((await testApp.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: idleCookie } })).statusCode).toBe(
-      401,
-    );
+    expect(
+      (await testApp.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: idleCookie } }))
+        .statusCode,
+    ).toBe(401);
   });
 
   it('requires the CSRF token for unsafe requests with a cookie, but not for tokens', async () => {
@@ -187,7 +216,11 @@ describe('setup and sessions', () => {
       payload: { name: 'Renamed' },
     });
     expect(wrong.statusCode).toBe(403);
-    const unchanged = await testApp.app.inject({ method: 'GET', url: `/api/workspaces/${workspaceId}`, headers: { cookie } });
+    const unchanged = await testApp.app.inject({
+      method: 'GET',
+      url: `/api/workspaces/${workspaceId}`,
+      headers: { cookie },
+    });
     expect(unchanged.json().name).toBe('Acme');
 
     const token = await testApp.app.inject({
@@ -218,7 +251,11 @@ describe('setup and sessions', () => {
       payload: { email: 'grace@example.test', role: 'member' },
     });
     expect(invite.statusCode).toBe(201);
-    expect(invite.json().member).toMatchObject({ email: 'grace@example.test', role: 'member', status: 'invited' });
+    expect(invite.json().member).toMatchObject({
+      email: 'grace@example.test',
+      role: 'member',
+      status: 'invited',
+    });
     const link = new URL(invite.json().invitation.setPasswordUrl);
     const token = new URLSearchParams(link.hash.slice(1)).get('token') ?? '';
 
@@ -236,7 +273,11 @@ describe('setup and sessions', () => {
       payload: { token, password: 'graces new password' },
     });
     expect(set.statusCode).toBe(200);
-    const me = await testApp.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: cookieOf(set) } });
+    const me = await testApp.app.inject({
+      method: 'GET',
+      url: '/api/me',
+      headers: { cookie: cookieOf(set) },
+    });
     expect(me.json().workspaces[0]).toMatchObject({ id: workspaceId, role: 'member' });
 
     const reuse = await testApp.app.inject({
@@ -246,9 +287,13 @@ describe('setup and sessions', () => {
     });
     expect(reuse.statusCode).toBe(400);
     expect(reuse.json().error.code).toBe('password_link_invalid');
-    const members = await testApp.app.inject({ method: 'GET', url: `/api/workspaces/${workspaceId}/members`, headers });
-    expect(members.json().items.find((member: { email: string }) => member.email === 'grace@example.test').status).toBe(
-      'active',
-    );
+    const members = await testApp.app.inject({
+      method: 'GET',
+      url: `/api/workspaces/${workspaceId}/members`,
+      headers,
+    });
+    expect(
+      members.json().items.find((member: { email: string }) => member.email === 'grace@example.test').status,
+    ).toBe('active');
   });
 });

@@ -27,7 +27,7 @@ describe('graceful shutdown', () => {
     });
     const testApp = await createTestApp({
       beforeReady(app) {
-        app.get('/api/test/slow', async () => {
+        app.get('/api/test/slow', { config: { public: true } }, async () => {
           slowRequestStarted();
           await new Promise<void>((resolve) => {
             releaseSlowRequest = resolve;
@@ -69,7 +69,7 @@ describe('graceful shutdown', () => {
   it('cuts requests that outlive the timeout and says so', async () => {
     const testApp = await createTestApp({
       beforeReady(app) {
-        app.get('/api/test/hang', () => new Promise(() => {}));
+        app.get('/api/test/hang', { config: { public: true } }, () => new Promise(() => {}));
       },
     });
     const server = await startServer({

@@ -11,15 +11,17 @@ describe('HTTP edge', () => {
       bodyLimitBytes: 4096,
       beforeReady(app) {
         // Probe routes that exist only in this test, to drive each error path.
-        app.get('/api/test/explode', async () => {
+        app.get('/api/test/explode', { config: { public: true } }, async () => {
           throw new Error('connection string postgres://admin:hunter2@db/prod at /srv/app/secret.ts:42');
         });
-        app.get('/api/test/domain-error', async () => {
+        app.get('/api/test/domain-error', { config: { public: true } }, async () => {
           throw invalidError('template_variable_missing', 'The template uses {{ input.name }}.', {
             path: 'name',
           });
         });
-        app.post('/api/test/echo', async (request) => ({ received: request.body }));
+        app.post('/api/test/echo', { config: { public: true } }, async (request) => ({
+          received: request.body,
+        }));
       },
     });
   });
@@ -136,7 +138,13 @@ describe('readiness without migrations', () => {
     const { openStore } = await import('../../src/store/database.ts');
     const { createApp } = await import('../../src/server/create-app.ts');
     const store = await openStore({ dataDirectory: 'memory://' });
-    const app = await createApp({ store, version: 't', publicUrl: 'http://127.0.0.1:3000' });
+    const { createTestServices } = await import('../support/test-app.ts');
+    const app = await createApp({
+      store,
+      services: createTestServices(store),
+      version: 't',
+      publicUrl: 'http://127.0.0.1:3000',
+    });
     try {
       const response = await app.inject({ method: 'GET', url: '/readyz' });
       expect(response.statusCode).toBe(503);

@@ -11,7 +11,8 @@ export type Credentials =
 /** Headers that present the credentials (CSRF included for sessions). */
 export function headersFor(credentials: Credentials): Record<string, string> {
   if (credentials.kind === 'token') return { authorization: `Bearer ${credentials.token}` };
-  if (credentials.kind === 'session') return { cookie: credentials.cookie, 'x-csrf-token': credentials.csrfToken };
+  if (credentials.kind === 'session')
+    return { cookie: credentials.cookie, 'x-csrf-token': credentials.csrfToken };
   return {};
 }
 
@@ -24,6 +25,7 @@ export interface WorkspaceFixture {
   /** A member and a token that are targets of member/token routes, not callers. */
   targetUserId: string;
   targetTokenId: string;
+  targetProviderKeyId: string;
 }
 
 let counter = 0;
@@ -54,11 +56,17 @@ export async function createWorkspaceFixture(services: Services, label: string):
   const tokens = {} as Record<Role, Credentials>;
   for (const role of roles) {
     if (role !== 'owner') {
-      const { member } = await services.members.add(ownerAccess, { email: `${role}-${suffix}@example.test`, role });
+      const { member } = await services.members.add(ownerAccess, {
+        email: `${role}-${suffix}@example.test`,
+        role,
+      });
       await services.repositories.users.setPassword(member.userId, passwordHash);
       users[role] = member.userId;
     }
-    const session = await services.authentication.issueSession(users[role], { address: '127.0.0.1', userAgent: 'fixture' });
+    const session = await services.authentication.issueSession(users[role], {
+      address: '127.0.0.1',
+      userAgent: 'fixture',
+    });
     sessions[role] = {
       kind: 'session',
       cookie: `flightdeck_session=${session.sessionId}`,
@@ -72,5 +80,21 @@ export async function createWorkspaceFixture(services: Services, label: string):
     role: 'member',
   });
   const targetToken = await services.apiTokens.create(ownerAccess, { name: 'target token', role: 'viewer' });
-  return { workspaceId: workspace.id, sessions, tokens, users, targetUserId: target.userId, targetTokenId: targetToken.id };
+  const actor = { userId: owner.id, tokenId: null, address: null, userAgent: null };
+  // Port 9 (discard) refuses at once, so connection tests against it are quick failures.
+  const providerKey = await services.providerKeys.create(ownerAccess, actor, {
+    provider: 'openai-compatible',
+    label: 'target key',
+    apiKey: `sk-fixture-${suffix}`,
+    baseUrl: 'http://127.0.0.1:9/v1',
+  });
+  return {
+    targetProviderKeyId: providerKey.id,
+    workspaceId: workspace.id,
+    sessions,
+    tokens,
+    users,
+    targetUserId: target.userId,
+    targetTokenId: targetToken.id,
+  };
 }

@@ -1,8 +1,13 @@
+import { randomBytes } from 'node:crypto';
+import { createKeyring } from '../../src/security/keyring.ts';
+import { makeMasterKey } from '../../src/security/keyring-master-keys.ts';
 import { createPasswordHasher } from '../../src/security/password-hashing.ts';
+import { parseAllowedHosts } from '../../src/security/ssrf-guard.ts';
 import { type App, createApp } from '../../src/server/create-app.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services/create-services.ts';
 import type { Clock } from '../../src/services/identity/identity-clock.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
+import type { Logger } from '../../src/telemetry/logger.ts';
 
 export interface TestApp {
   app: App;
@@ -14,11 +19,14 @@ export interface TestApp {
 export interface TestAppOptions extends Partial<Omit<ServiceOptions, 'store'>> {
   store?: Store;
   bodyLimitBytes?: number;
+  logger?: Logger;
   beforeReady?: (app: App) => void;
 }
 
 /** A clock tests move by hand. */
-export function createManualClock(start = new Date('2026-11-22T10:00:00Z')): Clock & { advance(ms: number): void } {
+export function createManualClock(
+  start = new Date('2026-11-22T10:00:00Z'),
+): Clock & { advance(ms: number): void } {
   let current = start.getTime();
   return {
     now: () => new Date(current),
@@ -26,6 +34,16 @@ export function createManualClock(start = new Date('2026-11-22T10:00:00Z')): Clo
       current += ms;
     },
   };
+}
+
+/** Services for tests that build the app themselves. */
+export function createTestServices(store: Store, publicUrl = 'http://127.0.0.1:3000'): Services {
+  return createServices({
+    store,
+    publicUrl,
+    passwordHasher: createPasswordHasher({ cost: 2 ** 10 }),
+    keyring: createKeyring([makeMasterKey('test', randomBytes(32))]),
+  });
 }
 
 /**
@@ -38,6 +56,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
   const services = createServices({
     passwordHasher: createPasswordHasher({ cost: 2 ** 10 }),
+    keyring: createKeyring([makeMasterKey('test', randomBytes(32))]),
+    // The fake provider listens on loopback, which the SSRF guard refuses unless allowed.
+    allowedProviderHosts: parseAllowedHosts('127.0.0.1,localhost'),
     ...options,
     store,
     publicUrl,
@@ -47,6 +68,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     services,
     version: '0.0.0-test',
     publicUrl,
+    logger: options.logger,
     bodyLimitBytes: options.bodyLimitBytes,
   });
   options.beforeReady?.(app);

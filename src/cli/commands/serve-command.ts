@@ -1,9 +1,8 @@
 import { createApp } from '../../server/create-app.ts';
 import { startServer } from '../../server/start-server.ts';
-import { openStore } from '../../store/database.ts';
-import { createInstanceRepository } from '../../store/repositories/instance-repository.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { loadConfiguration } from '../load-configuration.ts';
+import { openRuntime } from '../open-runtime.ts';
 import { flightdeckVersion } from '../version.ts';
 
 /** `flightdeck serve`: open the database, migrate, listen, and shut down cleanly on a signal. */
@@ -11,22 +10,11 @@ export async function serveCommand(): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
   const startedAt = performance.now();
-  const store = await openStore({
-    databaseUrl: configuration.databaseUrl,
-    dataDirectory: configuration.dataDirectory,
-  });
-  logger.info(
-    store.kind === 'pglite'
-      ? { database: 'pglite', dataDirectory: configuration.dataDirectory }
-      : { database: 'postgres' },
-    'database opened',
-  );
-  const migration = await store.migrate();
-  const instance = await createInstanceRepository(store.database).ensure();
-  logger.info({ applied: migration.applied, instanceId: instance.id }, 'migrations up to date');
+  const { store, services } = await openRuntime(configuration, logger);
 
   const app = await createApp({
     store,
+    services,
     logger,
     version: flightdeckVersion,
     publicUrl: configuration.publicUrl,
@@ -42,6 +30,12 @@ export async function serveCommand(): Promise<void> {
   });
   const readyInMs = Math.round(performance.now() - startedAt);
   logger.info({ url: configuration.publicUrl, port: server.address.port, readyInMs }, 'Flightdeck is ready');
+  if (await services.setup.isRequired()) {
+    logger.info(
+      { url: `${configuration.publicUrl}/setup` },
+      'setup pending: create the first owner in the browser, or with `flightdeck users create`',
+    );
+  }
   // The one line a person starting it needs, also when logs are JSON.
   process.stdout.write(`\nFlightdeck ${flightdeckVersion} is running: open ${configuration.publicUrl}\n\n`);
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { roles } from '../../security/permissions.ts';
 import type { Services } from '../../services/create-services.ts';
-import { accessOf } from '../authentication.ts';
+import { accessOf, actorOf } from '../authentication.ts';
 import {
   authenticated,
   emailSchema,
@@ -101,7 +101,18 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
         },
       },
       async (request, reply) => {
-        await services.members.remove(accessOf(request), request.params.userId);
+        const access = accessOf(request);
+        const removed = await services.members.remove(access, request.params.userId);
+        await services.audit.record(
+          access.workspaceId,
+          actorOf(request),
+          'member.removed',
+          {
+            type: 'user',
+            id: removed.userId,
+          },
+          { email: removed.email, role: removed.role },
+        );
         return reply.status(204).send(null);
       },
     );

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { roles } from '../../security/permissions.ts';
 import type { Services } from '../../services/create-services.ts';
-import { accessOf } from '../authentication.ts';
+import { accessOf, actorOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, nameSchema, workspaceIdParams } from '../schemas.ts';
 
 const tokenSchema = z.object({
@@ -64,7 +64,18 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request, reply) => {
-        await services.apiTokens.revoke(accessOf(request), request.params.tokenId);
+        const access = accessOf(request);
+        const revoked = await services.apiTokens.revoke(access, request.params.tokenId);
+        await services.audit.record(
+          access.workspaceId,
+          actorOf(request),
+          'token.revoked',
+          {
+            type: 'api_token',
+            id: revoked.id,
+          },
+          { name: revoked.name, role: revoked.role },
+        );
         return reply.status(204).send(null);
       },
     );

@@ -5,7 +5,7 @@ import {
   workspaceSettingsPatchSchema,
   workspaceSettingsSchema,
 } from '../../services/identity/workspace-settings.ts';
-import { accessOf, principalOf } from '../authentication.ts';
+import { accessOf, actorOf, principalOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, nameSchema, workspaceIdParams } from '../schemas.ts';
 
 const workspaceSchema = z.object({
@@ -47,6 +47,16 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
       },
       async (request, reply) => {
         const workspace = await services.workspaces.create(principalOf(request), request.body);
+        await services.audit.record(
+          workspace.id,
+          actorOf(request),
+          'workspace.created',
+          {
+            type: 'workspace',
+            id: workspace.id,
+          },
+          { name: workspace.name },
+        );
         return reply.status(201).send(workspace);
       },
     );
@@ -82,7 +92,34 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request) => {
-        const { workspace } = await services.workspaces.update(accessOf(request), request.body);
+        const { workspace, changed } = await services.workspaces.update(accessOf(request), request.body);
+        if (changed.length > 0) {
+          await services.audit.record(
+            workspace.id,
+            actorOf(request),
+            'workspace.settings_changed',
+            {
+              type: 'workspace',
+              id: workspace.id,
+            },
+            {
+              // Webhook URLs often embed a token (Slack, Teams): record that it changed, not its value.
+              changed: {
+                ...request.body,
+                ...(request.body.settings
+                  ? {
+                      settings: {
+                        ...request.body.settings,
+                        ...(request.body.settings.alertWebhookUrl !== undefined
+                          ? { alertWebhookUrl: '[changed]' }
+                          : {}),
+                      },
+                    }
+                  : {}),
+              },
+            },
+          );
+        }
         return workspace;
       },
     );

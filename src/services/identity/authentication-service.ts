@@ -4,6 +4,7 @@ import type { PasswordHasher } from '../../security/password-hashing.ts';
 import { isRole, lowerRole } from '../../security/permissions.ts';
 import { apiTokenPattern, hashSecret, randomSecret } from '../../security/secret-tokens.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from './identity-clock.ts';
 import type { Principal } from './principal.ts';
 
@@ -57,6 +58,7 @@ export function createAuthenticationService(dependencies: {
   clock: Clock;
   sessionPolicy?: SessionPolicy;
   loginThrottlePolicy?: LoginThrottlePolicy;
+  audit: AuditLog;
 }) {
   const { repositories, passwordHasher, clock } = dependencies;
   const sessionPolicy = dependencies.sessionPolicy ?? defaultSessionPolicy;
@@ -119,6 +121,17 @@ export function createAuthenticationService(dependencies: {
         const now = clock.now();
         await repositories.loginThrottles.recordFailure(accountKey, now, throttlePolicy.windowMs);
         await repositories.loginThrottles.recordFailure(addressKey, now, throttlePolicy.windowMs);
+        if (user) {
+          // Admins of the account's workspaces see attempts on it; unknown emails belong to no workspace.
+          const workspaces = await repositories.workspaces.listForUser(user.id);
+          await dependencies.audit.record(
+            workspaces.map((workspace) => workspace.id),
+            { userId: null, tokenId: null, email: null, ...origin },
+            'auth.login_failed',
+            { type: 'user', id: user.id },
+            { email: user.email },
+          );
+        }
         throw invalidCredentials();
       }
       await repositories.loginThrottles.clear(accountKey);

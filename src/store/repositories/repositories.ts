@@ -1,8 +1,12 @@
 import type { Database } from '../database.ts';
+import { createAgentRepository } from './agent-repository.ts';
 import { createApiTokenRepository } from './api-token-repository.ts';
+import { createAuditEventRepository } from './audit-event-repository.ts';
+import { createExecutionRepository } from './execution-repository.ts';
 import { createLockRepository } from './lock-repository.ts';
 import { createLoginThrottleRepository } from './login-throttle-repository.ts';
 import { createPasswordTokenRepository } from './password-token-repository.ts';
+import { createProviderKeyRepository } from './provider-key-repository.ts';
 import { createSessionRepository } from './session-repository.ts';
 import { createUserRepository } from './user-repository.ts';
 import { createWorkspaceRepository } from './workspace-repository.ts';
@@ -17,6 +21,10 @@ export function createRepositories(database: Database) {
     passwordTokens: createPasswordTokenRepository(database),
     loginThrottles: createLoginThrottleRepository(database),
     locks: createLockRepository(database),
+    agents: createAgentRepository(database),
+    executions: createExecutionRepository(database),
+    providerKeys: createProviderKeyRepository(database),
+    auditEvents: createAuditEventRepository(database),
   };
 }
 

@@ -136,8 +136,6 @@ export const executions = pgTable(
     uniqueIndex('executions_workspace_idempotency_key')
       .on(table.workspaceId, table.idempotencyKey)
       .where(sql`${table.idempotencyKey} is not null`),
-    index('executions_running_deadline')
-      .on(table.deadlineAt)
-      .where(sql`${table.status} = 'running'`),
+    index('executions_running_deadline').on(table.deadlineAt).where(sql`${table.status} = 'running'`),
   ],
 );

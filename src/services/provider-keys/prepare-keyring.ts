@@ -1,0 +1,100 @@
+import {
+  assertSecretsDecryptable,
+  createKeyring,
+  type Keyring,
+  type StoredSecret,
+} from '../../security/keyring.ts';
+import { loadOrCreateMasterKeys } from '../../security/keyring-master-keys.ts';
+import type { Repositories } from '../../store/repositories/index.ts';
+import type { Logger } from '../../telemetry/logger.ts';
+
+const purpose = 'provider-key';
+
+/** Every stored provider-key envelope with its context, page by page. */
+export async function* storedSecrets(
+  repositories: Repositories,
+  pageSize = 500,
+): AsyncGenerator<StoredSecret & { id: string }> {
+  let afterId: string | null = null;
+  for (;;) {
+    const page = await repositories.providerKeys.pageOfEnvelopes(afterId, pageSize);
+    for (const row of page) {
+      yield {
+        id: row.id,
+        envelope: row.secretEnvelope,
+        context: { workspaceId: row.workspaceId, secretId: row.id, purpose },
+      };
+    }
+    if (page.length < pageSize) return;
+    afterId = page.at(-1)?.id ?? null;
+  }
+}
+
+/**
+ * Loads the master keys (or, embedded, creates one in the data folder and says to back it up),
+ * then refuses to go on if any stored secret could not be decrypted with them.
+ */
+export async function prepareKeyring(options: {
+  masterKeyText: string | undefined;
+  dataDirectory: string;
+  embedded: boolean;
+  repositories: Repositories;
+  logger: Logger;
+}): Promise<Keyring> {
+  const loaded = await loadOrCreateMasterKeys({
+    configuredText: options.masterKeyText,
+    dataDirectory: options.dataDirectory,
+    embedded: options.embedded,
+  });
+  if (loaded.generated) {
+    options.logger.warn(
+      { path: loaded.path },
+      'generated a master key for provider secrets; back this file up: without it stored provider keys cannot be decrypted',
+    );
+  }
+  if (loaded.permissionsTooOpen) {
+    options.logger.warn(
+      { path: loaded.path },
+      'the master key file is readable by other users; run chmod 600 on it',
+    );
+  }
+  const keyring = createKeyring(loaded.keys);
+  const secrets: StoredSecret[] = [];
+  for await (const secret of storedSecrets(options.repositories)) secrets.push(secret);
+  assertSecretsDecryptable(keyring, secrets);
+  options.logger.info(
+    { activeKeyId: keyring.activeKeyId, keyIds: keyring.keyIds, secrets: secrets.length },
+    'keyring ready',
+  );
+  return keyring;
+}
+
+/**
+ * Re-encrypts every provider secret under the active master key, one row per conditional update,
+ * so it runs while the server serves: old key ids keep decrypting until it ends, and a secret
+ * replaced meanwhile is left as the newer write made it.
+ */
+export async function rotateMasterKey(options: {
+  keyring: Keyring;
+  repositories: Repositories;
+  onProgress?: (progress: { rotated: number; skipped: number }) => void;
+}): Promise<{ rotated: number; skipped: number; alreadyCurrent: number }> {
+  let rotated = 0;
+  let skipped = 0;
+  let alreadyCurrent = 0;
+  for await (const secret of storedSecrets(options.repositories, 200)) {
+    if (!options.keyring.needsRotation(secret.envelope)) {
+      alreadyCurrent += 1;
+      continue;
+    }
+    const replacement = options.keyring.reencrypt(
+      secret.envelope,
+      secret.context ?? { workspaceId: '', secretId: '' },
+    );
+    if (await options.repositories.providerKeys.replaceEnvelope(secret.id, secret.envelope, replacement))
+      rotated += 1;
+    else skipped += 1;
+    if ((rotated + skipped) % 200 === 0) options.onProgress?.({ rotated, skipped });
+  }
+  return { rotated, skipped, alreadyCurrent };
+}

@@ -1,0 +1,386 @@
+import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { ProviderError } from '../../llm/provider-error.ts';
+import { type ConnectionTestResult, testProviderConnection } from '../../llm/test-provider-connection.ts';
+import type { Keyring } from '../../security/keyring.ts';
+import { type AllowedHosts, checkProviderUrl, type HostLookup } from '../../security/ssrf-guard.ts';
+import type { Database } from '../../store/database.ts';
+import { inTransaction, type ProviderKeyRow, type Repositories } from '../../store/repositories/index.ts';
+import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
+import type { Clock } from '../identity/identity-clock.ts';
+import type { WorkspaceAccess } from '../identity/principal.ts';
+import type {
+  KeyedProviderKind,
+  ProviderCredentialResolver,
+  ProviderCredentials,
+} from './provider-credentials.ts';
+
+export interface ProviderKeyView {
+  id: string;
+  provider: string;
+  label: string;
+  lastFour: string;
+  baseUrl: string | null;
+  isDefault: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  rotatedAt: Date | null;
+  lastUsedAt: Date | null;
+  lastTest: { at: Date; ok: boolean; errorCode: string | null; latencyMs: number | null } | null;
+}
+
+export interface ProviderKeyInput {
+  provider: KeyedProviderKind;
+  label: string;
+  apiKey: string;
+  baseUrl?: string | null | undefined;
+  isDefault?: boolean | undefined;
+}
+
+export interface ProviderKeyUpdate {
+  label?: string | undefined;
+  apiKey?: string | undefined;
+  baseUrl?: string | null | undefined;
+  isDefault?: boolean | undefined;
+}
+
+const purpose = 'provider-key';
+
+function toView(row: ProviderKeyRow): ProviderKeyView {
+  return {
+    id: row.id,
+    provider: row.provider,
+    label: row.label,
+    lastFour: row.lastFour,
+    baseUrl: row.baseUrl,
+    isDefault: row.isDefault,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    rotatedAt: row.rotatedAt,
+    lastUsedAt: row.lastUsedAt,
+    lastTest: row.lastTestedAt
+      ? {
+          at: row.lastTestedAt,
+          ok: row.lastTestOk === true,
+          errorCode: row.lastTestErrorCode,
+          latencyMs: row.lastTestLatencyMs,
+        }
+      : null,
+  };
+}
+
+function lastFourOf(secret: string): string {
+  return secret.length <= 8 ? '' : secret.slice(-4);
+}
+
+const keyNotFound = () =>
+  notFoundError('provider_key_not_found', 'No provider key with this id in this workspace.');
+
+/** Provider keys: encrypted at rest, masked in every answer, tested, rotated and audited. */
+export function createProviderKeyService(dependencies: {
+  database: Database;
+  repositories: Repositories;
+  keyring: Keyring;
+  clock: Clock;
+  audit: AuditLog;
+  allowedHosts: AllowedHosts;
+  lookup?: HostLookup;
+  fetch?: typeof globalThis.fetch;
+}) {
+  const { database, repositories, keyring, clock, audit } = dependencies;
+
+  /** Normalises and checks a base URL; openai-compatible keys must have one. */
+  async function checkBaseUrl(
+    provider: KeyedProviderKind,
+    baseUrl: string | null | undefined,
+  ): Promise<string | null> {
+    const trimmed = baseUrl?.trim().replace(/\/+$/, '') || null;
+    if (provider === 'openai-compatible' && !trimmed) {
+      throw invalidError(
+        'base_url_required',
+        'An openai-compatible key needs the base URL of the API, such as http://localhost:11434/v1.',
+      );
+    }
+    if (trimmed)
+      await checkProviderUrl(trimmed, {
+        allowedHosts: dependencies.allowedHosts,
+        lookup: dependencies.lookup,
+      });
+    return trimmed;
+  }
+
+  function runTest(
+    provider: KeyedProviderKind,
+    apiKey: string,
+    baseUrl: string | null,
+  ): Promise<ConnectionTestResult> {
+    return testProviderConnection({
+      kind: provider,
+      apiKey,
+      baseUrl,
+      fetch: dependencies.fetch,
+      allowedHosts: dependencies.allowedHosts,
+      lookup: dependencies.lookup,
+    });
+  }
+
+  function decrypt(row: ProviderKeyRow): string {
+    return keyring.decrypt(row.secretEnvelope, { workspaceId: row.workspaceId, secretId: row.id, purpose });
+  }
+
+  const resolver: ProviderCredentialResolver = {
+    async resolve(workspaceId, request): Promise<ProviderCredentials> {
+      const row = request.providerKeyId
+        ? await repositories.providerKeys.find(workspaceId, request.providerKeyId)
+        : await repositories.providerKeys.findDefault(workspaceId, request.provider);
+      if (!row || row.provider !== request.provider) {
+        throw new ProviderError({
+          code: 'provider_not_configured',
+          provider: request.provider,
+          detail: request.providerKeyId
+            ? `the agent's ${request.provider} key no longer exists`
+            : `this workspace has no default ${request.provider} key`,
+        });
+      }
+      const apiKey = decrypt(row);
+      await repositories.providerKeys.touch(row.id, clock.now());
+      return { providerKeyId: row.id, provider: request.provider, apiKey, baseUrl: row.baseUrl };
+    },
+  };
+
+  return {
+    resolve: resolver.resolve,
+
+    async list(access: WorkspaceAccess): Promise<ProviderKeyView[]> {
+      return (await repositories.providerKeys.list(access.workspaceId)).map(toView);
+    },
+
+    async get(access: WorkspaceAccess, id: string): Promise<ProviderKeyView> {
+      const row = await repositories.providerKeys.find(access.workspaceId, id);
+      if (!row) throw keyNotFound();
+      return toView(row);
+    },
+
+    async create(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      input: ProviderKeyInput,
+    ): Promise<ProviderKeyView> {
+      const baseUrl = await checkBaseUrl(input.provider, input.baseUrl);
+      const id = newId();
+      const now = clock.now();
+      const secretEnvelope = keyring.encrypt(input.apiKey, {
+        workspaceId: access.workspaceId,
+        secretId: id,
+        purpose,
+      });
+      const row = await inTransaction(database, async (scoped) => {
+        const existingDefault = await scoped.providerKeys.findDefault(access.workspaceId, input.provider);
+        // The first key of a provider is its default unless told otherwise.
+        const isDefault = input.isDefault ?? !existingDefault;
+        if (isDefault && existingDefault)
+          await scoped.providerKeys.clearDefault(access.workspaceId, input.provider);
+        return scoped.providerKeys.insert({
+          id,
+          workspaceId: access.workspaceId,
+          provider: input.provider,
+          label: input.label.trim(),
+          secretEnvelope,
+          lastFour: lastFourOf(input.apiKey),
+          baseUrl,
+          isDefault,
+          createdBy: access.userId,
+          createdAt: now,
+          updatedAt: now,
+        });
+      });
+      await audit.record(
+        access.workspaceId,
+        actor,
+        'provider_key.created',
+        { type: 'provider_key', id },
+        {
+          provider: row.provider,
+          label: row.label,
+          baseUrl: row.baseUrl,
+          isDefault: row.isDefault,
+        },
+      );
+      return toView(row);
+    },
+
+    /** Renames, replaces the secret, moves the base URL (only with the secret again) or sets the default. */
+    async update(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      id: string,
+      input: ProviderKeyUpdate,
+    ): Promise<ProviderKeyView> {
+      const current = await repositories.providerKeys.find(access.workspaceId, id);
+      if (!current) throw keyNotFound();
+      const provider = current.provider as KeyedProviderKind;
+      const changes: Parameters<Repositories['providerKeys']['update']>[2] = {};
+      const changed: string[] = [];
+      if (input.baseUrl !== undefined) {
+        const baseUrl = await checkBaseUrl(provider, input.baseUrl);
+        if (baseUrl !== current.baseUrl) {
+          // A stored key is never sent to a new host: whoever moves it must know the secret.
+          if (input.apiKey === undefined) {
+            throw invalidError(
+              'secret_required_for_base_url_change',
+              'Changing the base URL of a stored key needs the API key again (send apiKey with baseUrl).',
+            );
+          }
+          changes.baseUrl = baseUrl;
+          changed.push('baseUrl');
+        }
+      }
+      if (input.label !== undefined && input.label.trim() !== current.label) {
+        changes.label = input.label.trim();
+        changed.push('label');
+      }
+      if (input.apiKey !== undefined) {
+        changes.secretEnvelope = keyring.encrypt(input.apiKey, {
+          workspaceId: access.workspaceId,
+          secretId: id,
+          purpose,
+        });
+        changes.lastFour = lastFourOf(input.apiKey);
+        changes.rotatedAt = clock.now();
+        // The last test was of the old secret.
+        Object.assign(changes, {
+          lastTestedAt: null,
+          lastTestOk: null,
+          lastTestErrorCode: null,
+          lastTestLatencyMs: null,
+        });
+        changed.push('apiKey');
+      }
+      const row = await inTransaction(database, async (scoped) => {
+        if (input.isDefault === true && !current.isDefault) {
+          await scoped.providerKeys.clearDefault(access.workspaceId, provider);
+          changes.isDefault = true;
+          changed.push('isDefault');
+        } else if (input.isDefault === false && current.isDefault) {
+          changes.isDefault = false;
+          changed.push('isDefault');
+        }
+        return scoped.providerKeys.update(access.workspaceId, id, changes);
+      });
+      if (!row) throw keyNotFound();
+      if (changed.includes('apiKey')) {
+        await audit.record(
+          access.workspaceId,
+          actor,
+          'provider_key.rotated',
+          { type: 'provider_key', id },
+          { label: row.label },
+        );
+      }
+      const otherChanges = changed.filter((field) => field !== 'apiKey');
+      if (otherChanges.length > 0) {
+        await audit.record(
+          access.workspaceId,
+          actor,
+          'provider_key.updated',
+          { type: 'provider_key', id },
+          {
+            changed: otherChanges,
+            label: row.label,
+            baseUrl: row.baseUrl,
+            isDefault: row.isDefault,
+          },
+        );
+      }
+      return toView(row);
+    },
+
+    async delete(access: WorkspaceAccess, actor: AuditActor, id: string): Promise<void> {
+      const deleted = await inTransaction(database, async (scoped) => {
+        const row = await scoped.providerKeys.delete(access.workspaceId, id);
+        if (row?.isDefault) {
+          // Keep the provider usable: the oldest remaining key becomes the default.
+          const [next] = (await scoped.providerKeys.list(access.workspaceId)).filter(
+            (candidate) => candidate.provider === row.provider,
+          );
+          if (next) await scoped.providerKeys.update(access.workspaceId, next.id, { isDefault: true });
+        }
+        return row;
+      });
+      if (!deleted) throw keyNotFound();
+      await audit.record(
+        access.workspaceId,
+        actor,
+        'provider_key.deleted',
+        { type: 'provider_key', id },
+        {
+          provider: deleted.provider,
+          label: deleted.label,
+        },
+      );
+    },
+
+    /** Tests a stored key with a real, free call and records the result on the key. */
+    async test(access: WorkspaceAccess, actor: AuditActor, id: string): Promise<ConnectionTestResult> {
+      const row = await repositories.providerKeys.find(access.workspaceId, id);
+      if (!row) throw keyNotFound();
+      const result = await runTest(row.provider as KeyedProviderKind, decrypt(row), row.baseUrl);
+      await repositories.providerKeys.recordTest(access.workspaceId, id, {
+        at: clock.now(),
+        ok: result.ok,
+        errorCode: result.errorCode,
+        latencyMs: result.latencyMs,
+      });
+      await audit.record(
+        access.workspaceId,
+        actor,
+        'provider_key.tested',
+        { type: 'provider_key', id },
+        {
+          ok: result.ok,
+          errorCode: result.errorCode,
+        },
+      );
+      return result;
+    },
+
+    /** Tests a key before it is saved; nothing is stored but the audit event. */
+    async testUnsaved(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      input: { provider: KeyedProviderKind; apiKey: string; baseUrl?: string | null | undefined },
+    ): Promise<ConnectionTestResult> {
+      let baseUrl: string | null;
+      try {
+        baseUrl = await checkBaseUrl(input.provider, input.baseUrl);
+      } catch (error) {
+        if (FlightdeckError.isInstance(error) && error.code === 'provider_url_refused') {
+          return {
+            ok: false,
+            latencyMs: 0,
+            statusCode: null,
+            errorCode: 'provider_url_refused',
+            message: error.message,
+          };
+        }
+        throw error;
+      }
+      const result = await runTest(input.provider, input.apiKey, baseUrl);
+      await audit.record(
+        access.workspaceId,
+        actor,
+        'provider_key.tested',
+        { type: 'unsaved_provider_key', id: null },
+        {
+          provider: input.provider,
+          baseUrl,
+          ok: result.ok,
+          errorCode: result.errorCode,
+        },
+      );
+      return result;
+    },
+  };
+}
+
+export type ProviderKeyService = ReturnType<typeof createProviderKeyService>;

@@ -1,0 +1,271 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Database } from '../database.ts';
+import { queryRows } from '../query-rows.ts';
+import { executions } from '../schema/index.ts';
+
+export type ExecutionRow = typeof executions.$inferSelect;
+export type ExecutionInsert = typeof executions.$inferInsert;
+
+/** What finishing an execution writes; the row must still be `running`. */
+export type ExecutionFinish = Pick<
+  ExecutionInsert,
+  | 'output'
+  | 'rawOutput'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'totalTokens'
+  | 'costUsd'
+  | 'costPriced'
+  | 'latencyMs'
+  | 'timeToFirstTokenMs'
+  | 'retries'
+  | 'attempts'
+  | 'fallbackUsed'
+  | 'repaired'
+  | 'provider'
+  | 'model'
+> & { status: 'completed' | 'failed'; finishedAt: Date };
+
+export interface ExecutionFilters {
+  agentId?: string;
+  agentVersionId?: string;
+  status?: string;
+  mode?: string;
+  trigger?: string;
+  from?: Date;
+  to?: Date;
+  /** Case-insensitive text in the error code or message. */
+  errorText?: string;
+}
+
+export interface ExecutionStatsQuery {
+  from: Date;
+  to: Date;
+  interval: 'hour' | 'day';
+  agentId?: string;
+  mode?: string;
+}
+
+/** Aggregates of one group of executions; `latency` percentiles are over finished executions. */
+export interface ExecutionAggregateRow {
+  count: number;
+  completed: number;
+  failed: number;
+  running: number;
+  p50LatencyMs: number | null;
+  p95LatencyMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  costUsd: number;
+}
+
+export interface ExecutionStatsRows {
+  totals: ExecutionAggregateRow;
+  series: Array<ExecutionAggregateRow & { bucket: Date }>;
+  byAgent: Array<ExecutionAggregateRow & { agentId: string }>;
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
+
+/** Execution records: one insert when a run starts, one update when it ends. */
+export function createExecutionRepository(database: Database) {
+  return {
+    /**
+     * Inserts a running execution. With an idempotency key already taken in the workspace, inserts
+     * nothing and answers undefined (the caller then reads the first execution).
+     */
+    async insertRunning(row: ExecutionInsert): Promise<ExecutionRow | undefined> {
+      const query = database.insert(executions).values(row);
+      const [inserted] =
+        row.idempotencyKey == null
+          ? await query.returning()
+          : await query
+              .onConflictDoNothing({
+                target: [executions.workspaceId, executions.idempotencyKey],
+                where: sql`${executions.idempotencyKey} is not null`,
+              })
+              .returning();
+      return inserted;
+    },
+
+    /** Finishes a running execution; answers undefined when it is no longer running (already swept). */
+    async finish(workspaceId: string, executionId: string, finish: ExecutionFinish): Promise<ExecutionRow | undefined> {
+      const [row] = await database
+        .update(executions)
+        .set(finish)
+        .where(
+          and(
+            eq(executions.workspaceId, workspaceId),
+            eq(executions.id, executionId),
+            eq(executions.status, 'running'),
+          ),
+        )
+        .returning();
+      return row;
+    },
+
+    async findById(workspaceId: string, executionId: string): Promise<ExecutionRow | undefined> {
+      const [row] = await database
+        .select()
+        .from(executions)
+        .where(and(eq(executions.workspaceId, workspaceId), eq(executions.id, executionId)));
+      return row;
+    },
+
+    async findByIdempotencyKey(workspaceId: string, key: string): Promise<ExecutionRow | undefined> {
+      const [row] = await database
+        .select()
+        .from(executions)
+        .where(and(eq(executions.workspaceId, workspaceId), eq(executions.idempotencyKey, key)));
+      return row;
+    },
+
+    /** Frees an expired idempotency key so a new execution may use it. */
+    async releaseIdempotencyKey(workspaceId: string, executionId: string, createdBefore: Date): Promise<void> {
+      await database
+        .update(executions)
+        .set({ idempotencyKey: null })
+        .where(
+          and(
+            eq(executions.workspaceId, workspaceId),
+            eq(executions.id, executionId),
+            lt(executions.createdAt, createdBefore),
+          ),
+        );
+    },
+
+    /** Newest first by (created_at, id); `after` is the last row of the previous page. */
+    async list(
+      workspaceId: string,
+      filters: ExecutionFilters,
+      options: { limit: number; after?: { createdAt: Date; id: string } },
+    ): Promise<ExecutionRow[]> {
+      const conditions = [eq(executions.workspaceId, workspaceId)];
+      if (filters.agentId) conditions.push(eq(executions.agentId, filters.agentId));
+      if (filters.agentVersionId) conditions.push(eq(executions.agentVersionId, filters.agentVersionId));
+      if (filters.status) conditions.push(eq(executions.status, filters.status));
+      if (filters.mode) conditions.push(eq(executions.mode, filters.mode));
+      if (filters.trigger) conditions.push(eq(executions.trigger, filters.trigger));
+      if (filters.from) conditions.push(sql`${executions.createdAt} >= ${filters.from}`);
+      if (filters.to) conditions.push(sql`${executions.createdAt} < ${filters.to}`);
+      if (filters.errorText) {
+        const pattern = `%${escapeLike(filters.errorText)}%`;
+        conditions.push(sql`(${executions.errorMessage} ilike ${pattern} or ${executions.errorCode} ilike ${pattern})`);
+      }
+      if (options.after) {
+        conditions.push(
+          sql`(${executions.createdAt}, ${executions.id}) < (${options.after.createdAt}, ${options.after.id})`,
+        );
+      }
+      return database
+        .select()
+        .from(executions)
+        .where(and(...conditions))
+        .orderBy(desc(executions.createdAt), desc(executions.id))
+        .limit(options.limit);
+    },
+
+    /**
+     * Totals, a time series and a per-agent breakdown in one scan (grouping sets), percentiles by
+     * `percentile_cont` in the database: nothing is aggregated row by row in the process.
+     */
+    async stats(workspaceId: string, query: ExecutionStatsQuery): Promise<ExecutionStatsRows> {
+      const filters = [
+        sql`workspace_id = ${workspaceId}`,
+        sql`created_at >= ${query.from}`,
+        sql`created_at < ${query.to}`,
+      ];
+      if (query.agentId) filters.push(sql`agent_id = ${query.agentId}`);
+      if (query.mode) filters.push(sql`mode = ${query.mode}`);
+      const unit = query.interval === 'hour' ? sql.raw(`'hour'`) : sql.raw(`'day'`);
+      const rows = await queryRows<Record<string, unknown>>(
+        database,
+        sql`select
+              grouping(bucket) as "noBucket",
+              grouping(agent_id) as "noAgent",
+              bucket,
+              agent_id as "agentId",
+              count(*)::int as "count",
+              (count(*) filter (where status = 'completed'))::int as "completed",
+              (count(*) filter (where status = 'failed'))::int as "failed",
+              (count(*) filter (where status = 'running'))::int as "running",
+              percentile_cont(0.5) within group (order by latency_ms) as "p50LatencyMs",
+              percentile_cont(0.95) within group (order by latency_ms) as "p95LatencyMs",
+              coalesce(sum(input_tokens), 0)::float8 as "inputTokens",
+              coalesce(sum(output_tokens), 0)::float8 as "outputTokens",
+              coalesce(sum(total_tokens), 0)::float8 as "totalTokens",
+              coalesce(sum(cost_usd), 0)::float8 as "costUsd"
+            from (
+              select date_trunc(${unit}, created_at, 'UTC') as bucket, agent_id, status, latency_ms,
+                     input_tokens, output_tokens, total_tokens, cost_usd
+              from executions
+              where ${sql.join(filters, sql` and `)}
+            ) as scoped
+            group by grouping sets ((), (bucket), (agent_id))`,
+      );
+      const aggregate = (row: Record<string, unknown>): ExecutionAggregateRow => ({
+        count: Number(row.count),
+        completed: Number(row.completed),
+        failed: Number(row.failed),
+        running: Number(row.running),
+        p50LatencyMs: row.p50LatencyMs === null ? null : Number(row.p50LatencyMs),
+        p95LatencyMs: row.p95LatencyMs === null ? null : Number(row.p95LatencyMs),
+        inputTokens: Number(row.inputTokens),
+        outputTokens: Number(row.outputTokens),
+        totalTokens: Number(row.totalTokens),
+        costUsd: Number(row.costUsd),
+      });
+      const empty: ExecutionAggregateRow = {
+        count: 0,
+        completed: 0,
+        failed: 0,
+        running: 0,
+        p50LatencyMs: null,
+        p95LatencyMs: null,
+        inputTokens: 0,
+        outputTokens: 0,
+        totalTokens: 0,
+        costUsd: 0,
+      };
+      const result: ExecutionStatsRows = { totals: empty, series: [], byAgent: [] };
+      for (const row of rows) {
+        const noBucket = Number(row.noBucket) === 1;
+        const noAgent = Number(row.noAgent) === 1;
+        if (noBucket && noAgent) result.totals = aggregate(row);
+        else if (!noBucket) result.series.push({ ...aggregate(row), bucket: new Date(row.bucket as string | Date) });
+        else result.byAgent.push({ ...aggregate(row), agentId: String(row.agentId) });
+      }
+      result.series.sort((left, right) => left.bucket.getTime() - right.bucket.getTime());
+      result.byAgent.sort((left, right) => right.count - left.count || left.agentId.localeCompare(right.agentId));
+      return result;
+    },
+
+    /**
+     * Marks orphaned running executions failed with `interrupted`: those whose deadline passed before
+     * `deadlineBefore` (any node), or every running one when `everyRunning` (the embedded mode, where
+     * this process is the only one). Answers how many were marked.
+     */
+    async markInterrupted(options: { now: Date; deadlineBefore: Date; everyRunning: boolean; message: string }): Promise<number> {
+      const rows = await database
+        .update(executions)
+        .set({
+          status: 'failed',
+          errorCode: 'interrupted',
+          errorMessage: options.message,
+          finishedAt: options.now,
+        })
+        .where(
+          options.everyRunning
+            ? eq(executions.status, 'running')
+            : and(eq(executions.status, 'running'), lt(executions.deadlineAt, options.deadlineBefore)),
+        )
+        .returning({ id: executions.id });
+      return rows.length;
+    },
+  };
+}
+
+export type ExecutionRepository = ReturnType<typeof createExecutionRepository>;
