@@ -53,6 +53,8 @@ export interface RouteEntry {
   url: string;
   permission: Permission | undefined;
   public: boolean;
+  /** Whether the route's schema declares a request body. */
+  hasBody: boolean;
 }
 
 const routeTables = new WeakMap<object, RouteEntry[]>();
@@ -97,6 +99,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
         url: route.url,
         permission: config.permission,
         public: config.public === true,
+        hasBody: route.schema?.body !== undefined,
       });
     }
   });
