@@ -3,6 +3,8 @@ import type { Database } from '../database.ts';
 import { queryRows } from '../query-rows.ts';
 import { executions } from '../schema/index.ts';
 
+export type { ExecutionAttemptColumn } from '../schema/index.ts';
+
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionInsert = typeof executions.$inferInsert;
 

@@ -1,0 +1,226 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { providerKinds } from '../../llm/index.ts';
+import { agentFields } from '../../services/agents/agent-definition.ts';
+import type { Services } from '../../services/create-services.ts';
+import { accessOf } from '../authentication.ts';
+import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
+
+const providerSchema = z.enum(providerKinds as ['openai', 'anthropic', 'openai-compatible', 'mock']);
+const jsonSchemaObject = z.record(z.string(), z.unknown());
+const slugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: 'lower-case letters, digits and hyphens, 1 to 63 characters, not starting or ending with a hyphen',
+  });
+const keyIdSchema = z.string().min(1).max(64);
+
+const retrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10),
+    baseDelayMs: z.number().int().min(0).max(60_000),
+    maxDelayMs: z.number().int().min(0).max(300_000),
+  })
+  .strict();
+
+const fallbackSchema = z
+  .object({ provider: providerSchema, model: z.string().trim().min(1).max(200), providerKeyId: keyIdSchema.nullish() })
+  .strict();
+
+/** Fields a client may set; everything else (id, version, timestamps) is the server's. */
+const agentBodyFields = {
+  slug: slugSchema,
+  name: z.string().trim().min(1).max(200),
+  description: z.string().max(2_000),
+  tags: z.array(z.string().trim().min(1).max(50)).max(20),
+  provider: providerSchema,
+  model: z.string().trim().min(1).max(200),
+  providerKeyId: keyIdSchema.nullable(),
+  systemPrompt: z.string().max(100_000),
+  promptTemplate: z.string().max(100_000),
+  temperature: z.number().min(0).max(2).nullable(),
+  maxTokens: z.number().int().min(1).max(1_000_000).nullable(),
+  inputSchema: jsonSchemaObject.nullable(),
+  outputSchema: jsonSchemaObject.nullable(),
+  retry: retrySchema.partial(),
+  fallbacks: z.array(fallbackSchema).max(5),
+  timeoutMs: z.number().int().min(1_000).max(600_000),
+};
+
+const createBody = z
+  .object({
+    ...agentBodyFields,
+    slug: agentBodyFields.slug.optional(),
+    description: agentBodyFields.description.optional(),
+    tags: agentBodyFields.tags.optional(),
+    providerKeyId: agentBodyFields.providerKeyId.optional(),
+    systemPrompt: agentBodyFields.systemPrompt.optional(),
+    promptTemplate: agentBodyFields.promptTemplate.optional(),
+    temperature: agentBodyFields.temperature.optional(),
+    maxTokens: agentBodyFields.maxTokens.optional(),
+    inputSchema: agentBodyFields.inputSchema.optional(),
+    outputSchema: agentBodyFields.outputSchema.optional(),
+    retry: agentBodyFields.retry.optional(),
+    fallbacks: agentBodyFields.fallbacks.optional(),
+    timeoutMs: agentBodyFields.timeoutMs.optional(),
+  })
+  .strict();
+const patchBody = z.object(agentBodyFields).partial().strict();
+
+const definitionSchema = z.object({
+  slug: z.string(),
+  name: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  provider: z.string(),
+  model: z.string(),
+  providerKeyId: z.string().nullable(),
+  systemPrompt: z.string(),
+  promptTemplate: z.string(),
+  temperature: z.number().nullable(),
+  maxTokens: z.number().nullable(),
+  inputSchema: jsonSchemaObject.nullable(),
+  outputSchema: jsonSchemaObject.nullable(),
+  retry: z.object({ maxAttempts: z.number(), baseDelayMs: z.number(), maxDelayMs: z.number() }),
+  fallbacks: z.array(z.object({ provider: z.string(), model: z.string(), providerKeyId: z.string().nullable() })),
+  timeoutMs: z.number(),
+});
+
+export const agentSchema = definitionSchema.extend({
+  id: z.string(),
+  version: z.number().int(),
+  versionId: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+const versionSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  number: z.number().int(),
+  changedFields: z.array(z.enum(agentFields as [string, ...string[]])),
+  createdBy: z.string().nullable(),
+  createdAt: z.date(),
+  definition: definitionSchema,
+});
+
+export const agentParams = workspaceIdParams.extend({ agentId: z.string().min(1).max(64) });
+const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
+
+/** Agents: create, list, read, change (each change is a new version), delete, and list versions. */
+export function agentRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
+  const { services } = dependencies;
+  return async (app) => {
+    app.get(
+      '/api/workspaces/:workspaceId/agents',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['agents'],
+          summary: 'List agents, newest first (search in name or slug, filter by tag)',
+          security: authenticated,
+          params: workspaceIdParams,
+          querystring: z.object({
+            limit: limitSchema,
+            cursor: z.string().max(200).optional(),
+            q: z.string().trim().min(1).max(200).optional(),
+            tag: z.string().trim().min(1).max(50).optional(),
+          }),
+          response: { 200: listOf(agentSchema), ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.list(accessOf(request), {
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+          search: request.query.q,
+          tag: request.query.tag,
+        }),
+    );
+
+    app.post(
+      '/api/workspaces/:workspaceId/agents',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary: 'Create an agent (version 1); schemas are checked as JSON Schema 2020-12',
+          security: authenticated,
+          params: workspaceIdParams,
+          body: createBody,
+          response: { 201: agentSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => reply.status(201).send(await services.agents.create(accessOf(request), request.body)),
+    );
+
+    app.get(
+      '/api/workspaces/:workspaceId/agents/:agentId',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['agents'],
+          summary: 'Read an agent by id or slug, as of its current version',
+          security: authenticated,
+          params: agentParams,
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) => services.agents.get(accessOf(request), request.params.agentId),
+    );
+
+    app.patch(
+      '/api/workspaces/:workspaceId/agents/:agentId',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary: 'Change an agent; any real change makes a new immutable version',
+          security: authenticated,
+          params: agentParams,
+          body: patchBody,
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) => services.agents.update(accessOf(request), request.params.agentId, request.body),
+    );
+
+    app.delete(
+      '/api/workspaces/:workspaceId/agents/:agentId',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary: 'Delete an agent; its executions and versions stay in the history and its slug is freed',
+          security: authenticated,
+          params: agentParams,
+          response: { 204: z.null(), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        await services.agents.remove(accessOf(request), request.params.agentId);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/workspaces/:workspaceId/agents/:agentId/versions',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['agents'],
+          summary: "List an agent's versions, newest first, with the fields each changed",
+          security: authenticated,
+          params: agentParams,
+          querystring: z.object({ limit: limitSchema, cursor: z.string().max(20).optional() }),
+          response: { 200: listOf(versionSchema), ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.listVersions(accessOf(request), request.params.agentId, {
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+        }),
+    );
+  };
+}

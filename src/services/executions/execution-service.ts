@@ -1,0 +1,335 @@
+import { createHash } from 'node:crypto';
+import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { describeProblems } from '../../core/json-schema.ts';
+import { stableStringify } from '../../core/stable-stringify.ts';
+import { renderTemplate } from '../../core/template.ts';
+import {
+  createMockProvider,
+  createModelCaller,
+  createProvider,
+  type MockProviderSettings,
+  type ModelCaller,
+  type ModelCallRequest,
+  type ModelTarget,
+} from '../../llm/index.ts';
+import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
+import type { ExecutionRow, Repositories } from '../../store/repositories/index.ts';
+import { agentNotFound } from '../agents/agent-service.ts';
+import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
+import type { Clock } from '../identity/identity-clock.ts';
+import type { WorkspaceAccess } from '../identity/principal.ts';
+import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
+import { compareExecutions, type ExecutionComparison } from './compare-executions.ts';
+import { createCompiledVersionCache } from './compiled-version-cache.ts';
+import { buildExecutionStats, type ExecutionStats, type StatsQuery } from './execution-stats.ts';
+import {
+  type ExecutionMode,
+  type ExecutionTrigger,
+  type ExecutionView,
+  toExecutionView,
+} from './execution-view.ts';
+import { runExecution } from './run-execution.ts';
+
+export interface ExecuteRequest {
+  input: unknown;
+  mode: ExecutionMode;
+  versionId?: string | null;
+}
+
+export interface ExecuteOptions {
+  trigger: ExecutionTrigger;
+  idempotencyKey?: string;
+}
+
+export interface RunHandlers {
+  /** Stream the answer: text deltas go to `onTextDelta` as they arrive. */
+  stream: boolean;
+  onTextDelta?: (text: string) => void;
+  /** Aborted when the client goes away: the provider call stops and the record ends `client_closed`. */
+  abortSignal?: AbortSignal;
+}
+
+/** A validated execution, recorded as `running`, waiting to call the provider — or a replay. */
+export type PreparedExecution =
+  | { kind: 'replay'; execution: ExecutionView }
+  | { kind: 'run'; execution: ExecutionView; run(handlers: RunHandlers): Promise<ExecutionView> };
+
+export interface ExecutionListQuery {
+  limit: number;
+  cursor?: string;
+  agentId?: string;
+  agentVersionId?: string;
+  status?: string;
+  mode?: string;
+  trigger?: string;
+  from?: Date;
+  to?: Date;
+  errorText?: string;
+}
+
+export interface ExecutionServiceDependencies {
+  repositories: Repositories;
+  clock: Clock;
+  credentials: ProviderCredentialResolver;
+  allowedProviderHosts?: AllowedHosts;
+  providerLookup?: HostLookup;
+  providerFetch?: typeof globalThis.fetch;
+  modelCaller?: ModelCaller;
+  mockProvider?: MockProviderSettings;
+  /** Identifies this process in the records it writes. */
+  nodeId?: string;
+}
+
+/** How long an `Idempotency-Key` keeps answering with its first execution. */
+export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
+
+/** Executions: validate, record `running`, call the provider layer, validate the output, finish the record. */
+export function createExecutionService(dependencies: ExecutionServiceDependencies) {
+  const { repositories, clock, credentials } = dependencies;
+  const caller = dependencies.modelCaller ?? createModelCaller();
+  const mockProvider = createMockProvider(dependencies.mockProvider);
+  const nodeId = dependencies.nodeId ?? newId();
+  const compiledVersions = createCompiledVersionCache();
+
+  async function liveTargets(
+    workspaceId: string,
+    specs: Array<{ provider: string; model: string; providerKeyId: string | null }>,
+  ): Promise<Array<ModelTarget & { baseUrl: string | undefined }>> {
+    return Promise.all(
+      specs.map(async (spec) => {
+        if (spec.provider === 'mock') return { provider: mockProvider, model: spec.model, baseUrl: undefined };
+        const key = await credentials.resolve(workspaceId, {
+          provider: spec.provider as KeyedProviderKind,
+          providerKeyId: spec.providerKeyId,
+        });
+        const provider = createProvider({
+          kind: key.provider,
+          apiKey: key.apiKey,
+          baseUrl: key.baseUrl ?? undefined,
+          allowedHosts: dependencies.allowedProviderHosts,
+          lookup: dependencies.providerLookup,
+          fetch: dependencies.providerFetch,
+        });
+        return { provider, model: spec.model, baseUrl: key.baseUrl ?? undefined };
+      }),
+    );
+  }
+
+  /** Replays the first execution of a key, or refuses: another request, or one still running. */
+  function judgeIdempotent(existing: ExecutionRow, requestHash: string, now: Date): ExecutionView | 'expired' {
+    if (existing.createdAt.getTime() <= now.getTime() - idempotencyWindowMs) return 'expired';
+    if (existing.requestHash !== requestHash) {
+      throw new FlightdeckError({
+        code: 'idempotency_key_reused',
+        kind: 'conflict',
+        message:
+          'This Idempotency-Key was already used with a different request in the last 24 hours. Use a new key for a new request.',
+        details: { executionId: existing.id },
+      });
+    }
+    if (existing.status === 'running') {
+      throw new FlightdeckError({
+        code: 'idempotency_request_in_progress',
+        kind: 'conflict',
+        message: 'The first request with this Idempotency-Key is still running. Retry in a moment to get its result.',
+        details: { executionId: existing.id },
+        retryAfterSeconds: 1,
+      });
+    }
+    return toExecutionView(existing);
+  }
+
+  return {
+    nodeId,
+
+    async prepare(
+      access: WorkspaceAccess,
+      agentReference: string,
+      request: ExecuteRequest,
+      options: ExecuteOptions,
+    ): Promise<PreparedExecution> {
+      const { workspaceId } = access;
+      const versionId = request.versionId ?? null;
+      const { agent, version } = await repositories.agents.findWithVersion(workspaceId, agentReference, versionId);
+      if (!agent) throw agentNotFound();
+      if (!version) {
+        throw notFoundError('agent_version_not_found', 'This agent has no version with this id. List them at …/versions.', {
+          versionId,
+        });
+      }
+
+      const input = request.input === undefined ? {} : request.input;
+      let requestHash: string | null = null;
+      if (options.idempotencyKey !== undefined) {
+        requestHash = createHash('sha256')
+          .update(stableStringify({ agentId: agent.id, versionId, mode: request.mode, input }))
+          .digest('hex');
+        const existing = await repositories.executions.findByIdempotencyKey(workspaceId, options.idempotencyKey);
+        if (existing) {
+          const judged = judgeIdempotent(existing, requestHash, clock.now());
+          if (judged !== 'expired') return { kind: 'replay', execution: judged };
+          await repositories.executions.releaseIdempotencyKey(
+            workspaceId,
+            existing.id,
+            new Date(clock.now().getTime() - idempotencyWindowMs),
+          );
+        }
+      }
+
+      const compiled = compiledVersions.get(version);
+      const definition = compiled.definition;
+      const problems = compiled.input?.validate(input) ?? [];
+      if (problems.length > 0) {
+        throw invalidError('input_invalid', `The input does not match the agent's input schema: ${describeProblems(problems)}.`, {
+          problems,
+        });
+      }
+      const prompt = renderTemplate(compiled.template, input);
+
+      const targets =
+        request.mode === 'mock'
+          ? [{ provider: mockProvider, model: definition.model, baseUrl: undefined }]
+          : await liveTargets(workspaceId, [
+              { provider: definition.provider, model: definition.model, providerKeyId: definition.providerKeyId },
+              ...definition.fallbacks,
+            ]);
+
+      const now = clock.now();
+      const row = await repositories.executions.insertRunning({
+        id: newId(now.getTime()),
+        workspaceId,
+        agentId: agent.id,
+        agentVersionId: version.id,
+        agentVersion: version.number,
+        status: 'running',
+        mode: request.mode,
+        trigger: options.trigger,
+        input,
+        idempotencyKey: options.idempotencyKey ?? null,
+        requestHash,
+        nodeId,
+        deadlineAt: new Date(now.getTime() + definition.timeoutMs),
+        createdBy: access.userId,
+        tokenId: access.tokenId,
+        createdAt: now,
+      });
+      if (!row) {
+        // Another request with the same key got in between our check and our insert.
+        const existing = await repositories.executions.findByIdempotencyKey(
+          workspaceId,
+          options.idempotencyKey ?? '',
+        );
+        const judged = existing ? judgeIdempotent(existing, requestHash ?? '', clock.now()) : 'expired';
+        if (judged === 'expired') {
+          throw new FlightdeckError({
+            code: 'idempotency_request_in_progress',
+            kind: 'conflict',
+            message: 'Another request with this Idempotency-Key is starting. Retry in a moment.',
+            retryAfterSeconds: 1,
+          });
+        }
+        return { kind: 'replay', execution: judged };
+      }
+
+      const callRequest: ModelCallRequest = {
+        workspaceId,
+        targets,
+        system: definition.systemPrompt || undefined,
+        messages: [{ role: 'user', content: prompt }],
+        temperature: definition.temperature ?? undefined,
+        maxOutputTokens: definition.maxTokens ?? undefined,
+        outputSchema: definition.outputSchema ?? undefined,
+        outputName: definition.outputSchema ? 'output' : undefined,
+        retry: definition.retry,
+        deadlineMs: definition.timeoutMs,
+        attemptTimeoutMs: Math.min(60_000, definition.timeoutMs),
+      };
+      return {
+        kind: 'run',
+        execution: toExecutionView(row),
+        async run(handlers) {
+          const finish = await runExecution({
+            caller,
+            request: callRequest,
+            baseUrls: targets.map((target) => target.baseUrl),
+            output: compiled.output,
+            handlers,
+          });
+          const finished = await repositories.executions.finish(workspaceId, row.id, {
+            ...finish,
+            finishedAt: clock.now(),
+          });
+          // Not running any more: the interrupted sweep got there first; the stored record wins.
+          const stored = finished ?? (await repositories.executions.findById(workspaceId, row.id)) ?? row;
+          return toExecutionView(stored);
+        },
+      };
+    },
+
+    async get(access: WorkspaceAccess, executionId: string): Promise<ExecutionView> {
+      const row = await repositories.executions.findById(access.workspaceId, executionId);
+      if (!row) throw notFoundError('execution_not_found', 'No execution with this id in this workspace.');
+      return toExecutionView(row);
+    },
+
+    async list(
+      access: WorkspaceAccess,
+      query: ExecutionListQuery,
+    ): Promise<{ items: ExecutionView[]; nextCursor: string | null }> {
+      let agentId = query.agentId;
+      if (agentId !== undefined) {
+        // The filter takes an id or a slug; a deleted agent's id still finds its history.
+        const found = await repositories.agents.find(access.workspaceId, agentId);
+        agentId = found?.agent.id ?? agentId;
+      }
+      const rows = await repositories.executions.list(
+        access.workspaceId,
+        { ...query, agentId },
+        { limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined },
+      );
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map(toExecutionView),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    async stats(access: WorkspaceAccess, query: StatsQuery): Promise<ExecutionStats> {
+      let agentId = query.agentId;
+      if (agentId !== undefined) {
+        const found = await repositories.agents.find(access.workspaceId, agentId);
+        agentId = found?.agent.id ?? agentId;
+      }
+      const rows = await repositories.executions.stats(access.workspaceId, { ...query, agentId });
+      const labels = await repositories.agents.findLabels(
+        access.workspaceId,
+        rows.byAgent.map((row) => row.agentId),
+      );
+      return buildExecutionStats({ ...query, agentId }, rows, labels);
+    },
+
+    async compare(access: WorkspaceAccess, firstId: string, secondId: string): Promise<ExecutionComparison> {
+      const [first, second] = await Promise.all([
+        repositories.executions.findById(access.workspaceId, firstId),
+        repositories.executions.findById(access.workspaceId, secondId),
+      ]);
+      if (!first || !second) {
+        throw notFoundError('execution_not_found', 'No execution with this id in this workspace.', {
+          missing: [first ? null : firstId, second ? null : secondId].filter(Boolean),
+        });
+      }
+      const [firstVersion, secondVersion] = await Promise.all([
+        repositories.agents.findVersion(access.workspaceId, first.agentVersionId),
+        repositories.agents.findVersion(access.workspaceId, second.agentVersionId),
+      ]);
+      return compareExecutions(
+        { execution: toExecutionView(first), version: firstVersion },
+        { execution: toExecutionView(second), version: secondVersion },
+      );
+    },
+  };
+}
+
+export type ExecutionService = ReturnType<typeof createExecutionService>;

@@ -1,0 +1,175 @@
+import { FlightdeckError } from '../../core/errors.ts';
+import { describeProblems, type JsonSchemaValidator, type SchemaProblem } from '../../core/json-schema.ts';
+import {
+  type AttemptRecord,
+  calculateCost,
+  type ModelCaller,
+  type ModelCallRequest,
+  type ModelCallResult,
+  ProviderError,
+} from '../../llm/index.ts';
+import type { ExecutionAttemptColumn, ExecutionFinish } from '../../store/repositories/index.ts';
+import type { RunHandlers } from './execution-service.ts';
+
+export interface RunExecutionInput {
+  caller: ModelCaller;
+  request: ModelCallRequest;
+  /** Per target, for pricing openai-compatible endpoints the catalog knows by URL. */
+  baseUrls: Array<string | undefined>;
+  output: JsonSchemaValidator | null;
+  handlers: RunHandlers;
+}
+
+type Outcome = Omit<ExecutionFinish, 'finishedAt'>;
+
+/**
+ * One execution's calls: the answer (streamed or not), then — when the answer fails the output
+ * schema — one repair call that shows the model its answer and the problems. Never throws: every
+ * failure becomes a `failed` outcome with a stable code, so the record is always finished.
+ */
+export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
+  const { caller, request, handlers } = input;
+  const abortSignal = handlers.abortSignal;
+  const startedAt = performance.now();
+  const calls: ModelCallResult[] = [];
+  const attempts: ExecutionAttemptColumn[] = [];
+  let retries = 0;
+  let fallbackUsed = false;
+  let timeToFirstTokenMs: number | null = null;
+
+  const record = (attempt: AttemptRecord, purpose: ExecutionAttemptColumn['purpose']) =>
+    attempts.push({ ...attempt, purpose });
+  const collect = (call: ModelCallResult, purpose: ExecutionAttemptColumn['purpose'], streamed: boolean) => {
+    calls.push(call);
+    if (!streamed) for (const attempt of call.attempts) record(attempt, purpose);
+    retries += call.retries;
+    fallbackUsed ||= call.fallbackUsed;
+  };
+
+  const finish = (
+    status: 'completed' | 'failed',
+    fields: { output?: unknown; rawOutput?: string | null; error?: { code: string; message: string }; repaired?: boolean },
+  ): Outcome => {
+    const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
+    let costUsd: number | null = 0;
+    let costPriced = true;
+    for (const call of calls) {
+      usage.inputTokens += call.result.usage.inputTokens;
+      usage.outputTokens += call.result.usage.outputTokens;
+      usage.totalTokens += call.result.usage.totalTokens;
+      const cost = calculateCost({
+        provider: call.provider,
+        model: call.model,
+        usage: call.result.usage,
+        baseUrl: input.baseUrls[call.targetIndex],
+      });
+      if (cost.priced) costUsd = (costUsd ?? 0) + cost.costUsd;
+      else costPriced = false;
+    }
+    const answered = calls.at(-1);
+    return {
+      status,
+      output: fields.output ?? null,
+      rawOutput: fields.rawOutput ?? null,
+      errorCode: fields.error?.code ?? null,
+      errorMessage: fields.error?.message ?? null,
+      ...usage,
+      costUsd: costPriced ? costUsd : null,
+      costPriced,
+      latencyMs: performance.now() - startedAt,
+      timeToFirstTokenMs,
+      retries,
+      attempts,
+      fallbackUsed,
+      repaired: fields.repaired ?? false,
+      provider: answered?.provider ?? attempts.at(-1)?.provider ?? null,
+      model: answered?.model ?? attempts.at(-1)?.model ?? null,
+    };
+  };
+
+  const failure = (error: unknown, purpose: ExecutionAttemptColumn['purpose']) => {
+    if (abortSignal?.aborted) {
+      return {
+        code: 'client_closed',
+        message: 'The client closed the connection before the execution finished; the provider call was cancelled.',
+      };
+    }
+    if (ProviderError.isProviderError(error)) {
+      // Streamed attempts were recorded as they ended; the error carries them all for the others.
+      if (!handlers.stream || purpose === 'repair') for (const attempt of error.attempts) record(attempt, purpose);
+      retries += countRetries(error.attempts);
+      fallbackUsed ||= error.fallbackUsed;
+      return { code: error.code, message: error.message };
+    }
+    if (FlightdeckError.isInstance(error)) return { code: error.code, message: error.message };
+    return { code: 'internal_error', message: 'The execution failed unexpectedly on our side.' };
+  };
+
+  let first: ModelCallResult;
+  try {
+    first = handlers.stream ? await streamCall() : await caller.generate({ ...request, abortSignal });
+    collect(first, 'answer', handlers.stream);
+  } catch (error) {
+    return finish('failed', { error: failure(error, 'answer') });
+  }
+  timeToFirstTokenMs = first.result.timeToFirstTokenMs ?? null;
+
+  if (!input.output) return finish('completed', { output: first.result.text });
+  let problems = input.output.validate(first.result.object);
+  if (problems.length === 0) return finish('completed', { output: first.result.object });
+
+  let rawOutput = first.result.text;
+  const firstProblems = problems;
+  try {
+    const repair = await caller.generate({
+      ...request,
+      messages: [
+        ...request.messages,
+        { role: 'assistant', content: rawOutput },
+        { role: 'user', content: repairPrompt(problems) },
+      ],
+      deadlineMs: Math.max(1, (request.deadlineMs ?? 120_000) - (performance.now() - startedAt)),
+      abortSignal,
+    });
+    collect(repair, 'repair', false);
+    rawOutput = repair.result.text;
+    problems = input.output.validate(repair.result.object);
+    if (problems.length === 0) return finish('completed', { output: repair.result.object, repaired: true });
+  } catch (error) {
+    const repairError = failure(error, 'repair');
+    if (repairError.code === 'client_closed') return finish('failed', { error: repairError, rawOutput });
+  }
+  return finish('failed', {
+    rawOutput,
+    error: {
+      code: 'output_invalid',
+      message: `The model's answer does not match the agent's output schema, also after one repair attempt: ${describeProblems(problems.length > 0 ? problems : firstProblems)}. The raw answer is kept in rawOutput.`,
+    },
+  });
+
+  async function streamCall(): Promise<ModelCallResult> {
+    let result: ModelCallResult | undefined;
+    for await (const event of caller.stream({ ...request, abortSignal })) {
+      if (event.type === 'text-delta') handlers.onTextDelta?.(event.text);
+      else if (event.type === 'attempt-end') record(event.attempt, 'answer');
+      else result = event.call;
+    }
+    if (!result) throw new ProviderError({ code: 'provider_invalid_response', detail: 'the stream ended without a result' });
+    return result;
+  }
+}
+
+/** Attempts that repeated the previous attempt's target (a switch to a fallback is not a retry). */
+function countRetries(attempts: readonly AttemptRecord[]): number {
+  let retries = 0;
+  for (let index = 1; index < attempts.length; index++) {
+    const previous = attempts[index - 1];
+    const current = attempts[index];
+    if (previous && current && previous.provider === current.provider && previous.model === current.model) retries++;
+  }
+  return retries;
+}
+
+function repairPrompt(problems: SchemaProblem[]): string {
+  return `Your answer does not match the required JSON Schema: ${describeProblems(problems, 10)}. Answer again with only the corrected JSON value, valid against the schema.`;
+}
