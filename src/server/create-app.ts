@@ -20,7 +20,9 @@ import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
+import { agentRoutes } from './routes/agent-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
+import { executionRoutes } from './routes/execution-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
 import { providerKeyRoutes } from './routes/provider-key-routes.ts';
@@ -147,6 +149,8 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(tokenRoutes({ services }));
   await app.register(providerKeyRoutes({ services }));
   await app.register(auditRoutes({ services }));
+  await app.register(agentRoutes({ services }));
+  await app.register(executionRoutes({ services }));
 
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send({

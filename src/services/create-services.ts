@@ -3,7 +3,9 @@ import { createPasswordHasher, type PasswordHasher } from '../security/password-
 import { type AllowedHosts, type HostLookup, parseAllowedHosts } from '../security/ssrf-guard.ts';
 import type { Store } from '../store/database.ts';
 import { createRepositories } from '../store/repositories/index.ts';
+import { createAgentService } from './agents/agent-service.ts';
 import { createAuditLog } from './audit/audit-log.ts';
+import { createExecutionService, type ExecutionService } from './executions/execution-service.ts';
 import { createApiTokenService } from './identity/api-token-service.ts';
 import {
   createAuthenticationService,
@@ -40,6 +42,7 @@ export function createServices(options: ServiceOptions) {
   const passwordHasher = options.passwordHasher ?? createPasswordHasher();
   const allowedProviderHosts = options.allowedProviderHosts ?? parseAllowedHosts('');
   const audit = createAuditLog({ repositories, clock });
+  let executions: ExecutionService | undefined;
   return {
     allowedProviderHosts,
     audit,
@@ -68,6 +71,19 @@ export function createServices(options: ServiceOptions) {
       lookup: options.providerLookup,
       fetch: options.providerFetch,
     }),
+    agents: createAgentService({ database, repositories, clock }),
+    /** Built on first use because it resolves keys through `providerKeys` above. */
+    get executions(): ExecutionService {
+      executions ??= createExecutionService({
+        repositories,
+        clock,
+        credentials: this.providerKeys,
+        allowedProviderHosts,
+        providerLookup: options.providerLookup,
+        providerFetch: options.providerFetch,
+      });
+      return executions;
+    },
   };
 }
 
