@@ -1,6 +1,9 @@
 import { Command } from 'commander';
+import { fakeProviderCommand } from './commands/fake-provider-command.ts';
+import { keysRotateMasterCommand } from './commands/keys-rotate-master-command.ts';
 import { migrateCommand } from './commands/migrate-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
+import { usersCreateCommand } from './commands/users-create-command.ts';
 import { flightdeckVersion } from './version.ts';
 
 const program = new Command()
@@ -23,6 +26,34 @@ program
   .command('migrate')
   .description('Apply pending database migrations and exit (safe while other nodes run)')
   .action(migrateCommand);
+
+const users = program.command('users').description('Manage users from the command line');
+users
+  .command('create')
+  .description('Create the first owner (headless setup) or add a user to a workspace')
+  .requiredOption('--email <email>', 'the email address to sign in with')
+  .option('--name <name>', 'display name (defaults to the part before @)')
+  .option('--role <role>', 'owner, admin, member or viewer', 'owner')
+  .option('--workspace <id>', 'the workspace to add the user to (after setup)')
+  .option('--workspace-name <name>', 'name of the first workspace (setup only)', 'Default')
+  .option('--password-stdin', 'read the password from standard input instead of printing a set-password link')
+  .action(usersCreateCommand);
+
+const keys = program.command('keys').description('Provider key encryption');
+keys
+  .command('rotate-master')
+  .description(
+    'Re-encrypt every provider secret under the first key of FLIGHTDECK_MASTER_KEY (safe while serving)',
+  )
+  .action(keysRotateMasterCommand);
+
+program
+  .command('fake-provider')
+  .description('Run an offline OpenAI/Anthropic-compatible fake provider with scriptable faults')
+  .option('--port <port>', 'port to listen on', '4010')
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--api-key <key>', 'accept only this key (default: any)')
+  .action(fakeProviderCommand);
 
 await program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`flightdeck: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -13,11 +13,12 @@ export interface CliProcess {
 }
 
 /** Runs `flightdeck <args>` with the test's Node and the given environment (nothing inherited but PATH). */
-export function runCli(args: string[], environment: Record<string, string>): CliProcess {
+export function runCli(args: string[], environment: Record<string, string>, input?: string): CliProcess {
   const child = spawn(process.execPath, [cliPath, ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  if (input !== undefined) child.stdin?.end(input);
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {

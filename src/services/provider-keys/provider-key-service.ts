@@ -149,6 +149,8 @@ export function createProviderKeyService(dependencies: {
   };
 
   return {
+    /** The keyring in use, for rotation. */
+    keyring,
     resolve: resolver.resolve,
 
     async list(access: WorkspaceAccess): Promise<ProviderKeyView[]> {
