@@ -40,18 +40,26 @@ export function compileJsonSchema(schema: Record<string, unknown>, field: string
   let validate: ValidateFunction;
   try {
     if (!ajv.validateSchema(schema)) {
-      throw invalidError('schema_invalid', `${field} is not a valid JSON Schema (2020-12): ${ajv.errorsText(ajv.errors)}.`, {
-        field,
-        problems: toProblems(ajv.errors ?? []),
-      });
+      throw invalidError(
+        'schema_invalid',
+        `${field} is not a valid JSON Schema (2020-12): ${ajv.errorsText(ajv.errors)}.`,
+        {
+          field,
+          problems: toProblems(ajv.errors ?? []),
+        },
+      );
     }
     validate = ajv.compile(schema);
   } catch (error) {
     if ((error as { code?: string }).code === 'schema_invalid') throw error;
-    throw invalidError('schema_invalid', `${field} is not a valid JSON Schema (2020-12): ${(error as Error).message}.`, {
-      field,
-      problems: [],
-    });
+    throw invalidError(
+      'schema_invalid',
+      `${field} is not a valid JSON Schema (2020-12): ${(error as Error).message}.`,
+      {
+        field,
+        problems: [],
+      },
+    );
   } finally {
     // Ajv caches every schema it compiled, keyed by object and $id: forget it so memory stays flat
     // and two agents may use the same $id.
@@ -66,13 +74,19 @@ export function compileJsonSchema(schema: Record<string, unknown>, field: string
 
 function toProblems(errors: ErrorObject[]): SchemaProblem[] {
   return errors.map((error) => {
-    const missing = error.keyword === 'required' ? (error.params as { missingProperty?: string }).missingProperty : undefined;
+    const missing =
+      error.keyword === 'required'
+        ? (error.params as { missingProperty?: string }).missingProperty
+        : undefined;
     const extra =
       error.keyword === 'additionalProperties'
         ? (error.params as { additionalProperty?: string }).additionalProperty
         : undefined;
     const child = missing ?? extra;
-    const pointer = child === undefined ? error.instancePath : `${error.instancePath}/${child.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const pointer =
+      child === undefined
+        ? error.instancePath
+        : `${error.instancePath}/${child.replace(/~/g, '~0').replace(/\//g, '~1')}`;
     return {
       pointer: pointer || '/',
       message: extra === undefined ? (error.message ?? 'is invalid') : 'is not allowed by the schema',

@@ -39,9 +39,13 @@ export function parseTemplate(text: string): ParsedTemplate {
     for (const segment of (pathMatch[1] ?? '').matchAll(segmentPattern)) {
       const name = segment[1] ?? segment[2] ?? '';
       if (forbiddenSegments.has(name)) {
-        throw invalidError('template_invalid', `The template placeholder "${match[0]}" uses "${name}", which is not allowed.`, {
-          placeholder: match[0],
-        });
+        throw invalidError(
+          'template_invalid',
+          `The template placeholder "${match[0]}" uses "${name}", which is not allowed.`,
+          {
+            placeholder: match[0],
+          },
+        );
       }
       path.push(name);
     }
@@ -53,9 +57,13 @@ export function parseTemplate(text: string): ParsedTemplate {
   if (last < text.length) parts.push(text.slice(last));
   const leftover = parts.find((part) => typeof part === 'string' && part.includes('{{'));
   if (typeof leftover === 'string') {
-    throw invalidError('template_invalid', 'The template has an unclosed or nested "{{". Close each placeholder with "}}".', {
-      near: leftover.slice(leftover.indexOf('{{'), leftover.indexOf('{{') + 40),
-    });
+    throw invalidError(
+      'template_invalid',
+      'The template has an unclosed or nested "{{". Close each placeholder with "}}".',
+      {
+        near: leftover.slice(leftover.indexOf('{{'), leftover.indexOf('{{') + 40),
+      },
+    );
   }
   return { parts, paths };
 }
@@ -74,9 +82,13 @@ export function renderTemplate(template: ParsedTemplate, input: unknown): string
     const value = lookup(input, part.path);
     if (value === undefined) {
       const path = formatPath(part.path);
-      throw invalidError('template_variable_missing', `The input has no value at ${path}, which the prompt template uses.`, {
-        path,
-      });
+      throw invalidError(
+        'template_variable_missing',
+        `The input has no value at ${path}, which the prompt template uses.`,
+        {
+          path,
+        },
+      );
     }
     output += typeof value === 'string' ? value : JSON.stringify(value);
   }
@@ -100,7 +112,9 @@ function lookup(input: unknown, path: readonly string[]): unknown {
 
 /** `input.a[0].b`, as users write it. */
 export function formatPath(path: readonly string[]): string {
-  return path.map((segment, index) => (index === 0 ? segment : /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`)).join('');
+  return path
+    .map((segment, index) => (index === 0 ? segment : /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`))
+    .join('');
 }
 
 /**

@@ -5,7 +5,10 @@ import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 const inputSchema = {
   type: 'object',
-  properties: { topic: { type: 'string' }, audience: { type: 'object', properties: { level: { type: 'string' } } } },
+  properties: {
+    topic: { type: 'string' },
+    audience: { type: 'object', properties: { level: { type: 'string' } } },
+  },
   required: ['topic'],
   additionalProperties: false,
 };
@@ -52,14 +55,23 @@ describe('agents', () => {
   });
 
   it('makes a version per real change, with the changed fields, and none for a no-op', async () => {
-    const agent = await api.createAgent({ name: 'Versioned', provider: 'mock', model: 'm1', systemPrompt: 'one' });
+    const agent = await api.createAgent({
+      name: 'Versioned',
+      provider: 'mock',
+      model: 'm1',
+      systemPrompt: 'one',
+    });
     const same = await api.patch(`/agents/${agent.id}`, { systemPrompt: 'one', model: 'm1' });
     expect(same.json().version).toBe(1);
     const second = await api.patch(`/agents/${agent.id}`, { systemPrompt: 'two', temperature: 0.2 });
     expect(second.statusCode).toBe(200);
     expect(second.json()).toMatchObject({ version: 2, systemPrompt: 'two', temperature: 0.2 });
     const third = await api.patch(`/agents/${agent.slug}`, { retry: { maxAttempts: 1 }, temperature: null });
-    expect(third.json()).toMatchObject({ version: 3, temperature: null, retry: { maxAttempts: 1, baseDelayMs: 1000 } });
+    expect(third.json()).toMatchObject({
+      version: 3,
+      temperature: null,
+      retry: { maxAttempts: 1, baseDelayMs: 1000 },
+    });
 
     const versions = (await api.get(`/agents/${agent.id}/versions`)).json();
     expect(versions.items.map((version: { number: number }) => version.number)).toEqual([3, 2, 1]);
@@ -70,7 +82,9 @@ describe('agents', () => {
 
     const firstPage = (await api.get(`/agents/${agent.id}/versions?limit=2`)).json();
     expect(firstPage.items).toHaveLength(2);
-    const secondPage = (await api.get(`/agents/${agent.id}/versions?limit=2&cursor=${firstPage.nextCursor}`)).json();
+    const secondPage = (
+      await api.get(`/agents/${agent.id}/versions?limit=2&cursor=${firstPage.nextCursor}`)
+    ).json();
     expect(secondPage.items.map((version: { number: number }) => version.number)).toEqual([1]);
     expect(secondPage.nextCursor).toBeNull();
   });
@@ -95,7 +109,10 @@ describe('agents', () => {
     const base = { name: 'Bad', provider: 'mock', model: 'm' };
     const badSchema = await api.post('/agents', { ...base, outputSchema: { type: 'strnig' } });
     expect(badSchema.statusCode).toBe(400);
-    expect(badSchema.json().error).toMatchObject({ code: 'schema_invalid', details: { field: 'outputSchema' } });
+    expect(badSchema.json().error).toMatchObject({
+      code: 'schema_invalid',
+      details: { field: 'outputSchema' },
+    });
     const badRef = await api.post('/agents', { ...base, inputSchema: { $ref: '#/$defs/missing' } });
     expect(badRef.json().error.code).toBe('schema_invalid');
 
@@ -110,8 +127,15 @@ describe('agents', () => {
       expect(response.statusCode, promptTemplate).toBe(400);
       expect(response.json().error.code, promptTemplate).toBe('template_invalid');
     }
-    const unknownPath = await api.post('/agents', { ...base, inputSchema, promptTemplate: '{{ input.topik }}' });
-    expect(unknownPath.json().error).toMatchObject({ code: 'template_variable_unknown', details: { paths: ['input.topik'] } });
+    const unknownPath = await api.post('/agents', {
+      ...base,
+      inputSchema,
+      promptTemplate: '{{ input.topik }}',
+    });
+    expect(unknownPath.json().error).toMatchObject({
+      code: 'template_variable_unknown',
+      details: { paths: ['input.topik'] },
+    });
 
     const serverField = await api.post('/agents', { ...base, id: 'mine', version: 7 });
     expect(serverField.statusCode).toBe(400);
@@ -131,7 +155,12 @@ describe('agents', () => {
     const own = await createWorkspaceFixture(testApp.services, 'agent-list');
     const listApi = apiClient(testApp, own);
     for (let index = 0; index < 5; index++) {
-      await listApi.createAgent({ name: `Lister ${index}`, provider: 'mock', model: 'm', tags: index % 2 ? ['odd'] : [] });
+      await listApi.createAgent({
+        name: `Lister ${index}`,
+        provider: 'mock',
+        model: 'm',
+        tags: index % 2 ? ['odd'] : [],
+      });
     }
     const first = (await listApi.get('/agents?limit=2')).json();
     expect(first.items.map((agent: { name: string }) => agent.name)).toEqual(['Lister 4', 'Lister 3']);
@@ -144,9 +173,9 @@ describe('agents', () => {
     ]);
     expect(third.nextCursor).toBeNull();
     expect((await listApi.get('/agents?tag=odd')).json().items).toHaveLength(2);
-    expect((await listApi.get('/agents?q=LISTER%203')).json().items.map((agent: { slug: string }) => agent.slug)).toEqual([
-      'lister-3',
-    ]);
+    expect(
+      (await listApi.get('/agents?q=LISTER%203')).json().items.map((agent: { slug: string }) => agent.slug),
+    ).toEqual(['lister-3']);
     expect((await listApi.get('/agents?cursor=nonsense')).json().error.code).toBe('cursor_invalid');
     // Another workspace's agents are not visible.
     expect((await api.get('/agents?q=lister')).json().items).toHaveLength(0);

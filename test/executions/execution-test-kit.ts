@@ -21,7 +21,8 @@ export function apiClient(testApp: TestApp, fixture: WorkspaceFixture, credentia
     base,
     request,
     get: (path: string) => request('GET', path),
-    post: (path: string, payload: unknown, headers?: Record<string, string>) => request('POST', path, payload, headers),
+    post: (path: string, payload: unknown, headers?: Record<string, string>) =>
+      request('POST', path, payload, headers),
     patch: (path: string, payload: unknown) => request('PATCH', path, payload),
     delete: (path: string) => request('DELETE', path),
     async createAgent(body: Record<string, unknown>) {
@@ -44,7 +45,9 @@ export function apiClient(testApp: TestApp, fixture: WorkspaceFixture, credentia
 }
 
 /** Parses a server-sent event stream into its events, data as JSON. */
-export function parseEventStream(body: string): Array<{ event: string; data: any }> {
+export function parseEventStream(
+  body: string,
+): Array<{ event: string; data: ReturnType<typeof JSON.parse> }> {
   return body
     .split('\n\n')
     .filter((block) => block.trim() !== '')

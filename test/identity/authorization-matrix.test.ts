@@ -35,6 +35,8 @@ describe.each(storeTargets)('authorization matrix on $name', (target) => {
     userId: (ids) => ids.targetUserId,
     tokenId: (ids) => ids.targetTokenId,
     providerKeyId: (ids) => ids.targetProviderKeyId,
+    agentId: (ids) => ids.targetAgentId,
+    executionId: (ids) => ids.targetExecutionId,
   };
 
   function pathFor(route: RouteEntry, workspace: WorkspaceFixture, ids: WorkspaceFixture): string {

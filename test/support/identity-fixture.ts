@@ -26,6 +26,9 @@ export interface WorkspaceFixture {
   targetUserId: string;
   targetTokenId: string;
   targetProviderKeyId: string;
+  /** An agent (mock provider) and one of its executions, targets of agent and execution routes. */
+  targetAgentId: string;
+  targetExecutionId: string;
 }
 
 let counter = 0;
@@ -88,7 +91,12 @@ export async function createWorkspaceFixture(services: Services, label: string):
     apiKey: `sk-fixture-${suffix}`,
     baseUrl: 'http://127.0.0.1:9/v1',
   });
+  const agent = await services.agents.create(ownerAccess, { name: 'Target agent', provider: 'mock', model: 'mock-model' });
+  const prepared = await services.executions.prepare(ownerAccess, agent.id, { input: {}, mode: 'mock' }, { trigger: 'api' });
+  const execution = prepared.kind === 'run' ? await prepared.run({ stream: false }) : prepared.execution;
   return {
+    targetAgentId: agent.id,
+    targetExecutionId: execution.id,
     targetProviderKeyId: providerKey.id,
     workspaceId: workspace.id,
     sessions,

@@ -1,5 +1,6 @@
 import { createApp } from '../../server/create-app.ts';
 import { startServer } from '../../server/start-server.ts';
+import { startExecutionRecovery } from '../../services/executions/execution-recovery.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { loadConfiguration } from '../load-configuration.ts';
 import { openRuntime } from '../open-runtime.ts';
@@ -11,6 +12,7 @@ export async function serveCommand(): Promise<void> {
   const logger = createLogger({ level: configuration.logLevel });
   const startedAt = performance.now();
   const { store, services } = await openRuntime(configuration, logger);
+  await startExecutionRecovery({ store, logger });
 
   const app = await createApp({
     store,

@@ -8,11 +8,9 @@ import { authenticated, errorResponses, listOf, workspaceIdParams } from '../sch
 
 const providerSchema = z.enum(providerKinds as ['openai', 'anthropic', 'openai-compatible', 'mock']);
 const jsonSchemaObject = z.record(z.string(), z.unknown());
-const slugSchema = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
-    message: 'lower-case letters, digits and hyphens, 1 to 63 characters, not starting or ending with a hyphen',
-  });
+const slugSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+  message: 'lower-case letters, digits and hyphens, 1 to 63 characters, not starting or ending with a hyphen',
+});
 const keyIdSchema = z.string().min(1).max(64);
 
 const retrySchema = z
@@ -24,7 +22,11 @@ const retrySchema = z
   .strict();
 
 const fallbackSchema = z
-  .object({ provider: providerSchema, model: z.string().trim().min(1).max(200), providerKeyId: keyIdSchema.nullish() })
+  .object({
+    provider: providerSchema,
+    model: z.string().trim().min(1).max(200),
+    providerKeyId: keyIdSchema.nullish(),
+  })
   .strict();
 
 /** Fields a client may set; everything else (id, version, timestamps) is the server's. */
@@ -82,7 +84,9 @@ const definitionSchema = z.object({
   inputSchema: jsonSchemaObject.nullable(),
   outputSchema: jsonSchemaObject.nullable(),
   retry: z.object({ maxAttempts: z.number(), baseDelayMs: z.number(), maxDelayMs: z.number() }),
-  fallbacks: z.array(z.object({ provider: z.string(), model: z.string(), providerKeyId: z.string().nullable() })),
+  fallbacks: z.array(
+    z.object({ provider: z.string(), model: z.string(), providerKeyId: z.string().nullable() }),
+  ),
   timeoutMs: z.number(),
 });
 
@@ -151,7 +155,8 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 201: agentSchema, ...errorResponses },
         },
       },
-      async (request, reply) => reply.status(201).send(await services.agents.create(accessOf(request), request.body)),
+      async (request, reply) =>
+        reply.status(201).send(await services.agents.create(accessOf(request), request.body)),
     );
 
     app.get(

@@ -5,11 +5,11 @@ import { invalidError } from '../../core/errors.ts';
 import type { Services } from '../../services/create-services.ts';
 import type { PreparedExecution } from '../../services/executions/execution-service.ts';
 import {
+  type ExecutionView,
   executionFailure,
   executionModes,
   executionStatuses,
   executionTriggers,
-  type ExecutionView,
 } from '../../services/executions/execution-view.ts';
 import { accessOf } from '../authentication.ts';
 import { authenticated, errorResponses, errorSchema, listOf, workspaceIdParams } from '../schemas.ts';
@@ -73,11 +73,19 @@ const statsSchema = z.object({
   totals: metricsSchema,
   series: z.array(metricsSchema.extend({ bucket: z.date() })),
   byAgent: z.array(
-    metricsSchema.extend({ agentId: z.string(), agentSlug: z.string().nullable(), agentName: z.string().nullable() }),
+    metricsSchema.extend({
+      agentId: z.string(),
+      agentSlug: z.string().nullable(),
+      agentName: z.string().nullable(),
+    }),
   ),
 });
 
-const deltaSchema = z.object({ a: z.number().nullable(), b: z.number().nullable(), delta: z.number().nullable() });
+const deltaSchema = z.object({
+  a: z.number().nullable(),
+  b: z.number().nullable(),
+  delta: z.number().nullable(),
+});
 const comparisonSchema = z.object({
   a: executionSchema,
   b: executionSchema,
@@ -140,7 +148,8 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
         );
         if (prepared.kind === 'replay') reply.header('idempotent-replayed', 'true');
         if (wantsEventStream(request)) return streamExecution(request, reply, prepared);
-        const execution = prepared.kind === 'replay' ? prepared.execution : await runUntilClosed(reply, prepared);
+        const execution =
+          prepared.kind === 'replay' ? prepared.execution : await runUntilClosed(reply, prepared);
         if (execution.status === 'failed') throw executionFailure(execution);
         return reply.status(201).send(execution);
       },
@@ -172,7 +181,11 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
       },
       async (request) => {
         const { versionId, error, ...query } = request.query;
-        return services.executions.list(accessOf(request), { ...query, agentVersionId: versionId, errorText: error });
+        return services.executions.list(accessOf(request), {
+          ...query,
+          agentVersionId: versionId,
+          errorText: error,
+        });
       },
     );
 
@@ -202,7 +215,8 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
         if (from.getTime() >= to.getTime()) {
           throw invalidError('range_invalid', '`from` must be before `to`.', { from, to });
         }
-        const points = (to.getTime() - from.getTime()) / (request.query.interval === 'hour' ? 3_600_000 : 86_400_000);
+        const points =
+          (to.getTime() - from.getTime()) / (request.query.interval === 'hour' ? 3_600_000 : 86_400_000);
         if (points > 2_000) {
           throw invalidError(
             'range_too_large',
@@ -219,7 +233,8 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
         config: { permission: 'read' },
         schema: {
           tags: ['executions'],
-          summary: 'Two executions side by side: the version diff (prompt, model, parameters, schemas) and metric deltas',
+          summary:
+            'Two executions side by side: the version diff (prompt, model, parameters, schemas) and metric deltas',
           security: authenticated,
           params: workspaceIdParams,
           querystring: z.object({ a: idSchema, b: idSchema }),
@@ -290,7 +305,11 @@ async function runUntilClosed(
  * `execution-end` with the finished record. Failures after the stream began arrive in
  * `execution-end` (status failed), so the response is never cut half-way.
  */
-async function streamExecution(request: FastifyRequest, reply: FastifyReply, prepared: PreparedExecution): Promise<void> {
+async function streamExecution(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  prepared: PreparedExecution,
+): Promise<void> {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -324,7 +343,10 @@ async function streamExecution(request: FastifyRequest, reply: FastifyReply, pre
     send('execution-end', {
       ...prepared.execution,
       status: 'failed',
-      error: { code: 'internal_error', message: `Something went wrong on our side. Quote request id ${request.id}.` },
+      error: {
+        code: 'internal_error',
+        message: `Something went wrong on our side. Quote request id ${request.id}.`,
+      },
     });
   } finally {
     closed.dispose();

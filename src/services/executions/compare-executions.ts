@@ -75,7 +75,11 @@ export function compareExecutions(
   return {
     a,
     b,
-    versionDiff: { sameAgent: a.agentId === b.agentId, sameVersion: a.agentVersionId === b.agentVersionId, changes },
+    versionDiff: {
+      sameAgent: a.agentId === b.agentId,
+      sameVersion: a.agentVersionId === b.agentVersionId,
+      changes,
+    },
     metrics: {
       latencyMs: delta(a.latencyMs, b.latencyMs),
       timeToFirstTokenMs: delta(a.timeToFirstTokenMs, b.timeToFirstTokenMs),

@@ -42,11 +42,13 @@ export async function startExecutionRecovery(options: {
 }): Promise<{ marked: number; stop(): void }> {
   const { store, logger } = options;
   const marked = await markInterruptedExecutions(store, { atStart: true });
-  if (marked > 0) logger.warn({ executions: marked }, 'marked executions interrupted by a previous stop as failed');
+  if (marked > 0)
+    logger.warn({ executions: marked }, 'marked executions interrupted by a previous stop as failed');
   const timer = setInterval(() => {
     markInterruptedExecutions(store)
       .then((count) => {
-        if (count > 0) logger.warn({ executions: count }, 'marked orphaned executions as failed (interrupted)');
+        if (count > 0)
+          logger.warn({ executions: count }, 'marked orphaned executions as failed (interrupted)');
       })
       .catch((error: unknown) => logger.debug({ err: error }, 'interrupted-execution sweep skipped'));
   }, options.intervalMs ?? 60_000);

@@ -98,7 +98,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   ): Promise<Array<ModelTarget & { baseUrl: string | undefined }>> {
     return Promise.all(
       specs.map(async (spec) => {
-        if (spec.provider === 'mock') return { provider: mockProvider, model: spec.model, baseUrl: undefined };
+        if (spec.provider === 'mock')
+          return { provider: mockProvider, model: spec.model, baseUrl: undefined };
         const key = await credentials.resolve(workspaceId, {
           provider: spec.provider as KeyedProviderKind,
           providerKeyId: spec.providerKeyId,
@@ -117,7 +118,11 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   }
 
   /** Replays the first execution of a key, or refuses: another request, or one still running. */
-  function judgeIdempotent(existing: ExecutionRow, requestHash: string, now: Date): ExecutionView | 'expired' {
+  function judgeIdempotent(
+    existing: ExecutionRow,
+    requestHash: string,
+    now: Date,
+  ): ExecutionView | 'expired' {
     if (existing.createdAt.getTime() <= now.getTime() - idempotencyWindowMs) return 'expired';
     if (existing.requestHash !== requestHash) {
       throw new FlightdeckError({
@@ -132,7 +137,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       throw new FlightdeckError({
         code: 'idempotency_request_in_progress',
         kind: 'conflict',
-        message: 'The first request with this Idempotency-Key is still running. Retry in a moment to get its result.',
+        message:
+          'The first request with this Idempotency-Key is still running. Retry in a moment to get its result.',
         details: { executionId: existing.id },
         retryAfterSeconds: 1,
       });
@@ -151,12 +157,20 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     ): Promise<PreparedExecution> {
       const { workspaceId } = access;
       const versionId = request.versionId ?? null;
-      const { agent, version } = await repositories.agents.findWithVersion(workspaceId, agentReference, versionId);
+      const { agent, version } = await repositories.agents.findWithVersion(
+        workspaceId,
+        agentReference,
+        versionId,
+      );
       if (!agent) throw agentNotFound();
       if (!version) {
-        throw notFoundError('agent_version_not_found', 'This agent has no version with this id. List them at …/versions.', {
-          versionId,
-        });
+        throw notFoundError(
+          'agent_version_not_found',
+          'This agent has no version with this id. List them at …/versions.',
+          {
+            versionId,
+          },
+        );
       }
 
       const input = request.input === undefined ? {} : request.input;
@@ -165,7 +179,10 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         requestHash = createHash('sha256')
           .update(stableStringify({ agentId: agent.id, versionId, mode: request.mode, input }))
           .digest('hex');
-        const existing = await repositories.executions.findByIdempotencyKey(workspaceId, options.idempotencyKey);
+        const existing = await repositories.executions.findByIdempotencyKey(
+          workspaceId,
+          options.idempotencyKey,
+        );
         if (existing) {
           const judged = judgeIdempotent(existing, requestHash, clock.now());
           if (judged !== 'expired') return { kind: 'replay', execution: judged };
@@ -181,9 +198,13 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       const definition = compiled.definition;
       const problems = compiled.input?.validate(input) ?? [];
       if (problems.length > 0) {
-        throw invalidError('input_invalid', `The input does not match the agent's input schema: ${describeProblems(problems)}.`, {
-          problems,
-        });
+        throw invalidError(
+          'input_invalid',
+          `The input does not match the agent's input schema: ${describeProblems(problems)}.`,
+          {
+            problems,
+          },
+        );
       }
       const prompt = renderTemplate(compiled.template, input);
 
@@ -191,7 +212,11 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         request.mode === 'mock'
           ? [{ provider: mockProvider, model: definition.model, baseUrl: undefined }]
           : await liveTargets(workspaceId, [
-              { provider: definition.provider, model: definition.model, providerKeyId: definition.providerKeyId },
+              {
+                provider: definition.provider,
+                model: definition.model,
+                providerKeyId: definition.providerKeyId,
+              },
               ...definition.fallbacks,
             ]);
 

@@ -48,7 +48,12 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
 
   const finish = (
     status: 'completed' | 'failed',
-    fields: { output?: unknown; rawOutput?: string | null; error?: { code: string; message: string }; repaired?: boolean },
+    fields: {
+      output?: unknown;
+      rawOutput?: string | null;
+      error?: { code: string; message: string };
+      repaired?: boolean;
+    },
   ): Outcome => {
     const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
     let costUsd: number | null = 0;
@@ -91,12 +96,14 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
     if (abortSignal?.aborted) {
       return {
         code: 'client_closed',
-        message: 'The client closed the connection before the execution finished; the provider call was cancelled.',
+        message:
+          'The client closed the connection before the execution finished; the provider call was cancelled.',
       };
     }
     if (ProviderError.isProviderError(error)) {
       // Streamed attempts were recorded as they ended; the error carries them all for the others.
-      if (!handlers.stream || purpose === 'repair') for (const attempt of error.attempts) record(attempt, purpose);
+      if (!handlers.stream || purpose === 'repair')
+        for (const attempt of error.attempts) record(attempt, purpose);
       retries += countRetries(error.attempts);
       fallbackUsed ||= error.fallbackUsed;
       return { code: error.code, message: error.message };
@@ -154,7 +161,11 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
       else if (event.type === 'attempt-end') record(event.attempt, 'answer');
       else result = event.call;
     }
-    if (!result) throw new ProviderError({ code: 'provider_invalid_response', detail: 'the stream ended without a result' });
+    if (!result)
+      throw new ProviderError({
+        code: 'provider_invalid_response',
+        detail: 'the stream ended without a result',
+      });
     return result;
   }
 }
@@ -165,7 +176,8 @@ function countRetries(attempts: readonly AttemptRecord[]): number {
   for (let index = 1; index < attempts.length; index++) {
     const previous = attempts[index - 1];
     const current = attempts[index];
-    if (previous && current && previous.provider === current.provider && previous.model === current.model) retries++;
+    if (previous && current && previous.provider === current.provider && previous.model === current.model)
+      retries++;
   }
   return retries;
 }

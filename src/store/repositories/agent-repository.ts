@@ -23,7 +23,10 @@ export function createAgentRepository(database: Database) {
 
   return {
     /** Inserts an agent and its first version; call inside a transaction. */
-    async insert(agent: typeof agents.$inferInsert, version: typeof agentVersions.$inferInsert): Promise<AgentWithVersion> {
+    async insert(
+      agent: typeof agents.$inferInsert,
+      version: typeof agentVersions.$inferInsert,
+    ): Promise<AgentWithVersion> {
       const [agentRow] = await database.insert(agents).values(agent).returning();
       const [versionRow] = await database.insert(agentVersions).values(version).returning();
       if (!agentRow || !versionRow) throw new Error('insert returned no row');
@@ -42,9 +45,16 @@ export function createAgentRepository(database: Database) {
 
     /** The agent row locked until the transaction ends, so two edits cannot both take the next number. */
     async findForUpdate(workspaceId: string, reference: string): Promise<AgentWithVersion | undefined> {
-      const [agent] = await database.select().from(agents).where(byReference(workspaceId, reference)).for('update');
+      const [agent] = await database
+        .select()
+        .from(agents)
+        .where(byReference(workspaceId, reference))
+        .for('update');
       if (!agent) return undefined;
-      const [version] = await database.select().from(agentVersions).where(eq(agentVersions.id, agent.currentVersionId));
+      const [version] = await database
+        .select()
+        .from(agentVersions)
+        .where(eq(agentVersions.id, agent.currentVersionId));
       return version ? { agent, version } : undefined;
     },
 
@@ -80,7 +90,9 @@ export function createAgentRepository(database: Database) {
     ): Promise<AgentWithVersion[]> {
       const conditions = [eq(agents.workspaceId, workspaceId), isNull(agents.deletedAt)];
       if (options.after) {
-        conditions.push(sql`(${agents.createdAt}, ${agents.id}) < (${options.after.createdAt}, ${options.after.id})`);
+        conditions.push(
+          sql`(${agents.createdAt}, ${agents.id}) < (${options.after.createdAt}, ${options.after.id})`,
+        );
       }
       if (options.search) {
         const pattern = `%${options.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
@@ -108,7 +120,12 @@ export function createAgentRepository(database: Database) {
       const [versionRow] = await database.insert(agentVersions).values(version).returning();
       const [agentRow] = await database
         .update(agents)
-        .set({ currentVersionId: version.id, version: version.number, slug: changes.slug, updatedAt: changes.updatedAt })
+        .set({
+          currentVersionId: version.id,
+          version: version.number,
+          slug: changes.slug,
+          updatedAt: changes.updatedAt,
+        })
         .where(and(eq(agents.workspaceId, workspaceId), eq(agents.id, agentId)))
         .returning();
       if (!agentRow || !versionRow) throw new Error('update returned no row');
@@ -149,7 +166,10 @@ export function createAgentRepository(database: Database) {
     },
 
     /** Slug and name of agents (deleted ones included), for labels in stats. */
-    async findLabels(workspaceId: string, agentIds: string[]): Promise<Map<string, { slug: string; name: string }>> {
+    async findLabels(
+      workspaceId: string,
+      agentIds: string[],
+    ): Promise<Map<string, { slug: string; name: string }>> {
       if (agentIds.length === 0) return new Map();
       const rows = await database
         .select({ id: agents.id, slug: agents.slug, name: sql<string>`${agentVersions.definition}->>'name'` })

@@ -94,7 +94,11 @@ export function createExecutionRepository(database: Database) {
     },
 
     /** Finishes a running execution; answers undefined when it is no longer running (already swept). */
-    async finish(workspaceId: string, executionId: string, finish: ExecutionFinish): Promise<ExecutionRow | undefined> {
+    async finish(
+      workspaceId: string,
+      executionId: string,
+      finish: ExecutionFinish,
+    ): Promise<ExecutionRow | undefined> {
       const [row] = await database
         .update(executions)
         .set(finish)
@@ -126,7 +130,11 @@ export function createExecutionRepository(database: Database) {
     },
 
     /** Frees an expired idempotency key so a new execution may use it. */
-    async releaseIdempotencyKey(workspaceId: string, executionId: string, createdBefore: Date): Promise<void> {
+    async releaseIdempotencyKey(
+      workspaceId: string,
+      executionId: string,
+      createdBefore: Date,
+    ): Promise<void> {
       await database
         .update(executions)
         .set({ idempotencyKey: null })
@@ -155,7 +163,9 @@ export function createExecutionRepository(database: Database) {
       if (filters.to) conditions.push(sql`${executions.createdAt} < ${filters.to}`);
       if (filters.errorText) {
         const pattern = `%${escapeLike(filters.errorText)}%`;
-        conditions.push(sql`(${executions.errorMessage} ilike ${pattern} or ${executions.errorCode} ilike ${pattern})`);
+        conditions.push(
+          sql`(${executions.errorMessage} ilike ${pattern} or ${executions.errorCode} ilike ${pattern})`,
+        );
       }
       if (options.after) {
         conditions.push(
@@ -237,11 +247,14 @@ export function createExecutionRepository(database: Database) {
         const noBucket = Number(row.noBucket) === 1;
         const noAgent = Number(row.noAgent) === 1;
         if (noBucket && noAgent) result.totals = aggregate(row);
-        else if (!noBucket) result.series.push({ ...aggregate(row), bucket: new Date(row.bucket as string | Date) });
+        else if (!noBucket)
+          result.series.push({ ...aggregate(row), bucket: new Date(row.bucket as string | Date) });
         else result.byAgent.push({ ...aggregate(row), agentId: String(row.agentId) });
       }
       result.series.sort((left, right) => left.bucket.getTime() - right.bucket.getTime());
-      result.byAgent.sort((left, right) => right.count - left.count || left.agentId.localeCompare(right.agentId));
+      result.byAgent.sort(
+        (left, right) => right.count - left.count || left.agentId.localeCompare(right.agentId),
+      );
       return result;
     },
 
@@ -250,7 +263,12 @@ export function createExecutionRepository(database: Database) {
      * `deadlineBefore` (any node), or every running one when `everyRunning` (the embedded mode, where
      * this process is the only one). Answers how many were marked.
      */
-    async markInterrupted(options: { now: Date; deadlineBefore: Date; everyRunning: boolean; message: string }): Promise<number> {
+    async markInterrupted(options: {
+      now: Date;
+      deadlineBefore: Date;
+      everyRunning: boolean;
+      message: string;
+    }): Promise<number> {
       const rows = await database
         .update(executions)
         .set({
