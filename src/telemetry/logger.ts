@@ -41,7 +41,8 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } },
     });
   }
-  return pino(configuration);
+  // Synchronous writes: lines logged just before process.exit (shutdown, refusals) are never lost.
+  return pino(configuration, pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger that writes nothing: the default where a caller passes none. */

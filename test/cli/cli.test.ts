@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,8 +68,14 @@ describe('flightdeck CLI', () => {
 
     it('runs two nodes started together on one database', async () => {
       const ports = [await freePort(), await freePort()];
+      // Scaled-out nodes must share a master key; they refuse to generate one each.
+      const masterKey = randomBytes(32).toString('base64');
       const nodes = ports.map((port) =>
-        runCli(['serve'], { PORT: String(port), DATABASE_URL: database.url }),
+        runCli(['serve'], {
+          PORT: String(port),
+          DATABASE_URL: database.url,
+          FLIGHTDECK_MASTER_KEY: masterKey,
+        }),
       );
       try {
         await Promise.all(nodes.map((node, index) => node.waitFor(`open http://127.0.0.1:${ports[index]}`)));
@@ -78,8 +85,14 @@ describe('flightdeck CLI', () => {
         }
       } finally {
         for (const node of nodes) node.child.kill('SIGTERM');
-        for (const node of nodes) expect((await node.exited).code).toBe(0);
+        for (const node of nodes) expect((await node.exited).code, node.output()).toBe(0);
       }
     }, 60_000);
+
+    it('refuses to start without a master key, since nodes must share one', async () => {
+      const cli = runCli(['serve'], { PORT: String(await freePort()), DATABASE_URL: database.url });
+      expect((await cli.exited).code).toBe(1);
+      expect(cli.output()).toContain('FLIGHTDECK_MASTER_KEY');
+    });
   });
 });

@@ -63,7 +63,7 @@ export async function prepareKeyring(options: {
   for await (const secret of storedSecrets(options.repositories)) secrets.push(secret);
   assertSecretsDecryptable(keyring, secrets);
   options.logger.info(
-    { activeKeyId: keyring.activeKeyId, keyIds: keyring.keyIds, secrets: secrets.length },
+    { activeKeyId: keyring.activeKeyId, keyIds: keyring.keyIds, storedSecretCount: secrets.length },
     'keyring ready',
   );
   return keyring;
