@@ -2,3 +2,4 @@ export * from './agents.ts';
 export * from './identity.ts';
 export * from './instance.ts';
 export * from './provider-keys.ts';
+export * from './guardrails.ts';
