@@ -6,6 +6,7 @@ import type { Services } from '../services/create-services.ts';
 import type { Principal, WorkspaceAccess } from '../services/identity/principal.ts';
 import { requirePermission, resolveWorkspaceAccess } from '../services/identity/workspace-access.ts';
 import { readCookie, sessionCookieName } from './cookies.ts';
+import { createRateLimitCheck, type RateLimitClass } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -13,6 +14,8 @@ declare module 'fastify' {
     public?: boolean;
     /** What a workspace route needs; required on every route under /api/workspaces/:workspaceId. */
     permission?: Permission;
+    /** `execution` for routes that start runs (limited at the workspace's rate); others get ten times it. */
+    rateLimit?: RateLimitClass;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -31,7 +34,8 @@ const unauthenticated = (message: string, code = 'unauthenticated') =>
  * when not a member), then the route's permission (403).
  */
 export function createAuthenticationHook(services: Services) {
-  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const checkRateLimit = createRateLimitCheck(services);
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const routeUrl = request.routeOptions.url;
     if (!routeUrl?.startsWith('/api/') || routeUrl.startsWith('/api/docs')) return;
     const config = request.routeOptions.config;
@@ -57,6 +61,7 @@ export function createAuthenticationHook(services: Services) {
     const access = await resolveWorkspaceAccess(services.repositories, principal, workspaceId);
     request.workspaceAccess = access;
     requirePermission(access, config.permission ?? 'read');
+    await checkRateLimit(reply, workspaceId, config.rateLimit ?? 'default', null);
   };
 }
 

@@ -22,7 +22,9 @@ import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
+import { consoleRoutes } from './routes/console-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
+import { guardrailRoutes } from './routes/guardrail-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
 import { providerKeyRoutes } from './routes/provider-key-routes.ts';
@@ -38,6 +40,8 @@ export interface AppDependencies {
   version: string;
   publicUrl: string;
   bodyLimitBytes?: number;
+  /** The built web console (default web/dist); without a build `/` explains how to make one. */
+  consoleDirectory?: string;
 }
 
 /** The app with the zod type provider, so route files get typed requests from their schemas. */
@@ -149,10 +153,18 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(tokenRoutes({ services }));
   await app.register(providerKeyRoutes({ services }));
   await app.register(auditRoutes({ services }));
+  await app.register(guardrailRoutes({ services }));
   await app.register(agentRoutes({ services }));
   await app.register(executionRoutes({ services }));
+  const webConsole = consoleRoutes({
+    directory: dependencies.consoleDirectory,
+    logger: dependencies.logger ?? createSilentLogger(),
+  });
+  await app.register(webConsole.plugin);
 
   app.setNotFoundHandler((request, reply) => {
+    // Browser navigations to console paths (/w/…/agents) get the single-page app; /api stays JSON.
+    if (webConsole.fallback(request, reply)) return;
     reply.status(404).send({
       error: {
         code: 'route_not_found',

@@ -1,11 +1,17 @@
 import type { Keyring } from '../security/keyring.ts';
 import { createPasswordHasher, type PasswordHasher } from '../security/password-hashing.ts';
 import { type AllowedHosts, type HostLookup, parseAllowedHosts } from '../security/ssrf-guard.ts';
+import { createGuardedFetch } from '../security/ssrf-guarded-fetch.ts';
 import type { Store } from '../store/database.ts';
 import { createRepositories } from '../store/repositories/index.ts';
+import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createAgentService } from './agents/agent-service.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { createExecutionService, type ExecutionService } from './executions/execution-service.ts';
+import { createAlertService } from './guardrails/alert-service.ts';
+import { createBudgetService } from './guardrails/budget-service.ts';
+import { createRateLimiter } from './guardrails/rate-limiter.ts';
+import { createWebhookDispatcher, type WebhookDispatcherSettings } from './guardrails/webhook-dispatcher.ts';
 import { createApiTokenService } from './identity/api-token-service.ts';
 import {
   createAuthenticationService,
@@ -32,6 +38,10 @@ export interface ServiceOptions {
   /** DNS resolution and fetch for provider calls; injected in tests. */
   providerLookup?: HostLookup;
   providerFetch?: typeof globalThis.fetch;
+  /** REDIS_URL: shared rate limits across nodes; in memory when absent. */
+  redisUrl?: string | undefined;
+  logger?: Logger;
+  webhookSettings?: Partial<WebhookDispatcherSettings>;
 }
 
 /** Wires every use case over one store; the composition root for the server and the CLI. */
@@ -42,8 +52,31 @@ export function createServices(options: ServiceOptions) {
   const passwordHasher = options.passwordHasher ?? createPasswordHasher();
   const allowedProviderHosts = options.allowedProviderHosts ?? parseAllowedHosts('');
   const audit = createAuditLog({ repositories, clock });
+  const logger = options.logger ?? createSilentLogger();
+  const rateLimiter = createRateLimiter({ redisUrl: options.redisUrl, logger });
+  const webhooks = createWebhookDispatcher({
+    repositories,
+    keyring: options.keyring,
+    clock,
+    // Webhook URLs are user input like provider base URLs: the same SSRF guard and allow-list.
+    fetch: createGuardedFetch({
+      fetch: options.providerFetch,
+      allowedHosts: allowedProviderHosts,
+      lookup: options.providerLookup,
+    }),
+    logger,
+    settings: options.webhookSettings,
+  });
+  const alerts = createAlertService({ repositories, clock, webhooks });
+  const budgets = createBudgetService({ repositories, clock, alerts });
   let executions: ExecutionService | undefined;
   return {
+    rateLimiter,
+    webhooks,
+    alerts,
+    budgets,
+    /** Releases connections held outside the store (Redis). */
+    close: () => rateLimiter.close(),
     allowedProviderHosts,
     audit,
     clock,

@@ -53,6 +53,8 @@ export async function createWorkspaceFixture(services: Services, label: string):
   };
   const workspace = await services.workspaces.create(ownerPrincipal, { name: `Workspace ${suffix}` });
   const ownerAccess = { workspaceId: workspace.id, role: 'owner' as const, userId: owner.id, tokenId: null };
+  // Suites fire far more requests a minute than a person; the guardrail suites set their own limits.
+  await services.workspaces.update(ownerAccess, { settings: { rateLimitPerMinute: 1_000_000 } });
 
   const users = { owner: owner.id } as Record<Role, string>;
   const sessions = {} as Record<Role, Credentials>;
@@ -91,8 +93,17 @@ export async function createWorkspaceFixture(services: Services, label: string):
     apiKey: `sk-fixture-${suffix}`,
     baseUrl: 'http://127.0.0.1:9/v1',
   });
-  const agent = await services.agents.create(ownerAccess, { name: 'Target agent', provider: 'mock', model: 'mock-model' });
-  const prepared = await services.executions.prepare(ownerAccess, agent.id, { input: {}, mode: 'mock' }, { trigger: 'api' });
+  const agent = await services.agents.create(ownerAccess, {
+    name: 'Target agent',
+    provider: 'mock',
+    model: 'mock-model',
+  });
+  const prepared = await services.executions.prepare(
+    ownerAccess,
+    agent.id,
+    { input: {}, mode: 'mock' },
+    { trigger: 'api' },
+  );
   const execution = prepared.kind === 'run' ? await prepared.run({ stream: false }) : prepared.execution;
   return {
     targetAgentId: agent.id,

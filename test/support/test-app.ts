@@ -43,6 +43,7 @@ export function createTestServices(store: Store, publicUrl = 'http://127.0.0.1:3
     publicUrl,
     passwordHasher: createPasswordHasher({ cost: 2 ** 10 }),
     keyring: createKeyring([makeMasterKey('test', randomBytes(32))]),
+    allowedProviderHosts: parseAllowedHosts('127.0.0.1,localhost'),
   });
 }
 

@@ -2,9 +2,11 @@ import type { Database } from '../database.ts';
 import { createAgentRepository } from './agent-repository.ts';
 import { createApiTokenRepository } from './api-token-repository.ts';
 import { createAuditEventRepository } from './audit-event-repository.ts';
+import { createBudgetRepository } from './budget-repository.ts';
 import { createExecutionRepository } from './execution-repository.ts';
 import { createLockRepository } from './lock-repository.ts';
 import { createLoginThrottleRepository } from './login-throttle-repository.ts';
+import { createNotificationRepository } from './notification-repository.ts';
 import { createPasswordTokenRepository } from './password-token-repository.ts';
 import { createProviderKeyRepository } from './provider-key-repository.ts';
 import { createSessionRepository } from './session-repository.ts';
@@ -25,6 +27,8 @@ export function createRepositories(database: Database) {
     executions: createExecutionRepository(database),
     providerKeys: createProviderKeyRepository(database),
     auditEvents: createAuditEventRepository(database),
+    budgets: createBudgetRepository(database),
+    notifications: createNotificationRepository(database),
   };
 }
 

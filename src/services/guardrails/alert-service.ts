@@ -1,0 +1,69 @@
+import { budgetPeriodLabel, budgetPeriodStart, formatUsd } from '../../core/budget-period.ts';
+import { newId } from '../../core/ids.ts';
+import type { Repositories } from '../../store/repositories/index.ts';
+import type { Clock } from '../identity/identity-clock.ts';
+import { defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
+import type { WebhookDispatcher } from './webhook-dispatcher.ts';
+
+/** Budget alerts: once per threshold per month, in the app and to the workspace's webhook. */
+export function createAlertService(dependencies: {
+  repositories: Repositories;
+  clock: Clock;
+  webhooks: WebhookDispatcher;
+}) {
+  const { repositories, clock, webhooks } = dependencies;
+  return {
+    async checkBudget(workspaceId: string): Promise<number> {
+      const workspace = await repositories.workspaces.findById(workspaceId);
+      if (!workspace) return 0;
+      const settings = { ...defaultWorkspaceSettings, ...workspace.settings };
+      const limit = settings.monthlyBudgetUsd;
+      if (limit === null || limit <= 0) return 0;
+      const now = clock.now();
+      const { spentUsd } = await repositories.budgets.period(
+        workspaceId,
+        'workspace',
+        budgetPeriodStart(now),
+      );
+      const percent = (spentUsd / limit) * 100;
+      const period = budgetPeriodLabel(now);
+      let fired = 0;
+      for (const threshold of settings.alertThresholds) {
+        if (percent < threshold) continue;
+        // The unique dedupe key makes this fire once, whichever node gets there first.
+        const notification = await repositories.notifications.insertOnce({
+          id: newId(now.getTime()),
+          workspaceId,
+          kind: 'budget_threshold',
+          dedupeKey: `budget:workspace:${period}:${threshold}`,
+          title: `${threshold}% of the monthly budget used`,
+          body: `This workspace has spent ${formatUsd(spentUsd)} of its ${formatUsd(limit)} budget for ${period}.`,
+          data: { threshold, spentUsd, limitUsd: limit, period },
+          createdAt: now,
+        });
+        if (!notification) continue;
+        fired++;
+        if (settings.alertWebhookUrl) {
+          await webhooks.enqueue(
+            workspaceId,
+            settings.alertWebhookUrl,
+            {
+              event: 'budget.threshold_reached',
+              workspaceId,
+              threshold,
+              spentUsd,
+              limitUsd: limit,
+              period,
+              createdAt: now.toISOString(),
+            },
+            notification.id,
+          );
+        }
+      }
+      if (fired > 0) void webhooks.deliverDue().catch(() => {});
+      return fired;
+    },
+  };
+}
+
+export type AlertService = ReturnType<typeof createAlertService>;

@@ -1,0 +1,173 @@
+import {
+  budgetPeriodEnd,
+  budgetPeriodLabel,
+  budgetPeriodStart,
+  formatUsd,
+} from '../../core/budget-period.ts';
+import { FlightdeckError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import type { Repositories, ScopeLimit } from '../../store/repositories/index.ts';
+import type { Clock } from '../identity/identity-clock.ts';
+import { defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
+import type { AlertService } from './alert-service.ts';
+
+export interface Reservation {
+  id: string;
+  amountUsd: number;
+}
+
+export interface ReserveRequest {
+  workspaceId: string;
+  agentId: string | null;
+  providerKeyId: string | null;
+  executionId: string | null;
+  /** The pessimistic estimate: prompt tokens + max output tokens at list price. */
+  estimateUsd: number;
+  /** How long the hold may last before a sweep reclaims it (the call's deadline plus margin). */
+  holdMs: number;
+}
+
+export interface UsageView {
+  periodStart: Date;
+  resetsAt: Date;
+  limitUsd: number | null;
+  spentUsd: number;
+  reservedUsd: number;
+  remainingUsd: number | null;
+  byAgent: Array<{ agentId: string | null; spentUsd: number; reservedUsd: number; calls: number }>;
+  byProviderKey: Array<{
+    providerKeyId: string | null;
+    spentUsd: number;
+    reservedUsd: number;
+    calls: number;
+  }>;
+}
+
+const workspaceScope = 'workspace';
+const agentScope = (agentId: string) => `agent:${agentId}`;
+
+/**
+ * Spending limits: reserve before a provider call, settle to the real cost after, release on
+ * failure. Holds that outlive their process are reclaimed by `reclaimExpired`.
+ */
+export function createBudgetService(dependencies: {
+  repositories: Repositories;
+  clock: Clock;
+  alerts: AlertService;
+}) {
+  const { repositories, clock, alerts } = dependencies;
+
+  async function limitsFor(workspaceId: string, agentId: string | null): Promise<ScopeLimit[]> {
+    const workspace = await repositories.workspaces.findById(workspaceId);
+    const settings = { ...defaultWorkspaceSettings, ...workspace?.settings };
+    const scopes: ScopeLimit[] = [{ scope: workspaceScope, limitUsd: settings.monthlyBudgetUsd }];
+    if (agentId) {
+      const agentLimit = (await repositories.budgets.agentLimits(workspaceId, [agentId])).get(agentId);
+      scopes.push({ scope: agentScope(agentId), limitUsd: agentLimit ?? null });
+    }
+    return scopes;
+  }
+
+  async function reclaimExpired(workspaceId: string | null): Promise<number> {
+    const now = clock.now();
+    let reclaimed = 0;
+    for (const id of await repositories.budgets.listExpired(now, workspaceId, 100)) {
+      if ((await repositories.budgets.finish(id, 'expired', 0, now)).finished) reclaimed++;
+    }
+    return reclaimed;
+  }
+
+  return {
+    reclaimExpired,
+
+    /** Takes the hold or throws 402 `budget_exceeded` before any provider call. */
+    async reserve(request: ReserveRequest): Promise<Reservation> {
+      await reclaimExpired(request.workspaceId);
+      const now = clock.now();
+      const amountUsd = Math.max(0, Number(request.estimateUsd.toFixed(9)));
+      const id = newId(now.getTime());
+      const outcome = await repositories.budgets.reserve({
+        id,
+        workspaceId: request.workspaceId,
+        periodStart: budgetPeriodStart(now),
+        scopes: await limitsFor(request.workspaceId, request.agentId),
+        amountUsd,
+        agentId: request.agentId,
+        providerKeyId: request.providerKeyId,
+        executionId: request.executionId,
+        now,
+        expiresAt: new Date(now.getTime() + request.holdMs),
+      });
+      if (!outcome.reserved) {
+        const resetsAt = budgetPeriodEnd(now);
+        const whose = outcome.scope === workspaceScope ? 'This workspace' : 'This agent';
+        throw new FlightdeckError({
+          code: 'budget_exceeded',
+          kind: 'payment_required',
+          message:
+            `${whose} has spent ${formatUsd(outcome.spentUsd)} of its ${formatUsd(outcome.limitUsd)} monthly budget` +
+            (outcome.reservedUsd > 0
+              ? ` (${formatUsd(outcome.reservedUsd)} more is held by runs in progress)`
+              : '') +
+            `, and this run could cost up to ${formatUsd(amountUsd)}. The budget resets on ${resetsAt.toISOString().slice(0, 10)}; ` +
+            'raise the limit in the workspace settings or use mock mode meanwhile.',
+          details: {
+            scope: outcome.scope,
+            spentUsd: outcome.spentUsd,
+            reservedUsd: outcome.reservedUsd,
+            limitUsd: outcome.limitUsd,
+            estimateUsd: amountUsd,
+            resetsAt: resetsAt.toISOString(),
+          },
+        });
+      }
+      return { id, amountUsd };
+    },
+
+    /** Records the real cost (a cut stream passes what it used) and releases the rest of the hold. */
+    async settle(reservation: Reservation, costUsd: number): Promise<void> {
+      const finished = await repositories.budgets.finish(
+        reservation.id,
+        'settled',
+        Math.max(0, costUsd),
+        clock.now(),
+      );
+      if (finished.finished && finished.workspaceId) await alerts.checkBudget(finished.workspaceId);
+    },
+
+    /** Gives the whole hold back (the call failed before costing anything, or was refused). */
+    async release(reservation: Reservation): Promise<void> {
+      await repositories.budgets.finish(reservation.id, 'released', 0, clock.now());
+    },
+
+    async usage(workspaceId: string): Promise<UsageView> {
+      const now = clock.now();
+      const periodStart = budgetPeriodStart(now);
+      const [limits, totals, byAgent, byProviderKey] = await Promise.all([
+        limitsFor(workspaceId, null),
+        repositories.budgets.period(workspaceId, workspaceScope, periodStart),
+        repositories.budgets.usageBy(workspaceId, periodStart, 'agent_id'),
+        repositories.budgets.usageBy(workspaceId, periodStart, 'provider_key_id'),
+      ]);
+      const limitUsd = limits[0]?.limitUsd ?? null;
+      return {
+        periodStart,
+        resetsAt: budgetPeriodEnd(now),
+        limitUsd,
+        spentUsd: totals.spentUsd,
+        reservedUsd: totals.reservedUsd,
+        remainingUsd: limitUsd === null ? null : Math.max(0, limitUsd - totals.spentUsd - totals.reservedUsd),
+        byAgent: byAgent.map(({ id, ...rest }) => ({ agentId: id, ...rest })),
+        byProviderKey: byProviderKey.map(({ id, ...rest }) => ({ providerKeyId: id, ...rest })),
+      };
+    },
+
+    async setAgentLimit(workspaceId: string, agentId: string, monthlyLimitUsd: number | null): Promise<void> {
+      await repositories.budgets.setAgentLimit(workspaceId, agentId, monthlyLimitUsd);
+    },
+
+    periodLabel: () => budgetPeriodLabel(clock.now()),
+  };
+}
+
+export type BudgetService = ReturnType<typeof createBudgetService>;

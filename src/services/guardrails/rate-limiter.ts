@@ -1,0 +1,74 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Logger } from '../../telemetry/logger.ts';
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the window resets. */
+  resetMs: number;
+}
+
+export interface RateLimiter {
+  /** Counts one request against `key` with a budget of `limitPerMinute`. */
+  consume(key: string, limitPerMinute: number): Promise<RateLimitDecision>;
+  close(): Promise<void>;
+}
+
+/**
+ * Fixed one-minute windows per key. In memory in embedded mode; in Redis when a URL is given, so
+ * every node shares one count (a limit of 100 stays 100, not 100 × replicas). If Redis fails, each
+ * node falls back to its own memory window rather than refusing or admitting everything.
+ */
+export function createRateLimiter(options: {
+  redisUrl?: string | undefined;
+  logger: Logger;
+  keyPrefix?: string;
+}): RateLimiter {
+  const prefix = options.keyPrefix ?? 'fd:rl';
+  const redis = options.redisUrl
+    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false })
+    : null;
+  redis?.on('error', (error) =>
+    options.logger.warn({ err: error }, 'redis unavailable: rate limits fall back to memory'),
+  );
+  const limiters = new Map<number, RateLimiterMemory | RateLimiterRedis>();
+
+  function limiterFor(points: number) {
+    let limiter = limiters.get(points);
+    if (!limiter) {
+      // One limiter per limit value: a workspace whose limit changes starts a fresh window.
+      const memory = new RateLimiterMemory({ points, duration: 60, keyPrefix: `${prefix}:${points}` });
+      limiter = redis
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            points,
+            duration: 60,
+            keyPrefix: `${prefix}:${points}`,
+            insuranceLimiter: memory,
+          })
+        : memory;
+      limiters.set(points, limiter);
+    }
+    return limiter;
+  }
+
+  return {
+    async consume(key, limitPerMinute) {
+      const limit = Math.max(1, Math.floor(limitPerMinute));
+      try {
+        const result = await limiterFor(limit).consume(key, 1);
+        return { allowed: true, limit, remaining: result.remainingPoints, resetMs: result.msBeforeNext };
+      } catch (rejection) {
+        if (rejection instanceof RateLimiterRes) {
+          return { allowed: false, limit, remaining: 0, resetMs: rejection.msBeforeNext };
+        }
+        throw rejection;
+      }
+    },
+    async close() {
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
