@@ -44,6 +44,8 @@ export async function openRuntime(configuration: Configuration, logger: Logger):
       publicUrl: configuration.publicUrl,
       keyring,
       allowedProviderHosts: parseAllowedHosts(configuration.allowedProviderHosts),
+      redisUrl: configuration.redisUrl,
+      logger,
     });
     return { store, services, instanceId: instance.id };
   } catch (error) {

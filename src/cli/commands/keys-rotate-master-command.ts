@@ -28,6 +28,7 @@ export async function keysRotateMasterCommand(): Promise<void> {
       );
     }
   } finally {
+    await services.close();
     await store.close();
   }
 }

@@ -13,6 +13,14 @@ export async function serveCommand(): Promise<void> {
   const startedAt = performance.now();
   const { store, services } = await openRuntime(configuration, logger);
   await startExecutionRecovery({ store, logger });
+  const webhookLoop = services.webhooks.start();
+  // Holds left by a process that died are given back once they expire.
+  const reclaimTimer = setInterval(() => {
+    services.budgets
+      .reclaimExpired(null)
+      .catch((error: unknown) => logger.warn({ err: error }, 'budget sweep failed'));
+  }, 30_000);
+  reclaimTimer.unref();
 
   const app = await createApp({
     store,
@@ -28,7 +36,12 @@ export async function serveCommand(): Promise<void> {
     port: configuration.port,
     shutdownTimeoutMs: configuration.shutdownTimeoutMs,
     logger,
-    afterClose: () => store.close(),
+    afterClose: async () => {
+      webhookLoop.stop();
+      clearInterval(reclaimTimer);
+      await services.close();
+      await store.close();
+    },
   });
   const readyInMs = Math.round(performance.now() - startedAt);
   logger.info({ url: configuration.publicUrl, port: server.address.port, readyInMs }, 'Flightdeck is ready');

@@ -96,6 +96,7 @@ export async function usersCreateCommand(options: UsersCreateOptions): Promise<v
     }
     process.stdout.write(`User ${options.email} is ${options.role} of workspace ${workspaceId}.\n`);
   } finally {
+    await services.close();
     await store.close();
   }
 }

@@ -60,7 +60,8 @@ export function createAlertService(dependencies: {
           );
         }
       }
-      if (fired > 0) void webhooks.deliverDue().catch(() => {});
+      // Sent by the dispatcher's poll (every second on each node), not here: a slow receiver must
+      // never hold up the execution that crossed the threshold.
       return fired;
     },
   };

@@ -10,11 +10,19 @@ import type { Logger } from '../../telemetry/logger.ts';
 
 const purpose = 'provider-key';
 
-/** Every stored provider-key envelope with its context, page by page. */
+/** A stored secret with its decryption context and a way to swap it for its re-encrypted form. */
+export interface StoredSecretEntry extends StoredSecret {
+  id: string;
+  context: NonNullable<StoredSecret['context']>;
+  /** Replaces the envelope only if it is still the one read (a newer write wins). */
+  replace(replacement: string): Promise<boolean>;
+}
+
+/** Every encrypted secret: provider keys, then workspace secrets (webhook signing), page by page. */
 export async function* storedSecrets(
   repositories: Repositories,
   pageSize = 500,
-): AsyncGenerator<StoredSecret & { id: string }> {
+): AsyncGenerator<StoredSecretEntry> {
   let afterId: string | null = null;
   for (;;) {
     const page = await repositories.providerKeys.pageOfEnvelopes(afterId, pageSize);
@@ -23,10 +31,33 @@ export async function* storedSecrets(
         id: row.id,
         envelope: row.secretEnvelope,
         context: { workspaceId: row.workspaceId, secretId: row.id, purpose },
+        replace: (replacement) =>
+          repositories.providerKeys.replaceEnvelope(row.id, row.secretEnvelope, replacement),
+      };
+    }
+    if (page.length < pageSize) break;
+    afterId = page.at(-1)?.id ?? null;
+  }
+  let after: { workspaceId: string; name: string } | null = null;
+  for (;;) {
+    const page = await repositories.notifications.pageOfSecrets(after, pageSize);
+    for (const row of page) {
+      yield {
+        id: `${row.workspaceId}/${row.name}`,
+        envelope: row.secretEnvelope,
+        context: { workspaceId: row.workspaceId, secretId: row.name, purpose: 'workspace-secret' },
+        replace: (replacement) =>
+          repositories.notifications.replaceSecretIf(
+            row.workspaceId,
+            row.name,
+            row.secretEnvelope,
+            replacement,
+          ),
       };
     }
     if (page.length < pageSize) return;
-    afterId = page.at(-1)?.id ?? null;
+    const last = page.at(-1);
+    after = last ? { workspaceId: last.workspaceId, name: last.name } : null;
   }
 }
 
@@ -87,12 +118,8 @@ export async function rotateMasterKey(options: {
       alreadyCurrent += 1;
       continue;
     }
-    const replacement = options.keyring.reencrypt(
-      secret.envelope,
-      secret.context ?? { workspaceId: '', secretId: '' },
-    );
-    if (await options.repositories.providerKeys.replaceEnvelope(secret.id, secret.envelope, replacement))
-      rotated += 1;
+    const replacement = options.keyring.reencrypt(secret.envelope, secret.context);
+    if (await secret.replace(replacement)) rotated += 1;
     else skipped += 1;
     if ((rotated + skipped) % 200 === 0) options.onProgress?.({ rotated, skipped });
   }
