@@ -118,6 +118,48 @@ describe.each(storeTargets)('budget ledger on $name', (target) => {
     expect((await testApp.services.budgets.usage(fixture.workspaceId)).reservedUsd).toBeCloseTo(4, 9);
   });
 
+  it('gives back the holds of a process that crashed once they expire', async () => {
+    const fixture = await createWorkspaceFixture(testApp.services, 'crash');
+    await setBudget(testApp, fixture.workspaceId, fixture.users.owner, 5);
+    const clock = createManualClock(new Date());
+    // The "crashed" node took holds and never came back to settle them.
+    const crashed = createServices({
+      store: testApp.store,
+      publicUrl: 'http://127.0.0.1:3000',
+      keyring: testApp.services.providerKeys.keyring,
+      clock,
+    });
+    for (let index = 0; index < 5; index++) {
+      await crashed.budgets.reserve({
+        workspaceId: fixture.workspaceId,
+        agentId: null,
+        providerKeyId: null,
+        executionId: null,
+        estimateUsd: 1,
+        holdMs: 120_000,
+      });
+    }
+    const survivor = createServices({
+      store: testApp.store,
+      publicUrl: 'http://127.0.0.1:3000',
+      keyring: testApp.services.providerKeys.keyring,
+      clock,
+    });
+    const request = {
+      workspaceId: fixture.workspaceId,
+      agentId: null,
+      providerKeyId: null,
+      executionId: null,
+      estimateUsd: 1,
+      holdMs: 120_000,
+    };
+    await expect(survivor.budgets.reserve(request)).rejects.toMatchObject({ code: 'budget_exceeded' });
+    clock.advance(120_001);
+    expect(await survivor.budgets.reclaimExpired(null)).toBeGreaterThanOrEqual(5);
+    expect((await survivor.budgets.usage(fixture.workspaceId)).reservedUsd).toBe(0);
+    await expect(survivor.budgets.reserve(request)).resolves.toMatchObject({ amountUsd: 1 });
+  });
+
   if (target.name === 'postgres') {
     it('holds across three nodes sharing one database', async () => {
       const fixture = await createWorkspaceFixture(testApp.services, 'nodes');
