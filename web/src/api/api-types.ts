@@ -1,0 +1,273 @@
+/** The shapes of the public HTTP API the console relies on (see /api/openapi.json). Dates arrive as ISO strings. */
+
+export interface List<Item> {
+  items: Item[];
+  nextCursor: string | null;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface WorkspaceSummary {
+  id: string;
+  name: string;
+  role: string;
+  permissions: string[];
+}
+
+export interface Me {
+  kind: 'user' | 'token';
+  user: User | null;
+  csrfToken: string | null;
+  workspaces: WorkspaceSummary[];
+}
+
+export interface SignedIn {
+  user: User;
+  csrfToken: string;
+  workspace?: { id: string; name: string };
+}
+
+export interface WorkspaceSettings {
+  rateLimitPerMinute: number;
+  monthlyBudgetUsd: number | null;
+  alertThresholds: number[];
+  alertWebhookUrl: string | null;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  role: string;
+  settings: WorkspaceSettings;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const roles = ['owner', 'admin', 'member', 'viewer'] as const;
+export type Role = (typeof roles)[number];
+
+export interface Member {
+  userId: string;
+  email: string;
+  name: string;
+  role: string;
+  status: 'active' | 'invited';
+  createdAt: string;
+}
+
+export interface MemberAdded {
+  member: Member;
+  invitation: { setPasswordUrl: string; expiresAt: string } | null;
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  createdBy: User | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface CreatedApiToken extends ApiToken {
+  token: string;
+}
+
+export const keyProviders = ['openai', 'anthropic', 'openai-compatible'] as const;
+export type KeyProvider = (typeof keyProviders)[number];
+export type AgentProvider = KeyProvider | 'mock';
+
+export interface ProviderKey {
+  id: string;
+  provider: KeyProvider;
+  label: string;
+  lastFour: string;
+  baseUrl: string | null;
+  isDefault: boolean;
+  createdAt: string;
+  updatedAt: string;
+  rotatedAt: string | null;
+  lastUsedAt: string | null;
+  lastTest: { at: string; ok: boolean; errorCode: string | null; latencyMs: number | null } | null;
+}
+
+export interface ProviderKeyTest {
+  ok: boolean;
+  latencyMs: number;
+  statusCode: number | null;
+  errorCode: string | null;
+  message: string | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  action: string;
+  actor: { userId: string | null; tokenId: string | null; email: string | null };
+  target: { type: string; id: string | null };
+  metadata: Record<string, unknown>;
+  address: string | null;
+  userAgent: string | null;
+  createdAt: string;
+}
+
+export type JsonSchema = Record<string, unknown>;
+
+export interface AgentRetry {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface AgentFallback {
+  provider: AgentProvider;
+  model: string;
+  providerKeyId: string | null;
+}
+
+export interface AgentDefinition {
+  slug: string;
+  name: string;
+  description: string;
+  tags: string[];
+  provider: AgentProvider;
+  model: string;
+  providerKeyId: string | null;
+  systemPrompt: string;
+  promptTemplate: string;
+  temperature: number | null;
+  maxTokens: number | null;
+  inputSchema: JsonSchema | null;
+  outputSchema: JsonSchema | null;
+  retry: AgentRetry;
+  fallbacks: AgentFallback[];
+  timeoutMs: number;
+}
+
+export interface Agent extends AgentDefinition {
+  id: string;
+  version: number;
+  versionId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AgentVersion {
+  id: string;
+  agentId: string;
+  number: number;
+  changedFields: string[];
+  createdBy: string | null;
+  createdAt: string;
+  definition: AgentDefinition;
+}
+
+export type ExecutionStatus = 'running' | 'completed' | 'failed';
+export type ExecutionMode = 'live' | 'mock';
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  status: 'succeeded' | 'failed';
+  statusCode: number | null;
+  errorCode: string | null;
+  latencyMs: number;
+  purpose: 'answer' | 'repair';
+}
+
+export interface Execution {
+  id: string;
+  agentId: string;
+  agentVersionId: string;
+  agentVersion: number;
+  status: ExecutionStatus;
+  mode: ExecutionMode;
+  trigger: 'test' | 'api' | 'workflow' | 'openai-compat';
+  input: unknown;
+  output: unknown;
+  rawOutput: string | null;
+  error: { code: string; message: string } | null;
+  usage: { inputTokens: number; outputTokens: number; totalTokens: number };
+  costUsd: number | null;
+  costPriced: boolean;
+  latencyMs: number | null;
+  timeToFirstTokenMs: number | null;
+  retries: number;
+  attempts: Attempt[];
+  fallbackUsed: boolean;
+  repaired: boolean;
+  provider: string | null;
+  model: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+export interface ExecutionFilters {
+  agentId?: string;
+  status?: ExecutionStatus;
+  mode?: ExecutionMode;
+  from?: string;
+  to?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface ExecutionMetrics {
+  count: number;
+  completed: number;
+  failed: number;
+  running: number;
+  successRate: number | null;
+  p50LatencyMs: number | null;
+  p95LatencyMs: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  costUsd: number;
+}
+
+export interface ExecutionStats {
+  from: string;
+  to: string;
+  interval: 'hour' | 'day';
+  totals: ExecutionMetrics;
+  series: Array<ExecutionMetrics & { bucket: string }>;
+  byAgent: Array<ExecutionMetrics & { agentId: string; agentSlug: string | null; agentName: string | null }>;
+}
+
+export interface MetricDelta {
+  a: number | null;
+  b: number | null;
+  delta: number | null;
+}
+
+export interface ExecutionComparison {
+  a: Execution;
+  b: Execution;
+  versionDiff: {
+    sameAgent: boolean;
+    sameVersion: boolean;
+    changes: Array<{ field: string; group: string; a: unknown; b: unknown }>;
+  };
+  metrics: Record<
+    | 'latencyMs'
+    | 'timeToFirstTokenMs'
+    | 'costUsd'
+    | 'inputTokens'
+    | 'outputTokens'
+    | 'totalTokens'
+    | 'retries',
+    MetricDelta
+  >;
+  sameOutput: boolean;
+}
+
+/** What a streamed run reports as it goes. */
+export type ExecutionStreamEvent =
+  | { type: 'execution-start'; execution: Execution }
+  | { type: 'text-delta'; text: string }
+  | { type: 'execution-end'; execution: Execution };

@@ -1,0 +1,102 @@
+import { Center, Loader } from '@mantine/core';
+import { lazy, Suspense, useEffect } from 'react';
+import { ErrorAlert } from './components/error-alert.tsx';
+import { WorkspaceLayout } from './components/workspace-layout.tsx';
+import { useMe, useSetupStatus } from './hooks/use-session.ts';
+import { AgentsPage } from './pages/agents-page.tsx';
+import { LoginPage } from './pages/login-page.tsx';
+import { NotFoundPage } from './pages/not-found-page.tsx';
+import { SetPasswordPage } from './pages/set-password-page.tsx';
+import { SetupPage } from './pages/setup-page.tsx';
+import { matchPath, navigate, usePathname } from './router/navigation.ts';
+
+// The builder (CodeMirror) and the dashboards load on demand, keeping the first page small.
+const AgentPage = lazy(() =>
+  import('./pages/agent-page.tsx').then((module) => ({ default: module.AgentPage })),
+);
+const ExecutionsPage = lazy(() =>
+  import('./pages/executions-page.tsx').then((module) => ({ default: module.ExecutionsPage })),
+);
+const ProviderKeysPage = lazy(() =>
+  import('./pages/provider-keys-page.tsx').then((module) => ({ default: module.ProviderKeysPage })),
+);
+const MembersPage = lazy(() =>
+  import('./pages/members-page.tsx').then((module) => ({ default: module.MembersPage })),
+);
+const TokensPage = lazy(() =>
+  import('./pages/tokens-page.tsx').then((module) => ({ default: module.TokensPage })),
+);
+const WorkspaceSettingsPage = lazy(() =>
+  import('./pages/workspace-settings-page.tsx').then((module) => ({ default: module.WorkspaceSettingsPage })),
+);
+const AuditPage = lazy(() =>
+  import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })),
+);
+
+type WorkspacePage = (props: { workspaceId: string; params: Record<string, string> }) => React.ReactNode;
+
+const workspaceRoutes: Array<[string, WorkspacePage]> = [
+  ['/w/:workspaceId/agents', (props) => <AgentsPage workspaceId={props.workspaceId} />],
+  [
+    '/w/:workspaceId/agents/:agentId',
+    (props) => <AgentPage workspaceId={props.workspaceId} agentId={props.params.agentId ?? ''} />,
+  ],
+  ['/w/:workspaceId/executions', (props) => <ExecutionsPage workspaceId={props.workspaceId} />],
+  ['/w/:workspaceId/settings/keys', (props) => <ProviderKeysPage workspaceId={props.workspaceId} />],
+  ['/w/:workspaceId/settings/members', (props) => <MembersPage workspaceId={props.workspaceId} />],
+  ['/w/:workspaceId/settings/tokens', (props) => <TokensPage workspaceId={props.workspaceId} />],
+  [
+    '/w/:workspaceId/settings/workspace',
+    (props) => <WorkspaceSettingsPage workspaceId={props.workspaceId} />,
+  ],
+  ['/w/:workspaceId/settings/audit', (props) => <AuditPage workspaceId={props.workspaceId} />],
+];
+
+const pageLoader = (
+  <Center h={200}>
+    <Loader aria-label="Loading page" />
+  </Center>
+);
+
+export function App() {
+  const pathname = usePathname();
+  if (pathname === '/setup') return <SetupPage />;
+  if (pathname === '/login') return <LoginPage />;
+  if (pathname === '/set-password') return <SetPasswordPage />;
+  if (pathname === '/') return <HomeRedirect />;
+  for (const [pattern, render] of workspaceRoutes) {
+    const params = matchPath(pattern, pathname);
+    if (params?.workspaceId) {
+      return (
+        <WorkspaceLayout workspaceId={params.workspaceId}>
+          <Suspense fallback={pageLoader}>{render({ workspaceId: params.workspaceId, params })}</Suspense>
+        </WorkspaceLayout>
+      );
+    }
+  }
+  return <NotFoundPage />;
+}
+
+/** `/`: setup on a fresh install, sign-in without a session, else the first workspace's agents. */
+function HomeRedirect() {
+  const setup = useSetupStatus();
+  const me = useMe();
+  const setupRequired = setup.data?.setupRequired;
+  const firstWorkspace = me.data?.workspaces[0]?.id;
+  const signedOut = me.isSuccess && me.data === null;
+  useEffect(() => {
+    if (setupRequired === true) navigate('/setup', { replace: true });
+    else if (setupRequired === false && signedOut) navigate('/login', { replace: true });
+    else if (firstWorkspace) navigate(`/w/${firstWorkspace}/agents`, { replace: true });
+  }, [setupRequired, signedOut, firstWorkspace]);
+  if (setup.error || me.error) return <ErrorAlert error={setup.error ?? me.error} />;
+  if (me.data && me.data.workspaces.length === 0) {
+    return (
+      <ErrorAlert
+        title="No workspace"
+        error="You are not a member of any workspace. Ask an owner to invite you."
+      />
+    );
+  }
+  return pageLoader;
+}

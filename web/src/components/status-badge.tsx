@@ -1,0 +1,12 @@
+import { Badge } from '@mantine/core';
+import type { ExecutionStatus } from '../api/api-types.ts';
+
+const colors: Record<ExecutionStatus, string> = { completed: 'green', failed: 'red', running: 'blue' };
+
+export function StatusBadge(props: { status: ExecutionStatus }) {
+  return (
+    <Badge color={colors[props.status]} variant="light" data-testid="status-badge">
+      {props.status}
+    </Badge>
+  );
+}

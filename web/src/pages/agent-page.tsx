@@ -1,0 +1,91 @@
+import { Button, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { AgentBuilder } from '../components/agent-builder.tsx';
+import { ConfirmButton } from '../components/confirm-button.tsx';
+import { ErrorAlert } from '../components/error-alert.tsx';
+import { TableSkeleton } from '../components/table-skeleton.tsx';
+import { TestPanel } from '../components/test-panel.tsx';
+import { VersionHistory } from '../components/version-history.tsx';
+import { useAgent, useAgentMutations } from '../hooks/use-agents.ts';
+import { Link } from '../router/link.tsx';
+import { navigate } from '../router/navigation.ts';
+
+/** The builder beside the test panel (stacked on a phone), with history, duplicate and delete. */
+export function AgentPage(props: { workspaceId: string; agentId: string }) {
+  const agent = useAgent(props.workspaceId, props.agentId);
+  const mutations = useAgentMutations(props.workspaceId);
+  const agentsPath = `/w/${props.workspaceId}/agents`;
+  if (agent.error) {
+    return (
+      <Stack>
+        <ErrorAlert error={agent.error} />
+        <Link href={agentsPath}>Back to agents</Link>
+      </Stack>
+    );
+  }
+  if (!agent.data) return <TableSkeleton rows={8} />;
+  const current = agent.data;
+
+  const duplicate = async () => {
+    const {
+      id: _id,
+      version: _version,
+      versionId: _versionId,
+      createdAt: _created,
+      updatedAt: _updated,
+      ...definition
+    } = current;
+    const copy = await mutations.create.mutateAsync({
+      ...definition,
+      name: `${current.name} (copy)`,
+      slug: `${current.slug}-copy-${Date.now().toString(36)}`.slice(0, 63),
+    });
+    navigate(`/w/${props.workspaceId}/agents/${copy.id}`);
+  };
+
+  return (
+    <Stack>
+      <Group justify="space-between" wrap="wrap">
+        <div>
+          <Link href={agentsPath} size="sm">
+            ← Agents
+          </Link>
+          <Title order={2}>{current.name}</Title>
+          <Text size="sm" c="dimmed">
+            {current.slug} · version {current.version}
+          </Text>
+        </div>
+        <Group gap="xs">
+          <Button
+            variant="default"
+            size="xs"
+            loading={mutations.create.isPending}
+            onClick={() => void duplicate().catch(() => undefined)}
+          >
+            Duplicate
+          </Button>
+          <ConfirmButton
+            label="Delete"
+            title={`Delete ${current.name}?`}
+            message="Its executions and versions stay in the history; its slug becomes free."
+            onConfirm={async () => {
+              await mutations.remove.mutateAsync(current.id);
+              navigate(agentsPath);
+            }}
+          />
+        </Group>
+      </Group>
+      <ErrorAlert error={mutations.create.error} title="Could not duplicate" />
+      <Grid>
+        <Grid.Col span={{ base: 12, lg: 7 }}>
+          <Stack>
+            <AgentBuilder workspaceId={props.workspaceId} agent={current} />
+            <VersionHistory workspaceId={props.workspaceId} agentId={current.id} />
+          </Stack>
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, lg: 5 }}>
+          <TestPanel workspaceId={props.workspaceId} agent={current} />
+        </Grid.Col>
+      </Grid>
+    </Stack>
+  );
+}

@@ -1,0 +1,104 @@
+import { Alert, Button, Group, NumberInput, Paper, Stack, TagsInput, TextInput, Title } from '@mantine/core';
+import { type FormEvent, useEffect, useState } from 'react';
+import type { Workspace } from '../api/api-types.ts';
+import { ErrorAlert } from '../components/error-alert.tsx';
+import { TableSkeleton } from '../components/table-skeleton.tsx';
+import { useUpdateWorkspace, useWorkspace } from '../hooks/use-settings-resources.ts';
+
+interface Draft {
+  name: string;
+  rateLimitPerMinute: number | string;
+  monthlyBudgetUsd: number | string;
+  alertThresholds: string[];
+  alertWebhookUrl: string;
+}
+
+function draftOf(workspace: Workspace): Draft {
+  return {
+    name: workspace.name,
+    rateLimitPerMinute: workspace.settings.rateLimitPerMinute,
+    monthlyBudgetUsd: workspace.settings.monthlyBudgetUsd ?? '',
+    alertThresholds: workspace.settings.alertThresholds.map(String),
+    alertWebhookUrl: workspace.settings.alertWebhookUrl ?? '',
+  };
+}
+
+export function WorkspaceSettingsPage(props: { workspaceId: string }) {
+  const workspace = useWorkspace(props.workspaceId);
+  const update = useUpdateWorkspace(props.workspaceId);
+  const [draft, setDraft] = useState<Draft | null>(null);
+  useEffect(() => {
+    if (workspace.data) setDraft(draftOf(workspace.data));
+  }, [workspace.data]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!draft) return;
+    update.mutate({
+      name: draft.name,
+      settings: {
+        rateLimitPerMinute: Number(draft.rateLimitPerMinute),
+        monthlyBudgetUsd: draft.monthlyBudgetUsd === '' ? null : Number(draft.monthlyBudgetUsd),
+        // The server validates the numbers; sending what was typed lets it name the bad one.
+        alertThresholds: draft.alertThresholds.map(Number),
+        alertWebhookUrl: draft.alertWebhookUrl.trim() === '' ? null : draft.alertWebhookUrl.trim(),
+      },
+    });
+  };
+
+  return (
+    <Stack>
+      <Title order={2}>Workspace settings</Title>
+      <ErrorAlert error={workspace.error} />
+      {!draft ? (
+        <TableSkeleton rows={4} />
+      ) : (
+        <Paper withBorder p="md" maw={640}>
+          <form onSubmit={submit} aria-label="Workspace settings">
+            <Stack>
+              <TextInput
+                label="Name"
+                required
+                value={draft.name}
+                onChange={(event) => setDraft({ ...draft, name: event.currentTarget.value })}
+              />
+              <NumberInput
+                label="Rate limit (requests per minute)"
+                min={1}
+                value={draft.rateLimitPerMinute}
+                onChange={(value) => setDraft({ ...draft, rateLimitPerMinute: value })}
+              />
+              <NumberInput
+                label="Monthly budget (USD)"
+                description="Empty: no limit."
+                min={0}
+                decimalScale={2}
+                value={draft.monthlyBudgetUsd}
+                onChange={(value) => setDraft({ ...draft, monthlyBudgetUsd: value })}
+              />
+              <TagsInput
+                label="Alert thresholds (% of the budget)"
+                description="Press Enter after each number."
+                value={draft.alertThresholds}
+                onChange={(value) => setDraft({ ...draft, alertThresholds: value })}
+              />
+              <TextInput
+                label="Alert webhook URL"
+                placeholder="https://hooks.slack.com/…"
+                value={draft.alertWebhookUrl}
+                onChange={(event) => setDraft({ ...draft, alertWebhookUrl: event.currentTarget.value })}
+              />
+              <ErrorAlert error={update.error} title="Could not save the settings" />
+              {update.isSuccess ? <Alert color="green">Settings saved.</Alert> : null}
+              <Group justify="flex-end">
+                <Button type="submit" loading={update.isPending}>
+                  Save settings
+                </Button>
+              </Group>
+            </Stack>
+          </form>
+        </Paper>
+      )}
+    </Stack>
+  );
+}
