@@ -88,10 +88,11 @@ describe.each(storeTargets)('authorization matrix on $name', (target) => {
       const destructive = route.method === 'DELETE';
       let shared: WorkspaceFixture | undefined;
       // A destructive route gets a fresh workspace per caller, so one caller's success cannot hide another's answer.
-      const fixture = async () =>
-        destructive
-          ? createWorkspaceFixture(testApp.services, 'own')
-          : (shared ??= await createWorkspaceFixture(testApp.services, 'own'));
+      const fixture = async (): Promise<WorkspaceFixture> => {
+        if (destructive) return createWorkspaceFixture(testApp.services, 'own');
+        shared ??= await createWorkspaceFixture(testApp.services, 'own');
+        return shared;
+      };
       const label = `${route.method} ${route.url}`;
 
       // Another workspace's owner, with our ids: 404, never 403 or 2xx.

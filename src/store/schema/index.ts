@@ -1,5 +1,5 @@
 export * from './agents.ts';
+export * from './guardrails.ts';
 export * from './identity.ts';
 export * from './instance.ts';
 export * from './provider-keys.ts';
-export * from './guardrails.ts';
