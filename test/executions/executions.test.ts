@@ -29,6 +29,14 @@ describe('executions through the API', () => {
     fixture = await createWorkspaceFixture(testApp.services, 'executions');
     api = apiClient(testApp, fixture);
     await api.addFakeKey(fake);
+    // This suite runs more executions than the default per-minute limit allows.
+    const owner = {
+      workspaceId: fixture.workspaceId,
+      role: 'owner' as const,
+      userId: fixture.users.owner,
+      tokenId: null,
+    };
+    await testApp.services.workspaces.update(owner, { settings: { rateLimitPerMinute: 100_000 } });
   });
   afterAll(async () => {
     await testApp.close();

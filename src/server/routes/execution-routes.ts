@@ -126,7 +126,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
     app.post(
       '/api/workspaces/:workspaceId/agents/:agentId/executions',
       {
-        config: { permission: 'run_agents' },
+        config: { permission: 'run_agents', rateLimit: 'execution' },
         schema: {
           tags: ['executions'],
           summary:
