@@ -34,6 +34,15 @@ describe('redactSecrets', () => {
     expect(isSecretFieldName('set-cookie')).toBe(true);
   });
 
+  it('keeps the message and stack of errors, and redacts their secret-named fields', () => {
+    const error = Object.assign(new Error('provider refused'), { apiKey: 'sk-hidden', code: 'x' });
+    const copy = redactSecrets({ err: error }) as { err: Record<string, unknown> };
+    expect(copy.err.message).toBe('provider refused');
+    expect(String(copy.err.stack)).toContain('provider refused');
+    expect(copy.err.apiKey).toBe('[redacted]');
+    expect(copy.err.code).toBe('x');
+  });
+
   it('survives cycles', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;

@@ -23,6 +23,13 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1, seen));
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
   const copy: Record<string, unknown> = {};
+  if (value instanceof Error) {
+    // Message and stack are not enumerable; keep them (they name no field, so nothing to redact by name).
+    copy.type = value.name;
+    copy.message = value.message;
+    copy.stack = value.stack;
+    if (value.cause !== undefined) copy.cause = redactSecrets(value.cause, depth + 1, seen);
+  }
   for (const [name, field] of Object.entries(value)) {
     if (!isSecretFieldName(name) || field === null || field === undefined) {
       copy[name] = redactSecrets(field, depth + 1, seen);

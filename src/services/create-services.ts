@@ -114,6 +114,7 @@ export function createServices(options: ServiceOptions) {
         allowedProviderHosts,
         providerLookup: options.providerLookup,
         providerFetch: options.providerFetch,
+        budget: budgets,
       });
       return executions;
     },

@@ -14,7 +14,7 @@ import {
   type ModelTarget,
 } from '../../llm/index.ts';
 import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
-import type { ExecutionRow, Repositories } from '../../store/repositories/index.ts';
+import type { AgentVersionRow, ExecutionRow, Repositories } from '../../store/repositories/index.ts';
 import { agentNotFound } from '../agents/agent-service.ts';
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
@@ -22,6 +22,13 @@ import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
 import { compareExecutions, type ExecutionComparison } from './compare-executions.ts';
 import { createCompiledVersionCache } from './compiled-version-cache.ts';
+import {
+  type ExecutionBudget,
+  estimateExecutionCost,
+  partialStreamCost,
+  type Reservation,
+  unlimitedBudget,
+} from './execution-budget.ts';
 import { buildExecutionStats, type ExecutionStats, type StatsQuery } from './execution-stats.ts';
 import {
   type ExecutionMode,
@@ -79,6 +86,8 @@ export interface ExecutionServiceDependencies {
   mockProvider?: MockProviderSettings;
   /** Identifies this process in the records it writes. */
   nodeId?: string;
+  /** Spending limits: live runs reserve before calling and settle after. */
+  budget?: ExecutionBudget;
 }
 
 /** How long an `Idempotency-Key` keeps answering with its first execution. */
@@ -91,15 +100,16 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const mockProvider = createMockProvider(dependencies.mockProvider);
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
+  const budget = dependencies.budget ?? unlimitedBudget;
 
   async function liveTargets(
     workspaceId: string,
     specs: Array<{ provider: string; model: string; providerKeyId: string | null }>,
-  ): Promise<Array<ModelTarget & { baseUrl: string | undefined }>> {
+  ): Promise<Array<ModelTarget & { baseUrl: string | undefined; providerKeyId: string | null }>> {
     return Promise.all(
       specs.map(async (spec) => {
         if (spec.provider === 'mock')
-          return { provider: mockProvider, model: spec.model, baseUrl: undefined };
+          return { provider: mockProvider, model: spec.model, baseUrl: undefined, providerKeyId: null };
         const key = await credentials.resolve(workspaceId, {
           provider: spec.provider as KeyedProviderKind,
           providerKeyId: spec.providerKeyId,
@@ -112,9 +122,82 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           lookup: dependencies.providerLookup,
           fetch: dependencies.providerFetch,
         });
-        return { provider, model: spec.model, baseUrl: key.baseUrl ?? undefined };
+        return {
+          provider,
+          model: spec.model,
+          baseUrl: key.baseUrl ?? undefined,
+          providerKeyId: key.providerKeyId,
+        };
       }),
     );
+  }
+
+  async function loadAgent(workspaceId: string, agentReference: string, versionId: string | null) {
+    const { agent, version } = await repositories.agents.findWithVersion(
+      workspaceId,
+      agentReference,
+      versionId,
+    );
+    if (!agent) throw agentNotFound();
+    if (!version) {
+      throw notFoundError(
+        'agent_version_not_found',
+        'This agent has no version with this id. List them at …/versions.',
+        {
+          versionId,
+        },
+      );
+    }
+    return { agent, version };
+  }
+
+  /** Validates the input and builds the provider call: what both a run and an estimate need. */
+  async function planCall(
+    workspaceId: string,
+    version: AgentVersionRow,
+    input: unknown,
+    mode: ExecutionMode,
+  ) {
+    const compiled = compiledVersions.get(version);
+    const definition = compiled.definition;
+    const problems = compiled.input?.validate(input) ?? [];
+    if (problems.length > 0) {
+      throw invalidError(
+        'input_invalid',
+        `The input does not match the agent's input schema: ${describeProblems(problems)}.`,
+        {
+          problems,
+        },
+      );
+    }
+    const prompt = renderTemplate(compiled.template, input);
+
+    const targets =
+      mode === 'mock'
+        ? [{ provider: mockProvider, model: definition.model, baseUrl: undefined, providerKeyId: null }]
+        : await liveTargets(workspaceId, [
+            {
+              provider: definition.provider,
+              model: definition.model,
+              providerKeyId: definition.providerKeyId,
+            },
+            ...definition.fallbacks,
+          ]);
+
+    const callRequest: ModelCallRequest = {
+      workspaceId,
+      targets,
+      system: definition.systemPrompt || undefined,
+      messages: [{ role: 'user', content: prompt }],
+      temperature: definition.temperature ?? undefined,
+      maxOutputTokens: definition.maxTokens ?? undefined,
+      outputSchema: definition.outputSchema ?? undefined,
+      outputName: definition.outputSchema ? 'output' : undefined,
+      retry: definition.retry,
+      deadlineMs: definition.timeoutMs,
+      attemptTimeoutMs: Math.min(60_000, definition.timeoutMs),
+    };
+    return { compiled, definition, targets, callRequest };
   }
 
   /** Replays the first execution of a key, or refuses: another request, or one still running. */
@@ -149,6 +232,25 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   return {
     nodeId,
 
+    /** The most a live run with this input could cost (what it would reserve); nothing is recorded. */
+    async estimateFor(
+      access: WorkspaceAccess,
+      agentReference: string,
+      request: ExecuteRequest,
+    ): Promise<{ estimate: number; priced: boolean }> {
+      const { version } = await loadAgent(access.workspaceId, agentReference, request.versionId ?? null);
+      const input = request.input === undefined ? {} : request.input;
+      const { compiled, targets, callRequest } = await planCall(
+        access.workspaceId,
+        version,
+        input,
+        request.mode,
+      );
+      if (request.mode === 'mock') return { estimate: 0, priced: true };
+      const estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null);
+      return { estimate: estimate.maxCostUsd, priced: estimate.priced };
+    },
+
     async prepare(
       access: WorkspaceAccess,
       agentReference: string,
@@ -157,22 +259,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     ): Promise<PreparedExecution> {
       const { workspaceId } = access;
       const versionId = request.versionId ?? null;
-      const { agent, version } = await repositories.agents.findWithVersion(
-        workspaceId,
-        agentReference,
-        versionId,
-      );
-      if (!agent) throw agentNotFound();
-      if (!version) {
-        throw notFoundError(
-          'agent_version_not_found',
-          'This agent has no version with this id. List them at …/versions.',
-          {
-            versionId,
-          },
-        );
-      }
-
+      const { agent, version } = await loadAgent(workspaceId, agentReference, versionId);
       const input = request.input === undefined ? {} : request.input;
       let requestHash: string | null = null;
       if (options.idempotencyKey !== undefined) {
@@ -194,52 +281,57 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         }
       }
 
-      const compiled = compiledVersions.get(version);
-      const definition = compiled.definition;
-      const problems = compiled.input?.validate(input) ?? [];
-      if (problems.length > 0) {
-        throw invalidError(
-          'input_invalid',
-          `The input does not match the agent's input schema: ${describeProblems(problems)}.`,
-          {
-            problems,
-          },
-        );
-      }
-      const prompt = renderTemplate(compiled.template, input);
-
-      const targets =
-        request.mode === 'mock'
-          ? [{ provider: mockProvider, model: definition.model, baseUrl: undefined }]
-          : await liveTargets(workspaceId, [
-              {
-                provider: definition.provider,
-                model: definition.model,
-                providerKeyId: definition.providerKeyId,
-              },
-              ...definition.fallbacks,
-            ]);
-
-      const now = clock.now();
-      const row = await repositories.executions.insertRunning({
-        id: newId(now.getTime()),
+      const { compiled, definition, targets, callRequest } = await planCall(
         workspaceId,
-        agentId: agent.id,
-        agentVersionId: version.id,
-        agentVersion: version.number,
-        status: 'running',
-        mode: request.mode,
-        trigger: options.trigger,
+        version,
         input,
-        idempotencyKey: options.idempotencyKey ?? null,
-        requestHash,
-        nodeId,
-        deadlineAt: new Date(now.getTime() + definition.timeoutMs),
-        createdBy: access.userId,
-        tokenId: access.tokenId,
-        createdAt: now,
-      });
+        request.mode,
+      );
+      const now = clock.now();
+      const executionId = newId(now.getTime());
+      // Live runs hold their most expensive outcome against the budget before any provider call
+      // (402 budget_exceeded here); mock runs cost nothing and are never blocked.
+      let reservation: Reservation | null = null;
+      let estimate: ReturnType<typeof estimateExecutionCost> | null = null;
+      if (request.mode === 'live') {
+        estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null);
+        reservation = await budget.reserve({
+          workspaceId,
+          agentId: agent.id,
+          providerKeyId: targets[0]?.providerKeyId ?? null,
+          executionId,
+          estimateUsd: estimate.maxCostUsd,
+          holdMs: definition.timeoutMs * (compiled.output ? 2 : 1) + 60_000,
+        });
+      }
+      const releaseHold = async () => {
+        if (reservation) await budget.release(reservation);
+      };
+      const row = await repositories.executions
+        .insertRunning({
+          id: executionId,
+          workspaceId,
+          agentId: agent.id,
+          agentVersionId: version.id,
+          agentVersion: version.number,
+          status: 'running',
+          mode: request.mode,
+          trigger: options.trigger,
+          input,
+          idempotencyKey: options.idempotencyKey ?? null,
+          requestHash,
+          nodeId,
+          deadlineAt: new Date(now.getTime() + definition.timeoutMs),
+          createdBy: access.userId,
+          tokenId: access.tokenId,
+          createdAt: now,
+        })
+        .catch(async (error: unknown) => {
+          await releaseHold();
+          throw error;
+        });
       if (!row) {
+        await releaseHold();
         // Another request with the same key got in between our check and our insert.
         const existing = await repositories.executions.findByIdempotencyKey(
           workspaceId,
@@ -257,30 +349,35 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         return { kind: 'replay', execution: judged };
       }
 
-      const callRequest: ModelCallRequest = {
-        workspaceId,
-        targets,
-        system: definition.systemPrompt || undefined,
-        messages: [{ role: 'user', content: prompt }],
-        temperature: definition.temperature ?? undefined,
-        maxOutputTokens: definition.maxTokens ?? undefined,
-        outputSchema: definition.outputSchema ?? undefined,
-        outputName: definition.outputSchema ? 'output' : undefined,
-        retry: definition.retry,
-        deadlineMs: definition.timeoutMs,
-        attemptTimeoutMs: Math.min(60_000, definition.timeoutMs),
-      };
       return {
         kind: 'run',
         execution: toExecutionView(row),
         async run(handlers) {
+          let streamedText = '';
           const finish = await runExecution({
             caller,
             request: callRequest,
             baseUrls: targets.map((target) => target.baseUrl),
             output: compiled.output,
-            handlers,
+            handlers: {
+              ...handlers,
+              onTextDelta: (text) => {
+                streamedText += text;
+                handlers.onTextDelta?.(text);
+              },
+            },
+          }).catch(async (error: unknown) => {
+            await releaseHold();
+            throw error;
           });
+          if (reservation) {
+            // A stream cut by the client was still paid for as far as it went.
+            if (finish.errorCode === 'client_closed' && estimate) {
+              const partial = partialStreamCost(targets[0], estimate.inputTokens, streamedText);
+              finish.costUsd = (finish.costUsd ?? 0) + partial;
+            }
+            await budget.settle(reservation, finish.costUsd ?? 0);
+          }
           const finished = await repositories.executions.finish(workspaceId, row.id, {
             ...finish,
             finishedAt: clock.now(),

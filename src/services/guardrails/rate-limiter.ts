@@ -54,9 +54,25 @@ export function createRateLimiter(options: {
     return limiter;
   }
 
+  /** Right after start the connection is still opening: wait for it briefly rather than fall back. */
+  async function connected(): Promise<void> {
+    if (!redis || redis.status === 'ready') return;
+    if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 1_000);
+      function done() {
+        clearTimeout(timer);
+        redis?.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
+
   return {
     async consume(key, limitPerMinute) {
       const limit = Math.max(1, Math.floor(limitPerMinute));
+      await connected();
       try {
         const result = await limiterFor(limit).consume(key, 1);
         return { allowed: true, limit, remaining: result.remainingPoints, resetMs: result.msBeforeNext };

@@ -1,0 +1,100 @@
+import {
+  calculateCost,
+  countTextTokens,
+  estimateCallCost,
+  type ModelCallRequest,
+  type ModelTarget,
+} from '../../llm/index.ts';
+import type { BudgetService, Reservation } from '../guardrails/budget-service.ts';
+
+/** Tokens a repair prompt adds on top of the first prompt and the first answer. */
+const repairPromptTokens = 256;
+/**
+ * Prompt tokens are counted with OpenAI's tokenizer; other families (Claude, Llama) can count more
+ * for the same text, so the reservation assumes up to 25 % more. The output side is already a cap.
+ */
+const promptTokenMargin = 1.25;
+
+export interface ExecutionCostEstimate {
+  /** The most the execution can cost (the priciest target, plus the repair call when there is an output schema). */
+  maxCostUsd: number;
+  /** Prompt tokens of the first call, to price what a cut stream used. */
+  inputTokens: number;
+  /** False when no target has a known price: nothing can be reserved for it. */
+  priced: boolean;
+}
+
+type LiveTarget = ModelTarget & { baseUrl: string | undefined };
+
+/**
+ * The pessimistic estimate a live execution reserves: for each target, prompt tokens (counted with a
+ * tokenizer) plus max output tokens at list price — doubled up for the repair call an output schema
+ * may need — and the highest of the targets, since any of them may answer.
+ */
+export function estimateExecutionCost(
+  targets: LiveTarget[],
+  request: ModelCallRequest,
+  withRepair: boolean,
+): ExecutionCostEstimate {
+  let maxCostUsd = 0;
+  let inputTokens = 0;
+  let priced = false;
+  for (const target of targets) {
+    const first = estimateCallCost({
+      provider: target.provider.kind,
+      model: target.model,
+      system: request.system,
+      messages: request.messages,
+      maxOutputTokens: request.maxOutputTokens,
+      baseUrl: target.baseUrl,
+    });
+    inputTokens = Math.max(inputTokens, first.inputTokens);
+    if (!first.cost.priced) continue;
+    priced = true;
+    const price = (input: number, output: number) => {
+      const result = calculateCost({
+        provider: target.provider.kind,
+        model: target.model,
+        baseUrl: target.baseUrl,
+        usage: { inputTokens: input, outputTokens: output, totalTokens: input + output },
+      });
+      return result.priced ? result.costUsd : 0;
+    };
+    const promptTokens = Math.ceil(first.inputTokens * promptTokenMargin);
+    let cost = price(promptTokens, first.maxOutputTokens);
+    if (withRepair)
+      cost += price(promptTokens + first.maxOutputTokens + repairPromptTokens, first.maxOutputTokens);
+    maxCostUsd = Math.max(maxCostUsd, cost);
+  }
+  return { maxCostUsd, inputTokens, priced };
+}
+
+/**
+ * What a stream cut mid-way used: the prompt it sent plus the output it streamed so far, at the
+ * primary target's price (the provider reports no usage for a cancelled stream).
+ */
+export function partialStreamCost(
+  target: LiveTarget | undefined,
+  inputTokens: number,
+  streamedText: string,
+): number {
+  if (!target || streamedText.length === 0) return 0;
+  const outputTokens = countTextTokens(streamedText);
+  const cost = calculateCost({
+    provider: target.provider.kind,
+    model: target.model,
+    baseUrl: target.baseUrl,
+    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+  });
+  return cost.priced ? cost.costUsd : 0;
+}
+
+/** A budget that never refuses: for services built without guardrails (tools, some tests). */
+export const unlimitedBudget: Pick<BudgetService, 'reserve' | 'settle' | 'release'> = {
+  reserve: async (request) => ({ id: `unlimited-${request.executionId ?? ''}`, amountUsd: 0 }),
+  settle: async () => {},
+  release: async () => {},
+};
+
+export type ExecutionBudget = Pick<BudgetService, 'reserve' | 'settle' | 'release'>;
+export type { Reservation };
