@@ -48,7 +48,7 @@ export async function serveCommand(): Promise<void> {
   if (await services.setup.isRequired()) {
     logger.info(
       { url: `${configuration.publicUrl}/setup` },
-      'setup pending: create the first owner in the browser, or with `flightdeck users create`',
+      'setup pending: create the first owner in the browser, or with `npm run flightdeck -- users create`',
     );
   }
   // The one line a person starting it needs, also when logs are JSON.
