@@ -29,6 +29,9 @@ const TokensPage = lazy(() =>
 const WorkspaceSettingsPage = lazy(() =>
   import('./pages/workspace-settings-page.tsx').then((module) => ({ default: module.WorkspaceSettingsPage })),
 );
+const UsagePage = lazy(() =>
+  import('./pages/usage-page.tsx').then((module) => ({ default: module.UsagePage })),
+);
 const AuditPage = lazy(() =>
   import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })),
 );
@@ -42,6 +45,7 @@ const workspaceRoutes: Array<[string, WorkspacePage]> = [
     (props) => <AgentPage workspaceId={props.workspaceId} agentId={props.params.agentId ?? ''} />,
   ],
   ['/w/:workspaceId/executions', (props) => <ExecutionsPage workspaceId={props.workspaceId} />],
+  ['/w/:workspaceId/usage', (props) => <UsagePage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/keys', (props) => <ProviderKeysPage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/members', (props) => <MembersPage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/tokens', (props) => <TokensPage workspaceId={props.workspaceId} />],

@@ -266,6 +266,52 @@ export interface ExecutionComparison {
   sameOutput: boolean;
 }
 
+export interface UsageLine {
+  spentUsd: number;
+  reservedUsd: number;
+  calls: number;
+}
+
+/** This month's spend against the workspace's limit (UTC calendar months). */
+export interface Usage {
+  periodStart: string;
+  resetsAt: string;
+  limitUsd: number | null;
+  spentUsd: number;
+  reservedUsd: number;
+  remainingUsd: number | null;
+  byAgent: Array<UsageLine & { agentId: string | null }>;
+  byProviderKey: Array<UsageLine & { providerKeyId: string | null }>;
+}
+
+export interface AppNotification {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  url: string;
+  event: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string;
+  createdAt: string;
+  deliveredAt: string | null;
+}
+
+export interface RotatedSigningSecret {
+  signingSecret: string;
+  header: string;
+}
+
 /** What a streamed run reports as it goes. */
 export type ExecutionStreamEvent =
   | { type: 'execution-start'; execution: Execution }

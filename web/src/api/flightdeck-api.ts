@@ -4,6 +4,7 @@ import type {
   AgentDefinition,
   AgentVersion,
   ApiToken,
+  AppNotification,
   AuditEvent,
   CreatedApiToken,
   Execution,
@@ -19,7 +20,10 @@ import type {
   MemberAdded,
   ProviderKey,
   ProviderKeyTest,
+  RotatedSigningSecret,
   SignedIn,
+  Usage,
+  WebhookDelivery,
   Workspace,
   WorkspaceSettings,
 } from './api-types.ts';
@@ -125,6 +129,24 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
       http.request<ExecutionComparison>('GET', workspacePath(workspaceId, '/executions/compare'), {
         query: { a, b },
       }),
+
+    usage: (workspaceId: string) => http.request<Usage>('GET', workspacePath(workspaceId, '/usage')),
+    setAgentBudget: (workspaceId: string, agentId: string, monthlyLimitUsd: number | null) =>
+      http.request<{ agentId: string; monthlyLimitUsd: number | null }>(
+        'PUT',
+        workspacePath(workspaceId, `/agents/${agentId}/budget`),
+        { body: { monthlyLimitUsd } },
+      ),
+    listNotifications: (workspaceId: string, query: { unread?: boolean; limit?: number } = {}) =>
+      http.request<List<AppNotification>>('GET', workspacePath(workspaceId, '/notifications'), {
+        query: { unread: query.unread === undefined ? undefined : String(query.unread), limit: query.limit },
+      }),
+    markNotificationRead: (workspaceId: string, notificationId: string) =>
+      http.request<void>('POST', workspacePath(workspaceId, `/notifications/${notificationId}/read`)),
+    listWebhookDeliveries: (workspaceId: string) =>
+      http.request<List<WebhookDelivery>>('GET', workspacePath(workspaceId, '/webhook-deliveries')),
+    rotateSigningSecret: (workspaceId: string) =>
+      http.request<RotatedSigningSecret>('POST', workspacePath(workspaceId, '/alert-webhook/signing-secret')),
 
     /** Runs an agent with a streamed answer; yields text deltas, then the finished record. */
     async *streamExecution(

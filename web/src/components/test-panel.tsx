@@ -18,6 +18,7 @@ import { formatJson } from '../lib/format.ts';
 import { Link } from '../router/link.tsx';
 import { ErrorAlert } from './error-alert.tsx';
 import { RunMetrics } from './run-metrics.tsx';
+import { RunRefusedAlert } from './run-refused-alert.tsx';
 import { type InputDraft, SchemaInputForm } from './schema-input-form.tsx';
 import { TestHistory } from './test-history.tsx';
 
@@ -81,7 +82,7 @@ export function TestPanel(props: { workspaceId: string; agent: Agent }) {
             </Code>
           </Stack>
         ) : null}
-        {run.phase === 'error' ? <ErrorAlert error={run.error} title="The run was refused" /> : null}
+        {run.phase === 'error' ? <RunRefusedAlert error={run.error} workspaceId={props.workspaceId} /> : null}
         {execution?.error ? (
           <ErrorAlert title={`Run failed: ${execution.error.code}`} error={execution.error.message} />
         ) : null}

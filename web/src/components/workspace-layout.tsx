@@ -16,10 +16,12 @@ import { type ReactNode, useEffect } from 'react';
 import { useMe, useSignOut } from '../hooks/use-session.ts';
 import { navigate, usePathname } from '../router/navigation.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { NotificationBell } from './notification-bell.tsx';
 
 const sections = [
   { label: 'Agents', path: 'agents' },
   { label: 'Executions', path: 'executions' },
+  { label: 'Usage', path: 'usage' },
 ];
 const settings = [
   { label: 'Provider keys', path: 'settings/keys' },
@@ -91,6 +93,7 @@ export function WorkspaceLayout(props: { workspaceId: string; children: ReactNod
             <Title order={4}>Flightdeck</Title>
           </Group>
           <Group gap="xs" wrap="nowrap">
+            {current ? <NotificationBell workspaceId={props.workspaceId} /> : null}
             <Select
               aria-label="Workspace"
               data-testid="workspace-switcher"

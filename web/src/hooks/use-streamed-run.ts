@@ -4,6 +4,7 @@ import type { Execution, ExecutionMode } from '../api/api-types.ts';
 import { api } from './api.ts';
 import { agentKeys } from './use-agents.ts';
 import { executionKeys } from './use-executions.ts';
+import { guardrailKeys } from './use-guardrails.ts';
 
 export type StreamedRun =
   | { phase: 'idle' }
@@ -40,6 +41,9 @@ export function useStreamedRun(workspaceId: string, agentId: string) {
       } finally {
         await queryClient.invalidateQueries({ queryKey: executionKeys.all(workspaceId) });
         await queryClient.invalidateQueries({ queryKey: agentKeys.all(workspaceId) });
+        // A live run spends budget and may cross an alert threshold.
+        await queryClient.invalidateQueries({ queryKey: guardrailKeys.usage(workspaceId) });
+        await queryClient.invalidateQueries({ queryKey: guardrailKeys.notifications(workspaceId) });
       }
     },
     [workspaceId, agentId, queryClient],

@@ -27,3 +27,14 @@ export function formatPercent(value: number | null): string {
 export function formatJson(value: unknown): string {
   return value === undefined ? '' : JSON.stringify(value, null, 2);
 }
+
+/** Budget amounts: cents for dollars and up, four decimals below a dollar (test budgets are tiny). */
+export function formatUsd(value: number | null): string {
+  if (value === null) return 'no limit';
+  return `$${value.toFixed(value !== 0 && Math.abs(value) < 1 ? 4 : 2)}`;
+}
+
+export function formatDate(iso: string | null): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+}

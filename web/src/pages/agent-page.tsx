@@ -1,4 +1,5 @@
 import { Button, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { AgentBudgetForm } from '../components/agent-budget-form.tsx';
 import { AgentBuilder } from '../components/agent-builder.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
@@ -6,6 +7,7 @@ import { TableSkeleton } from '../components/table-skeleton.tsx';
 import { TestPanel } from '../components/test-panel.tsx';
 import { VersionHistory } from '../components/version-history.tsx';
 import { useAgent, useAgentMutations } from '../hooks/use-agents.ts';
+import { usePermission } from '../hooks/use-permission.ts';
 import { Link } from '../router/link.tsx';
 import { navigate } from '../router/navigation.ts';
 
@@ -13,6 +15,7 @@ import { navigate } from '../router/navigation.ts';
 export function AgentPage(props: { workspaceId: string; agentId: string }) {
   const agent = useAgent(props.workspaceId, props.agentId);
   const mutations = useAgentMutations(props.workspaceId);
+  const canManageSettings = usePermission(props.workspaceId, 'manage_settings');
   const agentsPath = `/w/${props.workspaceId}/agents`;
   if (agent.error) {
     return (
@@ -79,6 +82,9 @@ export function AgentPage(props: { workspaceId: string; agentId: string }) {
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack>
             <AgentBuilder workspaceId={props.workspaceId} agent={current} />
+            {canManageSettings ? (
+              <AgentBudgetForm workspaceId={props.workspaceId} agentId={current.id} />
+            ) : null}
             <VersionHistory workspaceId={props.workspaceId} agentId={current.id} />
           </Stack>
         </Grid.Col>

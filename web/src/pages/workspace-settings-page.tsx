@@ -1,8 +1,10 @@
 import { Alert, Button, Group, NumberInput, Paper, Stack, TagsInput, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Workspace } from '../api/api-types.ts';
+import { AlertWebhookPanel } from '../components/alert-webhook-panel.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
+import { usePermission } from '../hooks/use-permission.ts';
 import { useUpdateWorkspace, useWorkspace } from '../hooks/use-settings-resources.ts';
 
 interface Draft {
@@ -26,6 +28,7 @@ function draftOf(workspace: Workspace): Draft {
 export function WorkspaceSettingsPage(props: { workspaceId: string }) {
   const workspace = useWorkspace(props.workspaceId);
   const update = useUpdateWorkspace(props.workspaceId);
+  const canManage = usePermission(props.workspaceId, 'manage_settings');
   const [draft, setDraft] = useState<Draft | null>(null);
   useEffect(() => {
     if (workspace.data) setDraft(draftOf(workspace.data));
@@ -99,6 +102,11 @@ export function WorkspaceSettingsPage(props: { workspaceId: string }) {
           </form>
         </Paper>
       )}
+      {canManage ? (
+        <Stack maw={960}>
+          <AlertWebhookPanel workspaceId={props.workspaceId} />
+        </Stack>
+      ) : null}
     </Stack>
   );
 }
