@@ -101,6 +101,28 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
   const budget = dependencies.budget ?? unlimitedBudget;
+  /**
+   * Provider adapters by credentials: building one (SDK client, guarded fetch) per execution costs
+   * more than the call's own bookkeeping. A rotated key or moved base URL makes a new entry.
+   */
+  const providers = new Map<string, ReturnType<typeof createProvider>>();
+  const providerFor = (key: { provider: KeyedProviderKind; apiKey: string; baseUrl: string | null }) => {
+    const cacheKey = `${key.provider}\n${key.baseUrl ?? ''}\n${key.apiKey}`;
+    let provider = providers.get(cacheKey);
+    if (!provider) {
+      provider = createProvider({
+        kind: key.provider,
+        apiKey: key.apiKey,
+        baseUrl: key.baseUrl ?? undefined,
+        allowedHosts: dependencies.allowedProviderHosts,
+        lookup: dependencies.providerLookup,
+        fetch: dependencies.providerFetch,
+      });
+      if (providers.size >= 500) providers.clear();
+      providers.set(cacheKey, provider);
+    }
+    return provider;
+  };
 
   async function liveTargets(
     workspaceId: string,
@@ -114,14 +136,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           provider: spec.provider as KeyedProviderKind,
           providerKeyId: spec.providerKeyId,
         });
-        const provider = createProvider({
-          kind: key.provider,
-          apiKey: key.apiKey,
-          baseUrl: key.baseUrl ?? undefined,
-          allowedHosts: dependencies.allowedProviderHosts,
-          lookup: dependencies.providerLookup,
-          fetch: dependencies.providerFetch,
-        });
+        const provider = providerFor(key);
         return {
           provider,
           model: spec.model,

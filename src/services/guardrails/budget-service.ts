@@ -14,6 +14,8 @@ import type { AlertService } from './alert-service.ts';
 export interface Reservation {
   id: string;
   amountUsd: number;
+  /** False when the workspace had no monthly limit at reservation time: settling then checks no alert. */
+  workspaceLimited?: boolean;
 }
 
 export interface ReserveRequest {
@@ -57,16 +59,18 @@ export function createBudgetService(dependencies: {
 }) {
   const { repositories, clock, alerts } = dependencies;
 
+  /** The workspace's limit and, with an agent, the agent's: one query. */
   async function limitsFor(workspaceId: string, agentId: string | null): Promise<ScopeLimit[]> {
-    const workspace = await repositories.workspaces.findById(workspaceId);
-    const settings = { ...defaultWorkspaceSettings, ...workspace?.settings };
+    const stored = await repositories.budgets.limits(workspaceId, agentId);
+    const settings = { ...defaultWorkspaceSettings, ...stored.settings };
     const scopes: ScopeLimit[] = [{ scope: workspaceScope, limitUsd: settings.monthlyBudgetUsd }];
-    if (agentId) {
-      const agentLimit = (await repositories.budgets.agentLimits(workspaceId, [agentId])).get(agentId);
-      scopes.push({ scope: agentScope(agentId), limitUsd: agentLimit ?? null });
-    }
+    if (agentId) scopes.push({ scope: agentScope(agentId), limitUsd: stored.agentLimitUsd });
     return scopes;
   }
+
+  /** When each workspace's expired holds were last looked for (clock time), to keep that off most reservations. */
+  const lastReclaimAt = new Map<string, number>();
+  const reclaimEveryMs = 30_000;
 
   async function reclaimExpired(workspaceId: string | null): Promise<number> {
     const now = clock.now();
@@ -82,22 +86,32 @@ export function createBudgetService(dependencies: {
 
     /** Takes the hold or throws 402 `budget_exceeded` before any provider call. */
     async reserve(request: ReserveRequest): Promise<Reservation> {
-      await reclaimExpired(request.workspaceId);
       const now = clock.now();
+      const last = lastReclaimAt.get(request.workspaceId);
+      if (last === undefined || now.getTime() - last >= reclaimEveryMs || now.getTime() < last) {
+        if (lastReclaimAt.size > 10_000) lastReclaimAt.clear();
+        lastReclaimAt.set(request.workspaceId, now.getTime());
+        await reclaimExpired(request.workspaceId);
+      }
       const amountUsd = Math.max(0, Number(request.estimateUsd.toFixed(9)));
       const id = newId(now.getTime());
-      const outcome = await repositories.budgets.reserve({
-        id,
-        workspaceId: request.workspaceId,
-        periodStart: budgetPeriodStart(now),
-        scopes: await limitsFor(request.workspaceId, request.agentId),
-        amountUsd,
-        agentId: request.agentId,
-        providerKeyId: request.providerKeyId,
-        executionId: request.executionId,
-        now,
-        expiresAt: new Date(now.getTime() + request.holdMs),
-      });
+      const scopes = await limitsFor(request.workspaceId, request.agentId);
+      const attempt = () =>
+        repositories.budgets.reserve({
+          id,
+          workspaceId: request.workspaceId,
+          periodStart: budgetPeriodStart(now),
+          scopes,
+          amountUsd,
+          agentId: request.agentId,
+          providerKeyId: request.providerKeyId,
+          executionId: request.executionId,
+          now,
+          expiresAt: new Date(now.getTime() + request.holdMs),
+        });
+      let outcome = await attempt();
+      // Expired holds of a crashed process must never refuse a run: reclaim them and try once more.
+      if (!outcome.reserved && (await reclaimExpired(request.workspaceId)) > 0) outcome = await attempt();
       if (!outcome.reserved) {
         const resetsAt = budgetPeriodEnd(now);
         const whose = outcome.scope === workspaceScope ? 'This workspace' : 'This agent';
@@ -121,7 +135,7 @@ export function createBudgetService(dependencies: {
           },
         });
       }
-      return { id, amountUsd };
+      return { id, amountUsd, workspaceLimited: scopes[0]?.limitUsd !== null };
     },
 
     /** Records the real cost (a cut stream passes what it used) and releases the rest of the hold. */
@@ -132,7 +146,9 @@ export function createBudgetService(dependencies: {
         Math.max(0, costUsd),
         clock.now(),
       );
-      if (finished.finished && finished.workspaceId) await alerts.checkBudget(finished.workspaceId);
+      // Alerts are thresholds of the workspace limit: without one (at reservation time) there is nothing to check.
+      if (finished.finished && finished.workspaceId && reservation.workspaceLimited !== false)
+        await alerts.checkBudget(finished.workspaceId);
     },
 
     /** Gives the whole hold back (the call failed before costing anything, or was refused). */

@@ -128,8 +128,30 @@ export function createProviderKeyService(dependencies: {
     return keyring.decrypt(row.secretEnvelope, { workspaceId: row.workspaceId, secretId: row.id, purpose });
   }
 
+  /**
+   * Decrypted credentials by workspace and key (or default provider), for a few seconds: an
+   * execution then needs neither the key lookup nor the decryption. Changes made through this
+   * service drop the workspace's entries at once; another node's change shows within the TTL.
+   * Held only in this process's memory and never logged.
+   */
+  const credentialTtlMs = 5_000;
+  const credentialCache = new Map<string, { credentials: ProviderCredentials; expiresAt: number }>();
+  /** When this process last wrote each key's `last_used_at` (the column is minute-grained anyway). */
+  const touchedAt = new Map<string, number>();
+  const forgetWorkspace = (workspaceId: string) => {
+    for (const cacheKey of credentialCache.keys())
+      if (cacheKey.startsWith(`${workspaceId}|`)) credentialCache.delete(cacheKey);
+  };
+
   const resolver: ProviderCredentialResolver = {
     async resolve(workspaceId, request): Promise<ProviderCredentials> {
+      const cacheKey = `${workspaceId}|${request.provider}|${request.providerKeyId ?? ''}`;
+      const nowMs = clock.now().getTime();
+      const cached = credentialCache.get(cacheKey);
+      if (cached && cached.expiresAt > nowMs && cached.expiresAt - credentialTtlMs <= nowMs) {
+        await touch(cached.credentials.providerKeyId, nowMs);
+        return cached.credentials;
+      }
       const row = request.providerKeyId
         ? await repositories.providerKeys.find(workspaceId, request.providerKeyId)
         : await repositories.providerKeys.findDefault(workspaceId, request.provider);
@@ -143,10 +165,27 @@ export function createProviderKeyService(dependencies: {
         });
       }
       const apiKey = decrypt(row);
-      await repositories.providerKeys.touch(row.id, clock.now());
-      return { providerKeyId: row.id, provider: request.provider, apiKey, baseUrl: row.baseUrl };
+      await touch(row.id, nowMs);
+      const credentials: ProviderCredentials = {
+        providerKeyId: row.id,
+        provider: request.provider,
+        apiKey,
+        baseUrl: row.baseUrl,
+      };
+      if (credentialCache.size >= 1_000) credentialCache.clear();
+      credentialCache.set(cacheKey, { credentials, expiresAt: nowMs + credentialTtlMs });
+      return credentials;
     },
   };
+
+  /** Records use at most once a minute per key from this process (the repository also only moves it by the minute). */
+  async function touch(providerKeyId: string, nowMs: number): Promise<void> {
+    const last = touchedAt.get(providerKeyId);
+    if (last !== undefined && nowMs - last < 60_000 && nowMs >= last) return;
+    if (touchedAt.size >= 10_000) touchedAt.clear();
+    touchedAt.set(providerKeyId, nowMs);
+    await repositories.providerKeys.touch(providerKeyId, new Date(nowMs));
+  }
 
   return {
     /** The keyring in use, for rotation. */
@@ -196,6 +235,7 @@ export function createProviderKeyService(dependencies: {
           updatedAt: now,
         });
       });
+      forgetWorkspace(access.workspaceId);
       await audit.record(
         access.workspaceId,
         actor,
@@ -269,6 +309,7 @@ export function createProviderKeyService(dependencies: {
         }
         return scoped.providerKeys.update(access.workspaceId, id, changes);
       });
+      forgetWorkspace(access.workspaceId);
       if (!row) throw keyNotFound();
       if (changed.includes('apiKey')) {
         await audit.record(
@@ -309,6 +350,7 @@ export function createProviderKeyService(dependencies: {
         }
         return row;
       });
+      forgetWorkspace(access.workspaceId);
       if (!deleted) throw keyNotFound();
       await audit.record(
         access.workspaceId,

@@ -15,14 +15,8 @@ export type ReserveOutcome =
 
 export type ReservationFinish = 'settled' | 'released' | 'expired';
 
-/** Thrown inside the reserve transaction to roll back holds already taken on other scopes. */
-class ScopeFull extends Error {
-  readonly outcome: Extract<ReserveOutcome, { reserved: false }>;
-  constructor(outcome: Extract<ReserveOutcome, { reserved: false }>) {
-    super('scope full');
-    this.outcome = outcome;
-  }
-}
+const periodKey = (workspaceId: string, scope: string, periodStart: Date) =>
+  `${workspaceId}|${scope}|${periodStart.getTime()}`;
 
 /**
  * The spending ledger. Every total changes by conditional updates on one row per scope and month,
@@ -30,7 +24,14 @@ class ScopeFull extends Error {
  * a reservation leaves the `reserved` state exactly once.
  */
 export function createBudgetRepository(database: Database) {
+  const knownPeriods = new Set<string>();
   return {
+    /**
+     * Takes a hold on every scope or on none, in one statement: the scopes' period rows are locked
+     * in scope order (two reservations never wait on each other crosswise), checked against their
+     * limits with the latest totals, and only when every one fits are they raised and the
+     * reservation row written. Period rows are created first when this process has not seen them.
+     */
     async reserve(input: {
       id: string;
       workspaceId: string;
@@ -43,70 +44,99 @@ export function createBudgetRepository(database: Database) {
       now: Date;
       expiresAt: Date;
     }): Promise<ReserveOutcome> {
-      try {
-        await database.transaction(async (transaction) => {
-          // Always the same order, so two transactions never wait on each other's rows crosswise.
-          for (const { scope, limitUsd } of [...input.scopes].sort((a, b) =>
-            a.scope.localeCompare(b.scope),
-          )) {
-            await transaction
-              .insert(budgetPeriods)
-              .values({ workspaceId: input.workspaceId, scope, periodStart: input.periodStart })
-              .onConflictDoNothing();
-            const key = and(
-              eq(budgetPeriods.workspaceId, input.workspaceId),
-              eq(budgetPeriods.scope, scope),
-              eq(budgetPeriods.periodStart, input.periodStart),
-            );
-            const fits =
-              limitUsd === null
-                ? key
-                : and(
-                    key,
-                    sql`${budgetPeriods.spentUsd} + ${budgetPeriods.reservedUsd} + ${input.amountUsd} <= ${limitUsd}`,
-                  );
-            const updated = await transaction
-              .update(budgetPeriods)
-              .set({ reservedUsd: sql`${budgetPeriods.reservedUsd} + ${input.amountUsd}` })
-              .where(fits)
-              .returning({ scope: budgetPeriods.scope });
-            if (updated.length === 0 && limitUsd !== null) {
-              const [totals] = await transaction
-                .select({ spentUsd: budgetPeriods.spentUsd, reservedUsd: budgetPeriods.reservedUsd })
-                .from(budgetPeriods)
-                .where(key);
-              throw new ScopeFull({
-                reserved: false,
-                scope,
-                spentUsd: totals?.spentUsd ?? 0,
-                reservedUsd: totals?.reservedUsd ?? 0,
-                limitUsd,
-              });
-            }
-          }
-          await transaction.insert(budgetReservations).values({
-            id: input.id,
-            workspaceId: input.workspaceId,
-            periodStart: input.periodStart,
-            scopes: input.scopes.map((scope) => scope.scope),
-            agentId: input.agentId,
-            providerKeyId: input.providerKeyId,
-            executionId: input.executionId,
-            reservedUsd: input.amountUsd,
-            state: 'reserved',
-            createdAt: input.now,
-            expiresAt: input.expiresAt,
-          });
-        });
-        return { reserved: true };
-      } catch (error) {
-        if (error instanceof ScopeFull) return error.outcome;
-        throw error;
+      const scopes = [...input.scopes].sort((a, b) => a.scope.localeCompare(b.scope));
+      const missing = scopes.filter(
+        ({ scope }) => !knownPeriods.has(periodKey(input.workspaceId, scope, input.periodStart)),
+      );
+      if (missing.length > 0) {
+        await database
+          .insert(budgetPeriods)
+          .values(
+            missing.map(({ scope }) => ({
+              workspaceId: input.workspaceId,
+              scope,
+              periodStart: input.periodStart,
+            })),
+          )
+          .onConflictDoNothing();
+        // Period rows are never deleted (only with their workspace), so once seen they exist.
+        if (knownPeriods.size > 10_000) knownPeriods.clear();
+        for (const { scope } of missing)
+          knownPeriods.add(periodKey(input.workspaceId, scope, input.periodStart));
       }
+      const amount = sql`${String(input.amountUsd)}::numeric`;
+      const wanted = sql.join(
+        scopes.map(
+          ({ scope, limitUsd }) =>
+            sql`(${scope}::text, ${limitUsd === null ? null : String(limitUsd)}::numeric)`,
+        ),
+        sql`, `,
+      );
+      const rows = await queryRows<{
+        fits: boolean;
+        scope: string;
+        spent: string;
+        reserved: string;
+        limitUsd: string | null;
+      }>(
+        database,
+        sql`with wanted(scope, limit_usd) as (values ${wanted}),
+            locked as (
+              select p.scope, p.spent_usd, p.reserved_usd, wanted.limit_usd
+              from budget_periods p join wanted on wanted.scope = p.scope
+              where p.workspace_id = ${input.workspaceId} and p.period_start = ${input.periodStart}
+              order by p.scope
+              for update of p
+            ),
+            verdict as (
+              select count(*) = ${scopes.length}
+                     and coalesce(bool_and(limit_usd is null or spent_usd + reserved_usd + ${amount} <= limit_usd), false)
+                     as fits
+              from locked
+            ),
+            held as (
+              update budget_periods p set reserved_usd = p.reserved_usd + ${amount}
+              from verdict
+              where verdict.fits and p.workspace_id = ${input.workspaceId}
+                and p.period_start = ${input.periodStart} and p.scope in (select scope from wanted)
+              returning p.scope
+            ),
+            recorded as (
+              insert into budget_reservations (id, workspace_id, period_start, scopes, agent_id,
+                provider_key_id, execution_id, reserved_usd, state, created_at, expires_at)
+              select ${input.id}, ${input.workspaceId}, ${input.periodStart},
+                     ${JSON.stringify(input.scopes.map((scope) => scope.scope))}::jsonb, ${input.agentId},
+                     ${input.providerKeyId}, ${input.executionId}, ${amount}, 'reserved', ${input.now},
+                     ${input.expiresAt}
+              from verdict where verdict.fits
+              returning id
+            )
+            select (select fits from verdict) as fits, locked.scope, locked.spent_usd::text as spent,
+                   locked.reserved_usd::text as reserved, locked.limit_usd::text as "limitUsd"
+            from locked
+            order by locked.scope`,
+      );
+      if (rows[0]?.fits === true) return { reserved: true };
+      if (rows.length < scopes.length && missing.length === 0) {
+        // A period row this process saw is gone (tables cleared under it): create it and try again.
+        for (const { scope } of scopes)
+          knownPeriods.delete(periodKey(input.workspaceId, scope, input.periodStart));
+        return this.reserve(input);
+      }
+      for (const { scope, limitUsd } of scopes) {
+        if (limitUsd === null) continue;
+        const row = rows.find((candidate) => candidate.scope === scope);
+        const spentUsd = Number(row?.spent ?? 0);
+        const reservedUsd = Number(row?.reserved ?? 0);
+        if (!row || spentUsd + reservedUsd + input.amountUsd > limitUsd)
+          return { reserved: false, scope, spentUsd, reservedUsd, limitUsd };
+      }
+      throw new Error('budget reservation refused without a full scope');
     },
 
     /**
-     * Ends a reservation: moves its hold out of `reserved` and adds what was really spent.
+     * Ends a reservation: moves its hold out of `reserved` and adds what was really spent, in one
+     * statement (period rows locked in scope order, like `reserve`).
      * Returns false when it had already ended (settled, released or expired): nothing counts twice.
      */
     async finish(
@@ -115,40 +145,64 @@ export function createBudgetRepository(database: Database) {
       spentUsd: number,
       now: Date,
     ): Promise<{ finished: boolean; workspaceId?: string; scopes?: string[]; periodStart?: Date }> {
-      return database.transaction(async (transaction) => {
-        const [row] = await transaction
-          .update(budgetReservations)
-          .set({ state: how, spentUsd, finishedAt: now })
-          .where(and(eq(budgetReservations.id, id), eq(budgetReservations.state, 'reserved')))
-          .returning({
-            workspaceId: budgetReservations.workspaceId,
-            scopes: budgetReservations.scopes,
-            periodStart: budgetReservations.periodStart,
-            reservedUsd: budgetReservations.reservedUsd,
-          });
-        if (!row) return { finished: false };
-        for (const scope of [...row.scopes].sort()) {
-          await transaction
-            .update(budgetPeriods)
-            .set({
-              reservedUsd: sql`greatest(${budgetPeriods.reservedUsd} - ${row.reservedUsd}, 0)`,
-              spentUsd: sql`${budgetPeriods.spentUsd} + ${spentUsd}`,
-            })
-            .where(
-              and(
-                eq(budgetPeriods.workspaceId, row.workspaceId),
-                eq(budgetPeriods.scope, scope),
-                eq(budgetPeriods.periodStart, row.periodStart),
-              ),
-            );
-        }
-        return {
-          finished: true,
-          workspaceId: row.workspaceId,
-          scopes: row.scopes,
-          periodStart: row.periodStart,
-        };
-      });
+      const spent = sql`${String(spentUsd)}::numeric`;
+      const [row] = await queryRows<{ workspaceId: string; scopes: string[]; periodStart: Date | string }>(
+        database,
+        sql`with ended as (
+              update budget_reservations set state = ${how}, spent_usd = ${spent}, finished_at = ${now}
+              where id = ${id} and state = 'reserved'
+              returning workspace_id, scopes, period_start, reserved_usd
+            ),
+            locked as (
+              select p.workspace_id, p.scope, p.period_start
+              from ended
+              cross join lateral jsonb_array_elements_text(ended.scopes) as scoped(scope)
+              join budget_periods p on p.workspace_id = ended.workspace_id
+                and p.period_start = ended.period_start and p.scope = scoped.scope
+              order by p.scope
+              for update of p
+            ),
+            moved as (
+              update budget_periods p
+              set reserved_usd = greatest(p.reserved_usd - ended.reserved_usd, 0),
+                  spent_usd = p.spent_usd + ${spent}
+              from ended, locked
+              where p.workspace_id = locked.workspace_id and p.scope = locked.scope
+                and p.period_start = locked.period_start
+              returning p.scope
+            )
+            select workspace_id as "workspaceId", scopes, period_start as "periodStart",
+                   (select count(*) from moved) as moved
+            from ended`,
+      );
+      if (!row) return { finished: false };
+      const scopes = typeof row.scopes === 'string' ? (JSON.parse(row.scopes) as string[]) : row.scopes;
+      return {
+        finished: true,
+        workspaceId: row.workspaceId,
+        scopes,
+        periodStart: new Date(row.periodStart),
+      };
+    },
+
+    /** The workspace's stored settings and, with an agent, its own monthly limit: one query for a reservation. */
+    async limits(
+      workspaceId: string,
+      agentId: string | null,
+    ): Promise<{ settings: Record<string, unknown> | null; agentLimitUsd: number | null }> {
+      const [row] = await queryRows<{ settings: unknown; agentLimit: string | number | null }>(
+        database,
+        sql`select w.settings,
+                   (select b.monthly_limit_usd from agent_budgets b
+                    where b.workspace_id = w.id and b.agent_id = ${agentId}) as "agentLimit"
+            from workspaces w where w.id = ${workspaceId}`,
+      );
+      if (!row) return { settings: null, agentLimitUsd: null };
+      const settings = typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings;
+      return {
+        settings: (settings as Record<string, unknown> | null) ?? null,
+        agentLimitUsd: row.agentLimit === null ? null : Number(row.agentLimit),
+      };
     },
 
     /** Reservations past their expiry (a crashed or stuck process), optionally in one workspace. */
