@@ -22,6 +22,10 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   seen.add(value);
   if (Array.isArray(value)) return value.map((item) => redactSecrets(item, depth + 1, seen));
   if (value instanceof Date || Buffer.isBuffer(value)) return value;
+  // Class instances other than errors (a Fastify request, a socket) are left to the logger's own
+  // serializers, which pick safe fields; walking their own properties would only lose them.
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null && !(value instanceof Error)) return value;
   const copy: Record<string, unknown> = {};
   if (value instanceof Error) {
     // Message and stack are not enumerable; keep them (they name no field, so nothing to redact by name).

@@ -36,6 +36,20 @@ describe('createLogger', () => {
     expect(entry.apiKey).toBe('[redacted]');
   });
 
+  it('keeps what serializers make of request objects', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ level: 'info', destination });
+    class FakeRequest {
+      get method() {
+        return 'GET';
+      }
+    }
+    logger
+      .child({}, { serializers: { req: (request: FakeRequest) => ({ method: request.method }) } })
+      .info({ req: new FakeRequest() }, 'incoming request');
+    expect(JSON.parse(lines[0] ?? '{}').req).toEqual({ method: 'GET' });
+  });
+
   it('honours the level', () => {
     const { lines, destination } = capture();
     const logger = createLogger({ level: 'warn', destination });
