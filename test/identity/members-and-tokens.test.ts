@@ -211,6 +211,25 @@ describe('members, tokens and mass assignment', () => {
     expect((await testApp.app.inject({ method: 'GET', url: '/api/me', headers })).statusCode).toBe(401);
   });
 
+  it('shows the alert webhook URL whole only to those who manage settings', async () => {
+    const fixture = await createWorkspaceFixture(testApp.services, 'webhook');
+    const url = `/api/workspaces/${fixture.workspaceId}`;
+    const secretUrl = 'https://hooks.example.test/services/T000/B000/secret-part';
+    await testApp.app.inject({
+      method: 'PATCH',
+      url,
+      headers: as(fixture, 'owner'),
+      payload: { settings: { alertWebhookUrl: secretUrl } },
+    });
+    const admin = await testApp.app.inject({ method: 'GET', url, headers: as(fixture, 'admin') });
+    expect(admin.json().settings.alertWebhookUrl).toBe(secretUrl);
+    for (const role of ['member', 'viewer'] as const) {
+      const response = await testApp.app.inject({ method: 'GET', url, headers: as(fixture, role) });
+      expect(response.json().settings.alertWebhookUrl).toBe('https://hooks.example.test/…');
+      expect(response.body).not.toContain('secret-part');
+    }
+  });
+
   it('refuses server-controlled fields on every write route with 400 unknown_field and changes nothing', async () => {
     const fixture = await createWorkspaceFixture(testApp.services, 'mass');
     const serverFields = {

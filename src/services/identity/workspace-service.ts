@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { isRole, roleAllows } from '../../security/permissions.ts';
 import type { Database } from '../../store/database.ts';
 import { inTransaction, type Repositories, type WorkspaceRow } from '../../store/repositories/index.ts';
 import type { Principal, WorkspaceAccess } from './principal.ts';
@@ -21,12 +22,22 @@ export interface WorkspaceView {
   updatedAt: Date;
 }
 
+/**
+ * Webhook URLs often carry a token in their path (Slack, Teams): only those who manage settings see
+ * the whole URL; others see its origin, enough to know alerts go somewhere.
+ */
+function maskWebhookUrl(url: string | null, role: string): string | null {
+  if (url === null || (isRole(role) && roleAllows(role, 'manage_settings'))) return url;
+  return URL.canParse(url) ? `${new URL(url).origin}/…` : '…';
+}
+
 function toView(row: WorkspaceRow, role: string): WorkspaceView {
+  const settings = { ...defaultWorkspaceSettings, ...row.settings };
   return {
     id: row.id,
     name: row.name,
     role,
-    settings: { ...defaultWorkspaceSettings, ...row.settings },
+    settings: { ...settings, alertWebhookUrl: maskWebhookUrl(settings.alertWebhookUrl, role) },
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
