@@ -88,6 +88,8 @@ export const apiTokens = pgTable(
     role: text('role').notNull(),
     /** The first characters of the token, shown in lists so users can tell tokens apart. */
     prefix: text('prefix').notNull(),
+    /** Optional own limit on execution requests a minute, inside the workspace's. */
+    rateLimitPerMinute: integer('rate_limit_per_minute'),
     tokenHash: text('token_hash').notNull().unique(),
     createdBy: text('created_by')
       .notNull()
