@@ -43,11 +43,17 @@ export function BudgetProgress(props: { usage: Usage; thresholds: number[] }) {
             key={threshold}
             pos="absolute"
             top={0}
-            style={{ left: `${threshold}%`, transform: 'translateX(-50%)', pointerEvents: 'none' }}
+            style={{ left: `${threshold}%`, transform: tickShift(threshold), pointerEvents: 'none' }}
             data-testid="threshold-mark"
           >
-            <Box w={2} h={18} bg="dark.6" mx="auto" />
-            <Text size="xs" c="dimmed" ta="center">
+            <Box
+              w={2}
+              h={18}
+              bg="dark.6"
+              ml={threshold >= 95 ? 'auto' : threshold <= 5 ? 0 : 'auto'}
+              mr={threshold <= 5 ? 'auto' : threshold >= 95 ? 0 : 'auto'}
+            />
+            <Text size="xs" c="dimmed" ta={threshold >= 95 ? 'right' : threshold <= 5 ? 'left' : 'center'}>
               {threshold}%
             </Text>
           </Box>
@@ -62,6 +68,13 @@ export function BudgetProgress(props: { usage: Usage; thresholds: number[] }) {
       </Group>
     </Box>
   );
+}
+
+/** Centres a tick on its threshold, but keeps the ones at the ends inside the bar. */
+function tickShift(threshold: number): string {
+  if (threshold >= 95) return 'translateX(-100%)';
+  if (threshold <= 5) return 'none';
+  return 'translateX(-50%)';
 }
 
 function Legend(props: { color: string; label: string }) {

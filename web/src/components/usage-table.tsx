@@ -20,9 +20,8 @@ export function UsageTable(props: { caption: string; nameHeader: string; rows: U
     );
   }
   return (
-    <Table.ScrollContainer minWidth={420}>
-      <Table striped data-testid={props.testId}>
-        <Table.Caption>{props.caption}</Table.Caption>
+    <Table.ScrollContainer minWidth={360}>
+      <Table striped data-testid={props.testId} aria-label={props.caption}>
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{props.nameHeader}</Table.Th>

@@ -81,7 +81,7 @@ export function WorkspaceLayout(props: { workspaceId: string; children: ReactNod
       padding="md"
     >
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+        <Group h="100%" px={{ base: 'xs', sm: 'md' }} justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger
               opened={navigationOpen}
@@ -98,7 +98,7 @@ export function WorkspaceLayout(props: { workspaceId: string; children: ReactNod
               aria-label="Workspace"
               data-testid="workspace-switcher"
               size="xs"
-              w={{ base: 130, sm: 200 }}
+              w={{ base: 110, sm: 200 }}
               data={workspaces.map((workspace) => ({ value: workspace.id, label: workspace.name }))}
               value={props.workspaceId}
               allowDeselect={false}
