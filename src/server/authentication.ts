@@ -61,7 +61,11 @@ export function createAuthenticationHook(services: Services) {
     const access = await resolveWorkspaceAccess(services.repositories, principal, workspaceId);
     request.workspaceAccess = access;
     requirePermission(access, config.permission ?? 'read');
-    await checkRateLimit(reply, workspaceId, config.rateLimit ?? 'default', null);
+    const tokenLimit =
+      principal.kind === 'token' && principal.rateLimitPerMinute !== null
+        ? { tokenId: principal.tokenId, limitPerMinute: principal.rateLimitPerMinute }
+        : null;
+    await checkRateLimit(reply, workspaceId, config.rateLimit ?? 'default', tokenLimit);
   };
 }
 

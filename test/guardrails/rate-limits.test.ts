@@ -43,6 +43,37 @@ describe('rate limits in memory', () => {
     expect(last?.headers['ratelimit-remaining']).toBe('0');
   });
 
+  it("holds a token to its own execution limit inside the workspace's", async () => {
+    const fixture = await createWorkspaceFixture(testApp.services, 'token');
+    const owner = headersFor(fixture.sessions.owner);
+    const base = `/api/workspaces/${fixture.workspaceId}`;
+    const agent = await testApp.app.inject({
+      method: 'POST',
+      url: `${base}/agents`,
+      headers: owner,
+      payload: { name: 'Limited', provider: 'openai', model: 'gpt-4o-mini' },
+    });
+    const created = await testApp.app.inject({
+      method: 'POST',
+      url: `${base}/tokens`,
+      headers: owner,
+      payload: { name: 'batch job', role: 'member', rateLimitPerMinute: 2 },
+    });
+    expect(created.json().rateLimitPerMinute).toBe(2);
+    const run = (token: string) =>
+      testApp.app.inject({
+        method: 'POST',
+        url: `${base}/agents/${agent.json().id}/executions`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { input: {}, mode: 'mock' },
+      });
+    const limited = [];
+    for (let index = 0; index < 3; index++) limited.push((await run(created.json().token)).statusCode);
+    expect(limited).toEqual([201, 201, 429]);
+    // Another token of the same workspace is not held by that limit.
+    expect((await run((fixture.tokens.member as { token: string }).token)).statusCode).toBe(201);
+  });
+
   it('counts each workspace on its own', async () => {
     const busy = await createWorkspaceFixture(testApp.services, 'busy');
     const quiet = await createWorkspaceFixture(testApp.services, 'quiet');

@@ -13,6 +13,7 @@ const tokenSchema = z.object({
   createdBy: z.object({ id: z.string(), email: z.string(), name: z.string() }).nullable(),
   createdAt: z.date(),
   lastUsedAt: z.date().nullable(),
+  rateLimitPerMinute: z.number().nullable(),
 });
 
 /** Workspace API tokens: list, create (the secret is in this answer only), revoke. */
@@ -43,7 +44,13 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
           summary: 'Create an API token with a role no higher than yours; the secret is shown once',
           security: authenticated,
           params: workspaceIdParams,
-          body: z.object({ name: nameSchema, role: z.enum(roles) }).strict(),
+          body: z
+            .object({
+              name: nameSchema,
+              role: z.enum(roles),
+              rateLimitPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+            })
+            .strict(),
           response: { 201: tokenSchema.extend({ token: z.string() }), ...errorResponses },
         },
       },

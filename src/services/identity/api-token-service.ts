@@ -14,6 +14,7 @@ export interface ApiTokenView {
   createdBy: { id: string; email: string; name: string } | null;
   createdAt: Date;
   lastUsedAt: Date | null;
+  rateLimitPerMinute: number | null;
 }
 
 function toView(row: ApiTokenRow, creator: ApiTokenView['createdBy']): ApiTokenView {
@@ -25,6 +26,7 @@ function toView(row: ApiTokenRow, creator: ApiTokenView['createdBy']): ApiTokenV
     createdBy: creator,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
+    rateLimitPerMinute: row.rateLimitPerMinute,
   };
 }
 
@@ -39,7 +41,7 @@ export function createApiTokenService(dependencies: { repositories: Repositories
 
     async create(
       access: WorkspaceAccess,
-      input: { name: string; role: Role },
+      input: { name: string; role: Role; rateLimitPerMinute?: number | null | undefined },
     ): Promise<ApiTokenView & { token: string }> {
       if (!roleAtMost(input.role, access.role)) {
         throw new FlightdeckError({
@@ -59,6 +61,7 @@ export function createApiTokenService(dependencies: { repositories: Repositories
         tokenHash: secret.hash,
         createdBy: access.userId,
         createdAt: clock.now(),
+        rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       });
       const creator = await repositories.users.findById(access.userId);
       return {

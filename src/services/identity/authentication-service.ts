@@ -181,6 +181,7 @@ export function createAuthenticationService(dependencies: {
         workspaceId: found.token.workspaceId,
         role: lowerRole(found.token.role, found.creatorRole),
         userId: found.token.createdBy,
+        rateLimitPerMinute: found.token.rateLimitPerMinute,
       };
     },
 
