@@ -52,6 +52,7 @@ describe('web console: spending limits, usage and alerts', { timeout: 180_000 },
     await page.waitForURL('**/settings/workspace');
     await expect.poll(() => page.getByLabel('Name').inputValue(), waitLong).toBe('Budgeted');
     await page.getByLabel('Monthly budget (USD)').fill('0.02');
+    await page.getByLabel('Alert webhook URL').fill(`${fake.url}/alert-hook`);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect.poll(() => page.getByText('Settings saved.').isVisible(), waitLong).toBe(true);
 
@@ -145,7 +146,12 @@ describe('web console: spending limits, usage and alerts', { timeout: 180_000 },
     );
     await screenshot(page, 'guardrails-signing-secret');
     await page.getByRole('button', { name: 'Done' }).click();
-    await expect.poll(() => page.getByTestId('signing-secret').count(), waitLong).toBe(0);
+    await expect.poll(() => page.getByRole('dialog').count(), waitLong).toBe(0);
+    expect(await page.getByTestId('signing-secret').count()).toBe(0);
+    // Each threshold alert was queued for the webhook (whatever the fake answers, it is listed).
+    await expect
+      .poll(() => page.getByTestId('webhook-deliveries').textContent(), waitLong)
+      .toContain('budget.threshold_reached');
     await screenshot(page, 'guardrails-workspace-settings');
 
     // Phone width: the usage page and the bell still fit.

@@ -7,11 +7,7 @@ import { ErrorAlert } from './error-alert.tsx';
 export function RotateSigningSecretButton(props: { workspaceId: string }) {
   const [open, setOpen] = useState(false);
   const rotate = useRotateSigningSecret(props.workspaceId);
-  const close = () => {
-    setOpen(false);
-    // Forget the secret: it is shown once, as the API only returns it once.
-    rotate.reset();
-  };
+  const close = () => setOpen(false);
   const rotated = rotate.data;
   return (
     <>
@@ -21,6 +17,8 @@ export function RotateSigningSecretButton(props: { workspaceId: string }) {
       <Modal
         opened={open}
         onClose={close}
+        // Forget the secret once the dialog is gone: it is shown once, as the API returns it once.
+        onExitTransitionEnd={() => rotate.reset()}
         title={rotated ? 'New signing secret' : 'Rotate the signing secret?'}
         size="lg"
       >
