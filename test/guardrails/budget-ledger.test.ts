@@ -109,6 +109,12 @@ describe.each(storeTargets)('budget ledger on $name', (target) => {
         holdMs: 60_000,
       });
     for (let index = 0; index < 3; index++) await reserve('agent-a');
+    expect(await testApp.services.budgets.agentBudget(fixture.workspaceId, 'agent-a')).toEqual({
+      agentId: 'agent-a',
+      monthlyLimitUsd: 3,
+      spentUsd: 0,
+      reservedUsd: 3,
+    });
     await expect(reserve('agent-a')).rejects.toMatchObject({
       code: 'budget_exceeded',
       details: { scope: 'agent:agent-a' },

@@ -94,6 +94,36 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
     );
 
     app.get(
+      '/api/workspaces/:workspaceId/agents/:agentId/budget',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['guardrails'],
+          summary:
+            "An agent's own monthly limit (null: only the workspace's applies) and its spend this month",
+          security: authenticated,
+          params: workspaceIdParams.extend({ agentId: z.string().min(1).max(64) }),
+          response: {
+            200: z.object({
+              agentId: z.string(),
+              monthlyLimitUsd: z.number().nullable(),
+              spentUsd: z.number(),
+              reservedUsd: z.number(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const access = accessOf(request);
+        const found = await services.repositories.agents.find(access.workspaceId, request.params.agentId);
+        if (!found)
+          throw notFoundError('agent_not_found', 'No agent with this id or slug in this workspace.');
+        return services.budgets.agentBudget(access.workspaceId, found.agent.id);
+      },
+    );
+
+    app.get(
       '/api/workspaces/:workspaceId/notifications',
       {
         config: { permission: 'read' },

@@ -178,6 +178,17 @@ export function createBudgetService(dependencies: {
       };
     },
 
+    async agentBudget(
+      workspaceId: string,
+      agentId: string,
+    ): Promise<{ agentId: string; monthlyLimitUsd: number | null; spentUsd: number; reservedUsd: number }> {
+      const [limits, totals] = await Promise.all([
+        repositories.budgets.agentLimits(workspaceId, [agentId]),
+        repositories.budgets.period(workspaceId, agentScope(agentId), budgetPeriodStart(clock.now())),
+      ]);
+      return { agentId, monthlyLimitUsd: limits.get(agentId) ?? null, ...totals };
+    },
+
     async setAgentLimit(workspaceId: string, agentId: string, monthlyLimitUsd: number | null): Promise<void> {
       await repositories.budgets.setAgentLimit(workspaceId, agentId, monthlyLimitUsd);
     },
