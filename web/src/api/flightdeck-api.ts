@@ -131,6 +131,13 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
       }),
 
     usage: (workspaceId: string) => http.request<Usage>('GET', workspacePath(workspaceId, '/usage')),
+    agentBudget: (workspaceId: string, agentId: string) =>
+      http.request<{
+        agentId: string;
+        monthlyLimitUsd: number | null;
+        spentUsd: number;
+        reservedUsd: number;
+      }>('GET', workspacePath(workspaceId, `/agents/${agentId}/budget`)),
     setAgentBudget: (workspaceId: string, agentId: string, monthlyLimitUsd: number | null) =>
       http.request<{ agentId: string; monthlyLimitUsd: number | null }>(
         'PUT',

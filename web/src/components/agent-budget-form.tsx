@@ -1,16 +1,19 @@
 import { Alert, Button, Group, NumberInput, Paper, Stack, Text, Title } from '@mantine/core';
-import { type FormEvent, useState } from 'react';
-import { useSetAgentBudget } from '../hooks/use-guardrails.ts';
+import { type FormEvent, useEffect, useState } from 'react';
+import { useAgentBudget, useSetAgentBudget } from '../hooks/use-guardrails.ts';
 import { formatUsd } from '../lib/format.ts';
 import { ErrorAlert } from './error-alert.tsx';
 
-/**
- * An agent's own monthly limit, inside the workspace's. The API sets it but does not read it
- * back, so the form starts empty and confirms what it last saved.
- */
+/** An agent's own monthly limit, inside the workspace's, with what it spent this month. */
 export function AgentBudgetForm(props: { workspaceId: string; agentId: string }) {
   const [limit, setLimit] = useState<number | string>('');
+  const current = useAgentBudget(props.workspaceId, props.agentId);
   const setBudget = useSetAgentBudget(props.workspaceId, props.agentId);
+  const currentLimit = current.data?.monthlyLimitUsd;
+  useEffect(() => {
+    // Start from the stored limit once it arrives.
+    if (currentLimit !== undefined) setLimit(currentLimit ?? '');
+  }, [currentLimit]);
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setBudget.mutate(limit === '' ? null : Number(limit));
@@ -39,6 +42,14 @@ export function AgentBudgetForm(props: { workspaceId: string; agentId: string })
               Save limit
             </Button>
           </Group>
+          {current.data ? (
+            <Text size="sm" data-testid="agent-budget-spent">
+              Spent this month: {formatUsd(current.data.spentUsd)}
+              {current.data.reservedUsd > 0
+                ? ` (${formatUsd(current.data.reservedUsd)} held by runs in progress)`
+                : ''}
+            </Text>
+          ) : null}
           <ErrorAlert error={setBudget.error} title="Could not set the limit" />
           {saved ? (
             <Alert color="green" data-testid="agent-budget-saved">

@@ -5,7 +5,15 @@ export const guardrailKeys = {
   usage: (workspaceId: string) => ['usage', workspaceId] as const,
   notifications: (workspaceId: string) => ['notifications', workspaceId] as const,
   deliveries: (workspaceId: string) => ['webhook-deliveries', workspaceId] as const,
+  agentBudget: (workspaceId: string, agentId: string) => ['agent-budget', workspaceId, agentId] as const,
 };
+
+export function useAgentBudget(workspaceId: string, agentId: string) {
+  return useQuery({
+    queryKey: guardrailKeys.agentBudget(workspaceId, agentId),
+    queryFn: () => api.agentBudget(workspaceId, agentId),
+  });
+}
 
 /** Alerts arrive while runs settle elsewhere, so the bell and the usage view refresh on their own. */
 const refreshEveryMs = 30_000;
@@ -57,6 +65,9 @@ export function useSetAgentBudget(workspaceId: string, agentId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (monthlyLimitUsd: number | null) => api.setAgentBudget(workspaceId, agentId, monthlyLimitUsd),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: guardrailKeys.usage(workspaceId) }),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: guardrailKeys.usage(workspaceId) });
+      void queryClient.invalidateQueries({ queryKey: guardrailKeys.agentBudget(workspaceId, agentId) });
+    },
   });
 }
