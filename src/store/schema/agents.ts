@@ -1,11 +1,13 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   boolean,
   doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -137,5 +139,38 @@ export const executions = pgTable(
       .on(table.workspaceId, table.idempotencyKey)
       .where(sql`${table.idempotencyKey} is not null`),
     index('executions_running_deadline').on(table.deadlineAt).where(sql`${table.status} = 'running'`),
+  ],
+);
+
+/**
+ * Totals of finished executions for long stats windows: `hour` rows for all agents together
+ * (`agent_id` is '') and `day` rows per agent, by UTC bucket of `created_at` and mode. A statement
+ * trigger on `executions` (migration 0006) adds every execution as it leaves `running` (or is
+ * inserted finished), in the same statement, so the rollup never drifts from the rows. `latency`
+ * is a histogram `{ bucket: count }` over fixed log-scale buckets (see execution-rollups.ts).
+ */
+export const executionRollups = pgTable(
+  'execution_rollups',
+  {
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    grain: text('grain').notNull(),
+    bucket: timestampColumn('bucket').notNull(),
+    agentId: text('agent_id').notNull(),
+    mode: text('mode').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+    completed: bigint('completed', { mode: 'number' }).notNull(),
+    failed: bigint('failed', { mode: 'number' }).notNull(),
+    inputTokens: bigint('input_tokens', { mode: 'number' }).notNull(),
+    outputTokens: bigint('output_tokens', { mode: 'number' }).notNull(),
+    totalTokens: bigint('total_tokens', { mode: 'number' }).notNull(),
+    costUsd: doublePrecision('cost_usd').notNull(),
+    latency: jsonb('latency').$type<Record<string, number>>().notNull(),
+  },
+  (table) => [
+    primaryKey({
+      columns: [table.workspaceId, table.grain, table.bucket, table.agentId, table.mode],
+    }),
   ],
 );
