@@ -27,6 +27,7 @@ import { executionRoutes } from './routes/execution-routes.ts';
 import { guardrailRoutes } from './routes/guardrail-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
+import { modelRoutes } from './routes/model-routes.ts';
 import { providerKeyRoutes } from './routes/provider-key-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
@@ -154,6 +155,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(providerKeyRoutes({ services }));
   await app.register(auditRoutes({ services }));
   await app.register(guardrailRoutes({ services }));
+  await app.register(modelRoutes());
   await app.register(agentRoutes({ services }));
   await app.register(executionRoutes({ services }));
   const webConsole = consoleRoutes({

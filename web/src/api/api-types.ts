@@ -317,3 +317,14 @@ export type ExecutionStreamEvent =
   | { type: 'execution-start'; execution: Execution }
   | { type: 'text-delta'; text: string }
   | { type: 'execution-end'; execution: Execution };
+
+/** A model of the server's price catalog (`GET /api/models`). */
+export interface CatalogModel {
+  id: string;
+  name: string;
+  contextWindow: number | null;
+  inputPerMillionUsd: number | null;
+  outputPerMillionUsd: number | null;
+  cachedInputPerMillionUsd: number | null;
+  deprecated: boolean;
+}

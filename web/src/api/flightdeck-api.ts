@@ -6,6 +6,7 @@ import type {
   ApiToken,
   AppNotification,
   AuditEvent,
+  CatalogModel,
   CreatedApiToken,
   Execution,
   ExecutionComparison,
@@ -58,6 +59,8 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
     me: async () => remember(await http.request<Me>('GET', '/api/me')),
 
     listWorkspaces: () => http.request<List<Workspace>>('GET', '/api/workspaces'),
+    listCatalogModels: (provider: 'openai' | 'anthropic') =>
+      http.request<List<CatalogModel>>('GET', '/api/models', { query: { provider } }),
     createWorkspace: (body: { name: string }) => http.request<Workspace>('POST', '/api/workspaces', { body }),
     getWorkspace: (workspaceId: string) => http.request<Workspace>('GET', workspacePath(workspaceId)),
     updateWorkspace: (workspaceId: string, body: { name?: string; settings?: Partial<WorkspaceSettings> }) =>

@@ -18,8 +18,9 @@ import {
 import { useEffect, useState } from 'react';
 import type { Agent, AgentDefinition, AgentProvider } from '../api/api-types.ts';
 import { useAgentMutations } from '../hooks/use-agents.ts';
+import { useModelCatalog } from '../hooks/use-model-catalog.ts';
 import { useProviderKeys } from '../hooks/use-settings-resources.ts';
-import { agentProviders, modelCatalog } from '../lib/model-catalog.ts';
+import { agentProviders } from '../lib/model-catalog.ts';
 import { templateVariables } from '../lib/template-variables.ts';
 import { CodeEditor } from './code-editor.tsx';
 import { ErrorAlert } from './error-alert.tsx';
@@ -64,6 +65,7 @@ const numberOrNull = (value: number | string) => (value === '' ? null : Number(v
 
 /** The agent's definition as a form; saving makes a new immutable version. */
 export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
+  const modelCatalog = useModelCatalog();
   const [draft, setDraft] = useState<AgentDefinition>(() => definitionOf(props.agent));
   const [schemasValid, setSchemasValid] = useState({ input: true, output: true });
   const { update } = useAgentMutations(props.workspaceId);

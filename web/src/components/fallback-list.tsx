@@ -1,9 +1,11 @@
 import { ActionIcon, Autocomplete, Button, Group, Select, Stack, Text } from '@mantine/core';
 import type { AgentFallback, AgentProvider } from '../api/api-types.ts';
-import { agentProviders, modelCatalog } from '../lib/model-catalog.ts';
+import { useModelCatalog } from '../hooks/use-model-catalog.ts';
+import { agentProviders } from '../lib/model-catalog.ts';
 
 /** Models tried in order when the primary one keeps failing after its retries. */
 export function FallbackList(props: { value: AgentFallback[]; onChange: (value: AgentFallback[]) => void }) {
+  const modelCatalog = useModelCatalog();
   const update = (index: number, change: Partial<AgentFallback>) =>
     props.onChange(props.value.map((fallback, at) => (at === index ? { ...fallback, ...change } : fallback)));
   return (

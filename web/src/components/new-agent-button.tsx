@@ -2,12 +2,14 @@ import { Autocomplete, Button, Modal, Select, Stack, TextInput } from '@mantine/
 import { type FormEvent, useState } from 'react';
 import type { AgentProvider } from '../api/api-types.ts';
 import { useAgentMutations } from '../hooks/use-agents.ts';
-import { agentProviders, modelCatalog } from '../lib/model-catalog.ts';
+import { useModelCatalog } from '../hooks/use-model-catalog.ts';
+import { agentProviders } from '../lib/model-catalog.ts';
 import { navigate } from '../router/navigation.ts';
 import { ErrorAlert } from './error-alert.tsx';
 
 /** Creates an agent from the three things it cannot do without, then opens the builder. */
 export function NewAgentButton(props: { workspaceId: string }) {
+  const modelCatalog = useModelCatalog();
   const [open, setOpen] = useState(false);
   const [name, setName] = useState('');
   const [provider, setProvider] = useState<AgentProvider>('openai');
