@@ -2,6 +2,7 @@ import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { queryRows } from '../query-rows.ts';
 import { executions } from '../schema/index.ts';
+import { exactStatsLimit, rollupStats, rollupWindowCount } from './execution-rollup-stats.ts';
 
 export type { ExecutionAttemptColumn } from '../schema/index.ts';
 
@@ -181,10 +182,22 @@ export function createExecutionRepository(database: Database) {
     },
 
     /**
-     * Totals, a time series and a per-agent breakdown in one scan (grouping sets), percentiles by
-     * `percentile_cont` in the database: nothing is aggregated row by row in the process.
+     * Totals, a time series and a per-agent breakdown. Up to `exactStatsLimit` executions (and with
+     * an agent filter): one scan (grouping sets), exact percentiles by `percentile_cont`. Larger
+     * windows: from `execution_rollups` plus the window's partial edges (see execution-rollup-stats.ts).
      */
     async stats(workspaceId: string, query: ExecutionStatsQuery): Promise<ExecutionStatsRows> {
+      // Large windows come from the rollup (percentiles from histograms); small ones stay exact.
+      if (
+        query.agentId === undefined &&
+        (await rollupWindowCount(database, workspaceId, query)) > exactStatsLimit
+      )
+        return rollupStats(database, workspaceId, query);
+      return this.exactStats(workspaceId, query);
+    },
+
+    /** The stats of a window by one scan of its executions, percentiles exact. */
+    async exactStats(workspaceId: string, query: ExecutionStatsQuery): Promise<ExecutionStatsRows> {
       const filters = [
         sql`workspace_id = ${workspaceId}`,
         sql`created_at >= ${query.from}`,
