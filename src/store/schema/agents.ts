@@ -144,8 +144,8 @@ export const executions = pgTable(
 
 /**
  * Totals of finished executions for long stats windows: `hour` rows for all agents together
- * (`agent_id` is '') and `day` rows per agent, by UTC bucket of `created_at` and mode. A statement
- * trigger on `executions` (migration 0006) adds every execution as it leaves `running` (or is
+ * (`agent_id` is '') and `day` rows per agent, by UTC bucket of `created_at`, per mode and for all
+ * modes together (`mode` is ''). Statement triggers on `executions` (migrations 0007, 0008) add every execution as it leaves `running` (or is
  * inserted finished), in the same statement, so the rollup never drifts from the rows. `latency`
  * is a histogram `{ bucket: count }` over fixed log-scale buckets (see execution-rollups.ts).
  */
