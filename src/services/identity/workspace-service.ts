@@ -17,7 +17,7 @@ export interface WorkspaceView {
   id: string;
   name: string;
   role: string;
-  settings: WorkspaceSettings;
+  settings: Required<WorkspaceSettings>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -37,7 +37,11 @@ function toView(row: WorkspaceRow, role: string): WorkspaceView {
     id: row.id,
     name: row.name,
     role,
-    settings: { ...settings, alertWebhookUrl: maskWebhookUrl(settings.alertWebhookUrl, role) },
+    settings: {
+      ...settings,
+      priceOverrides: settings.priceOverrides ?? [],
+      alertWebhookUrl: maskWebhookUrl(settings.alertWebhookUrl, role),
+    },
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

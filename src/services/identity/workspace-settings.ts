@@ -3,12 +3,25 @@ import type { WorkspaceSettingsColumn } from '../../store/schema/index.ts';
 
 export type WorkspaceSettings = WorkspaceSettingsColumn;
 
-export const defaultWorkspaceSettings: WorkspaceSettings = {
+export const defaultWorkspaceSettings: Required<WorkspaceSettings> = {
   rateLimitPerMinute: 100,
   monthlyBudgetUsd: null,
   alertThresholds: [50, 80, 100],
   alertWebhookUrl: null,
+  priceOverrides: [],
 };
+
+const pricePerMillion = z.number().min(0).max(100_000);
+
+const priceOverrideSchema = z
+  .object({
+    model: z.string().trim().min(1).max(200),
+    provider: z.enum(['openai', 'anthropic', 'openai-compatible']).optional(),
+    inputPerMillionUsd: pricePerMillion,
+    outputPerMillionUsd: pricePerMillion,
+    cachedInputPerMillionUsd: pricePerMillion.optional(),
+  })
+  .strict();
 
 /** Settings as clients send them: every field optional, unknown fields refused. */
 export const workspaceSettingsPatchSchema = z
@@ -28,6 +41,15 @@ export const workspaceSettingsPatchSchema = z
       })
       .nullable()
       .optional(),
+    priceOverrides: z
+      .array(priceOverrideSchema)
+      .max(200)
+      .refine(
+        (entries) =>
+          new Set(entries.map((entry) => `${entry.provider ?? '*'}/${entry.model}`)).size === entries.length,
+        { message: 'each model (and provider) may have one price' },
+      )
+      .optional(),
   })
   .strict();
 
@@ -36,6 +58,7 @@ export const workspaceSettingsSchema = z.object({
   monthlyBudgetUsd: z.number().nullable(),
   alertThresholds: z.array(z.number().int()),
   alertWebhookUrl: z.string().nullable(),
+  priceOverrides: z.array(priceOverrideSchema),
 });
 
 /** Applies a partial update; thresholds are kept sorted so alerts fire in order. */

@@ -31,6 +31,14 @@ export interface WorkspaceSettingsColumn {
   monthlyBudgetUsd: number | null;
   alertThresholds: number[];
   alertWebhookUrl: string | null;
+  /** The workspace's own prices for models the catalog does not know (USD per million tokens). */
+  priceOverrides?: Array<{
+    model: string;
+    provider?: 'openai' | 'anthropic' | 'openai-compatible';
+    inputPerMillionUsd: number;
+    outputPerMillionUsd: number;
+    cachedInputPerMillionUsd?: number;
+  }>;
 }
 
 export const workspaces = pgTable('workspaces', {
