@@ -385,18 +385,17 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
             await releaseHold();
             throw error;
           });
-          if (reservation) {
+          if (reservation && finish.errorCode === 'client_closed' && estimate) {
             // A stream cut by the client was still paid for as far as it went.
-            if (finish.errorCode === 'client_closed' && estimate) {
-              const partial = partialStreamCost(targets[0], estimate.inputTokens, streamedText);
-              finish.costUsd = (finish.costUsd ?? 0) + partial;
-            }
-            await budget.settle(reservation, finish.costUsd ?? 0);
+            const partial = partialStreamCost(targets[0], estimate.inputTokens, streamedText);
+            finish.costUsd = (finish.costUsd ?? 0) + partial;
           }
-          const finished = await repositories.executions.finish(workspaceId, row.id, {
-            ...finish,
-            finishedAt: clock.now(),
-          });
+          // Settling the hold and finishing the record touch different rows: on PostgreSQL they
+          // go out side by side instead of one round trip after the other.
+          const [finished] = await Promise.all([
+            repositories.executions.finish(workspaceId, row.id, { ...finish, finishedAt: clock.now() }),
+            reservation ? budget.settle(reservation, finish.costUsd ?? 0) : undefined,
+          ]);
           // Not running any more: the interrupted sweep got there first; the stored record wins.
           const stored = finished ?? (await repositories.executions.findById(workspaceId, row.id)) ?? row;
           return toExecutionView(stored);

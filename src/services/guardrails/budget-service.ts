@@ -59,7 +59,7 @@ export function createBudgetService(dependencies: {
 }) {
   const { repositories, clock, alerts } = dependencies;
 
-  /** The workspace's limit and, with an agent, the agent's: one query. */
+  /** The workspace's limit and, with an agent, the agent's, for the usage view (a reservation reads them in its own statement). */
   async function limitsFor(workspaceId: string, agentId: string | null): Promise<ScopeLimit[]> {
     const stored = await repositories.budgets.limits(workspaceId, agentId);
     const settings = { ...defaultWorkspaceSettings, ...stored.settings };
@@ -95,13 +95,14 @@ export function createBudgetService(dependencies: {
       }
       const amountUsd = Math.max(0, Number(request.estimateUsd.toFixed(9)));
       const id = newId(now.getTime());
-      const scopes = await limitsFor(request.workspaceId, request.agentId);
       const attempt = () =>
         repositories.budgets.reserve({
           id,
           workspaceId: request.workspaceId,
           periodStart: budgetPeriodStart(now),
-          scopes,
+          workspaceScope,
+          agentScope: request.agentId ? agentScope(request.agentId) : null,
+          defaultWorkspaceLimitUsd: defaultWorkspaceSettings.monthlyBudgetUsd,
           amountUsd,
           agentId: request.agentId,
           providerKeyId: request.providerKeyId,
@@ -135,7 +136,7 @@ export function createBudgetService(dependencies: {
           },
         });
       }
-      return { id, amountUsd, workspaceLimited: scopes[0]?.limitUsd !== null };
+      return { id, amountUsd, workspaceLimited: outcome.workspaceLimited };
     },
 
     /** Records the real cost (a cut stream passes what it used) and releases the rest of the hold. */

@@ -10,7 +10,7 @@ export interface ScopeLimit {
 }
 
 export type ReserveOutcome =
-  | { reserved: true }
+  | { reserved: true /** The workspace scope had a limit. */; workspaceLimited: boolean }
   | { reserved: false; scope: string; spentUsd: number; reservedUsd: number; limitUsd: number };
 
 export type ReservationFinish = 'settled' | 'released' | 'expired';
@@ -27,16 +27,22 @@ export function createBudgetRepository(database: Database) {
   const knownPeriods = new Set<string>();
   return {
     /**
-     * Takes a hold on every scope or on none, in one statement: the scopes' period rows are locked
-     * in scope order (two reservations never wait on each other crosswise), checked against their
-     * limits with the latest totals, and only when every one fits are they raised and the
-     * reservation row written. Period rows are created first when this process has not seen them.
+     * Takes a hold on the workspace scope and, with an agent, the agent's scope — on every one or
+     * on none — in one statement: the limits are read (workspace settings, agent budget), the
+     * scopes' period rows are locked in scope order (two reservations never wait on each other
+     * crosswise) and checked with the latest totals, and only when every one fits are they raised
+     * and the reservation row written. Period rows are created first when this process has not
+     * seen them.
      */
     async reserve(input: {
       id: string;
       workspaceId: string;
       periodStart: Date;
-      scopes: ScopeLimit[];
+      workspaceScope: string;
+      /** Null: the hold counts against the workspace only. */
+      agentScope: string | null;
+      /** The workspace limit when its settings do not name one. */
+      defaultWorkspaceLimitUsd: number | null;
       amountUsd: number;
       agentId: string | null;
       providerKeyId: string | null;
@@ -44,7 +50,9 @@ export function createBudgetRepository(database: Database) {
       now: Date;
       expiresAt: Date;
     }): Promise<ReserveOutcome> {
-      const scopes = [...input.scopes].sort((a, b) => a.scope.localeCompare(b.scope));
+      const scopes = [input.workspaceScope, input.agentScope]
+        .filter((scope): scope is string => scope !== null)
+        .map((scope) => ({ scope }));
       const missing = scopes.filter(
         ({ scope }) => !knownPeriods.has(periodKey(input.workspaceId, scope, input.periodStart)),
       );
@@ -65,13 +73,8 @@ export function createBudgetRepository(database: Database) {
           knownPeriods.add(periodKey(input.workspaceId, scope, input.periodStart));
       }
       const amount = sql`${String(input.amountUsd)}::numeric`;
-      const wanted = sql.join(
-        scopes.map(
-          ({ scope, limitUsd }) =>
-            sql`(${scope}::text, ${limitUsd === null ? null : String(limitUsd)}::numeric)`,
-        ),
-        sql`, `,
-      );
+      const defaultLimit =
+        input.defaultWorkspaceLimitUsd === null ? null : String(input.defaultWorkspaceLimitUsd);
       const rows = await queryRows<{
         fits: boolean;
         scope: string;
@@ -80,7 +83,17 @@ export function createBudgetRepository(database: Database) {
         limitUsd: string | null;
       }>(
         database,
-        sql`with wanted(scope, limit_usd) as (values ${wanted}),
+        sql`with wanted(scope, limit_usd) as (
+              select ${input.workspaceScope}::text,
+                     case when w.settings -> 'monthlyBudgetUsd' is null then ${defaultLimit}::numeric
+                          else (w.settings ->> 'monthlyBudgetUsd')::numeric end
+              from workspaces w where w.id = ${input.workspaceId}
+              union all
+              select ${input.agentScope}::text,
+                     (select b.monthly_limit_usd from agent_budgets b
+                      where b.workspace_id = ${input.workspaceId} and b.agent_id = ${input.agentId})
+              where ${input.agentScope}::text is not null
+            ),
             locked as (
               select p.scope, p.spent_usd, p.reserved_usd, wanted.limit_usd
               from budget_periods p join wanted on wanted.scope = p.scope
@@ -105,7 +118,7 @@ export function createBudgetRepository(database: Database) {
               insert into budget_reservations (id, workspace_id, period_start, scopes, agent_id,
                 provider_key_id, execution_id, reserved_usd, state, created_at, expires_at)
               select ${input.id}, ${input.workspaceId}, ${input.periodStart},
-                     ${JSON.stringify(input.scopes.map((scope) => scope.scope))}::jsonb, ${input.agentId},
+                     ${JSON.stringify(scopes.map(({ scope }) => scope))}::jsonb, ${input.agentId},
                      ${input.providerKeyId}, ${input.executionId}, ${amount}, 'reserved', ${input.now},
                      ${input.expiresAt}
               from verdict where verdict.fits
@@ -116,20 +129,23 @@ export function createBudgetRepository(database: Database) {
             from locked
             order by locked.scope`,
       );
-      if (rows[0]?.fits === true) return { reserved: true };
+      if (rows[0]?.fits === true) {
+        const workspaceRow = rows.find((row) => row.scope === input.workspaceScope);
+        return { reserved: true, workspaceLimited: workspaceRow?.limitUsd != null };
+      }
       if (rows.length < scopes.length && missing.length === 0) {
         // A period row this process saw is gone (tables cleared under it): create it and try again.
         for (const { scope } of scopes)
           knownPeriods.delete(periodKey(input.workspaceId, scope, input.periodStart));
         return this.reserve(input);
       }
-      for (const { scope, limitUsd } of scopes) {
-        if (limitUsd === null) continue;
-        const row = rows.find((candidate) => candidate.scope === scope);
-        const spentUsd = Number(row?.spent ?? 0);
-        const reservedUsd = Number(row?.reserved ?? 0);
-        if (!row || spentUsd + reservedUsd + input.amountUsd > limitUsd)
-          return { reserved: false, scope, spentUsd, reservedUsd, limitUsd };
+      for (const row of rows) {
+        if (row.limitUsd === null) continue;
+        const limitUsd = Number(row.limitUsd);
+        const spentUsd = Number(row.spent);
+        const reservedUsd = Number(row.reserved);
+        if (spentUsd + reservedUsd + input.amountUsd > limitUsd)
+          return { reserved: false, scope: row.scope, spentUsd, reservedUsd, limitUsd };
       }
       throw new Error('budget reservation refused without a full scope');
     },
