@@ -1,31 +1,19 @@
 import type { FastifyReply } from 'fastify';
 import { FlightdeckError } from '../core/errors.ts';
 import type { Services } from '../services/create-services.ts';
-import { defaultWorkspaceSettings } from '../services/identity/workspace-settings.ts';
 
 /** `execution`: runs and executions, at the workspace's limit; everything else at ten times it. */
 export type RateLimitClass = 'execution' | 'default';
 
 const readMultiplier = 10;
-const settingsTtlMs = 5_000;
 
 /**
  * Per-workspace request limits with the IETF RateLimit headers. The workspace's limit is cached for
  * a few seconds per node, so a settings change takes effect everywhere within that time.
  */
 export function createRateLimitCheck(services: Services) {
-  const cache = new Map<string, { limitPerMinute: number; expiresAt: number }>();
-
-  async function workspaceLimit(workspaceId: string): Promise<number> {
-    const cached = cache.get(workspaceId);
-    if (cached && cached.expiresAt > Date.now()) return cached.limitPerMinute;
-    const workspace = await services.repositories.workspaces.findById(workspaceId);
-    const limitPerMinute =
-      workspace?.settings.rateLimitPerMinute ?? defaultWorkspaceSettings.rateLimitPerMinute;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(workspaceId, { limitPerMinute, expiresAt: Date.now() + settingsTtlMs });
-    return limitPerMinute;
-  }
+  const workspaceLimit = async (workspaceId: string) =>
+    (await services.workspaces.settingsOf(workspaceId)).rateLimitPerMinute;
 
   return async function checkRateLimit(
     reply: FastifyReply,

@@ -115,6 +115,8 @@ export function createServices(options: ServiceOptions) {
         providerLookup: options.providerLookup,
         providerFetch: options.providerFetch,
         budget: budgets,
+        priceOverridesOf: async (workspaceId) =>
+          (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
       });
       return executions;
     },

@@ -4,6 +4,7 @@ import {
   estimateCallCost,
   type ModelCallRequest,
   type ModelTarget,
+  type PriceOverride,
 } from '../../llm/index.ts';
 import type { BudgetService, Reservation } from '../guardrails/budget-service.ts';
 
@@ -35,6 +36,7 @@ export function estimateExecutionCost(
   targets: LiveTarget[],
   request: ModelCallRequest,
   withRepair: boolean,
+  overrides: readonly PriceOverride[] = [],
 ): ExecutionCostEstimate {
   let maxCostUsd = 0;
   let inputTokens = 0;
@@ -47,6 +49,7 @@ export function estimateExecutionCost(
       messages: request.messages,
       maxOutputTokens: request.maxOutputTokens,
       baseUrl: target.baseUrl,
+      overrides,
     });
     inputTokens = Math.max(inputTokens, first.inputTokens);
     if (!first.cost.priced) continue;
@@ -56,6 +59,7 @@ export function estimateExecutionCost(
         provider: target.provider.kind,
         model: target.model,
         baseUrl: target.baseUrl,
+        overrides,
         usage: { inputTokens: input, outputTokens: output, totalTokens: input + output },
       });
       return result.priced ? result.costUsd : 0;
@@ -77,6 +81,7 @@ export function partialStreamCost(
   target: LiveTarget | undefined,
   inputTokens: number,
   streamedText: string,
+  overrides: readonly PriceOverride[] = [],
 ): number {
   if (!target || streamedText.length === 0) return 0;
   const outputTokens = countTextTokens(streamedText);
@@ -84,6 +89,7 @@ export function partialStreamCost(
     provider: target.provider.kind,
     model: target.model,
     baseUrl: target.baseUrl,
+    overrides,
     usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
   });
   return cost.priced ? cost.costUsd : 0;

@@ -12,6 +12,7 @@ import {
   type ModelCaller,
   type ModelCallRequest,
   type ModelTarget,
+  type PriceOverride,
 } from '../../llm/index.ts';
 import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
 import type { AgentVersionRow, ExecutionRow, Repositories } from '../../store/repositories/index.ts';
@@ -88,6 +89,8 @@ export interface ExecutionServiceDependencies {
   nodeId?: string;
   /** Spending limits: live runs reserve before calling and settle after. */
   budget?: ExecutionBudget;
+  /** The workspace's price overrides (cached by the caller); none when absent. */
+  priceOverridesOf?: (workspaceId: string) => Promise<readonly PriceOverride[]>;
 }
 
 /** How long an `Idempotency-Key` keeps answering with its first execution. */
@@ -101,6 +104,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
   const budget = dependencies.budget ?? unlimitedBudget;
+  const priceOverridesOf = dependencies.priceOverridesOf ?? (async () => []);
   /**
    * Provider adapters by credentials: building one (SDK client, guarded fetch) per execution costs
    * more than the call's own bookkeeping. A rotated key or moved base URL makes a new entry.
@@ -262,7 +266,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         request.mode,
       );
       if (request.mode === 'mock') return { estimate: 0, priced: true };
-      const estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null);
+      const overrides = await priceOverridesOf(access.workspaceId);
+      const estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null, overrides);
       return { estimate: estimate.maxCostUsd, priced: estimate.priced };
     },
 
@@ -308,8 +313,9 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       // (402 budget_exceeded here); mock runs cost nothing and are never blocked.
       let reservation: Reservation | null = null;
       let estimate: ReturnType<typeof estimateExecutionCost> | null = null;
+      const overrides = request.mode === 'live' ? await priceOverridesOf(workspaceId) : [];
       if (request.mode === 'live') {
-        estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null);
+        estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null, overrides);
         reservation = await budget.reserve({
           workspaceId,
           agentId: agent.id,
@@ -371,6 +377,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           let streamedText = '';
           const finish = await runExecution({
             caller,
+            priceOverrides: overrides,
             request: callRequest,
             baseUrls: targets.map((target) => target.baseUrl),
             output: compiled.output,
@@ -387,7 +394,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           });
           if (reservation && finish.errorCode === 'client_closed' && estimate) {
             // A stream cut by the client was still paid for as far as it went.
-            const partial = partialStreamCost(targets[0], estimate.inputTokens, streamedText);
+            const partial = partialStreamCost(targets[0], estimate.inputTokens, streamedText, overrides);
             finish.costUsd = (finish.costUsd ?? 0) + partial;
           }
           // Settling the hold and finishing the record touch different rows: on PostgreSQL they

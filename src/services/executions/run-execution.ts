@@ -6,6 +6,7 @@ import {
   type ModelCaller,
   type ModelCallRequest,
   type ModelCallResult,
+  type PriceOverride,
   ProviderError,
 } from '../../llm/index.ts';
 import type { ExecutionAttemptColumn, ExecutionFinish } from '../../store/repositories/index.ts';
@@ -16,6 +17,8 @@ export interface RunExecutionInput {
   request: ModelCallRequest;
   /** Per target, for pricing openai-compatible endpoints the catalog knows by URL. */
   baseUrls: Array<string | undefined>;
+  /** The workspace's own prices for models the catalog does not know. */
+  priceOverrides?: readonly PriceOverride[];
   output: JsonSchemaValidator | null;
   handlers: RunHandlers;
 }
@@ -67,6 +70,7 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
         model: call.model,
         usage: call.result.usage,
         baseUrl: input.baseUrls[call.targetIndex],
+        overrides: input.priceOverrides,
       });
       if (cost.priced) costUsd = (costUsd ?? 0) + cost.costUsd;
       else costPriced = false;

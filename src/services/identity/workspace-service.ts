@@ -47,10 +47,30 @@ function toView(row: WorkspaceRow, role: string): WorkspaceView {
   };
 }
 
+/** How long a node trusts its copy of a workspace's settings; another node's change shows within it. */
+const settingsTtlMs = 5_000;
+
 /** Workspaces: the tenant boundary. Creating one makes the caller its owner. */
 export function createWorkspaceService(dependencies: { database: Database; repositories: Repositories }) {
   const { database, repositories } = dependencies;
+  const settingsCache = new Map<string, { settings: Required<WorkspaceSettings>; expiresAt: number }>();
+
   return {
+    /**
+     * The workspace's settings for the hot path (rate limits, prices): cached for a few seconds per
+     * node, dropped at once when this node changes them.
+     */
+    async settingsOf(workspaceId: string): Promise<Required<WorkspaceSettings>> {
+      const cached = settingsCache.get(workspaceId);
+      if (cached && cached.expiresAt > Date.now()) return cached.settings;
+      const row = await repositories.workspaces.findById(workspaceId);
+      const stored = { ...defaultWorkspaceSettings, ...row?.settings };
+      const settings = { ...stored, priceOverrides: stored.priceOverrides ?? [] };
+      if (settingsCache.size > 10_000) settingsCache.clear();
+      settingsCache.set(workspaceId, { settings, expiresAt: Date.now() + settingsTtlMs });
+      return settings;
+    },
+
     async create(principal: Principal, input: { name: string }): Promise<WorkspaceView> {
       if (principal.kind !== 'user') {
         throw new FlightdeckError({
@@ -96,6 +116,7 @@ export function createWorkspaceService(dependencies: { database: Database; repos
       if (input.settings !== undefined)
         changes.settings = mergeWorkspaceSettings(current.settings, input.settings);
       const row = await repositories.workspaces.update(access.workspaceId, changes);
+      settingsCache.delete(access.workspaceId);
       if (!row) throw workspaceNotFound();
       return { workspace: toView(row, access.role), changed: Object.keys(changes) };
     },
