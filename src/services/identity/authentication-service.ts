@@ -61,6 +61,16 @@ export function createAuthenticationService(dependencies: {
   audit: AuditLog;
 }) {
   const { repositories, passwordHasher, clock } = dependencies;
+  // The stores move last-used and idle clocks at most once a minute anyway; remembering when this
+  // node last asked spares a round trip on every other request.
+  const lastTouched = new Map<string, number>();
+  const dueForTouch = (key: string, now: Date): boolean => {
+    const previous = lastTouched.get(key);
+    if (previous !== undefined && now.getTime() - previous < 60_000) return false;
+    if (lastTouched.size > 50_000) lastTouched.clear();
+    lastTouched.set(key, now.getTime());
+    return true;
+  };
   const sessionPolicy = dependencies.sessionPolicy ?? defaultSessionPolicy;
   const throttlePolicy = dependencies.loginThrottlePolicy ?? defaultLoginThrottlePolicy;
 
@@ -157,7 +167,7 @@ export function createAuthenticationService(dependencies: {
         new Date(now.getTime() - sessionPolicy.idleTimeoutMs),
       );
       if (!found) return null;
-      await repositories.sessions.touch(idHash, now);
+      if (dueForTouch(`session:${idHash}`, now)) await repositories.sessions.touch(idHash, now);
       return {
         kind: 'user',
         userId: found.user.id,
@@ -174,7 +184,9 @@ export function createAuthenticationService(dependencies: {
       const found = await repositories.apiTokens.findActiveByHash(hashSecret(token));
       if (!found || found.creatorRole === null) return null;
       if (!isRole(found.token.role) || !isRole(found.creatorRole)) return null;
-      await repositories.apiTokens.touch(found.token.id, clock.now());
+      const now = clock.now();
+      if (dueForTouch(`token:${found.token.id}`, now))
+        await repositories.apiTokens.touch(found.token.id, now);
       return {
         kind: 'token',
         tokenId: found.token.id,
