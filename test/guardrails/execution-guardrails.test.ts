@@ -32,16 +32,6 @@ async function pricedAgent(testApp: TestApp, fixture: WorkspaceFixture, fake: Fa
   return { api, agent };
 }
 
-/** What one execution of the priced agent reserves, read back from the ledger after one run. */
-async function reservationOf(testApp: TestApp, workspaceId: string): Promise<number> {
-  const reservations = await testApp.services.repositories.budgets.usageBy(
-    workspaceId,
-    new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1)),
-    'agent_id',
-  );
-  return reservations.reduce((sum, line) => sum + line.spentUsd, 0);
-}
-
 describe('guardrails on executions (embedded)', () => {
   let testApp: TestApp;
   let fake: FakeProvider;
@@ -65,7 +55,7 @@ describe('guardrails on executions (embedded)', () => {
     expect(probe.statusCode).toBe(201);
     const realCost: number = probe.json().costUsd;
     expect(realCost).toBeGreaterThan(0);
-    const spentBefore = await reservationOf(testApp, fixture.workspaceId);
+    const { spentUsd: spentBefore } = await testApp.services.budgets.usage(fixture.workspaceId);
     const { estimate } = await testApp.services.executions.estimateFor(
       { workspaceId: fixture.workspaceId, role: 'owner', userId: fixture.users.owner, tokenId: null },
       agent.id,

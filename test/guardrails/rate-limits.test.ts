@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../src/services/guardrails/rate-limiter.ts';
 import { openStore } from '../../src/store/database.ts';
@@ -117,10 +116,6 @@ describe('rate limits across nodes with Redis', () => {
       await testApp.close();
     }
     await database.drop();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
   });
 
   it('admits at most the limit in total across three app instances', async () => {

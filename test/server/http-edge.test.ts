@@ -1,7 +1,9 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invalidError } from '../../src/core/errors.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createApp } from '../../src/server/create-app.ts';
+import { openStore } from '../../src/store/database.ts';
+import { createTestApp, createTestServices, type TestApp } from '../support/test-app.ts';
 
 describe('HTTP edge', () => {
   let testApp: TestApp;
@@ -135,10 +137,7 @@ describe('HTTP edge', () => {
 
 describe('readiness without migrations', () => {
   it('answers 503 while migrations are pending', async () => {
-    const { openStore } = await import('../../src/store/database.ts');
-    const { createApp } = await import('../../src/server/create-app.ts');
     const store = await openStore({ dataDirectory: 'memory://' });
-    const { createTestServices } = await import('../support/test-app.ts');
     const app = await createApp({
       store,
       services: createTestServices(store),

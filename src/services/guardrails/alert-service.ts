@@ -2,7 +2,7 @@ import { budgetPeriodLabel, budgetPeriodStart, formatUsd } from '../../core/budg
 import { newId } from '../../core/ids.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import type { Clock } from '../identity/identity-clock.ts';
-import { defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
+import { completeSettings } from '../identity/workspace-settings.ts';
 import type { WebhookDispatcher } from './webhook-dispatcher.ts';
 
 /** Budget alerts: once per threshold per month, in the app and to the workspace's webhook. */
@@ -16,7 +16,7 @@ export function createAlertService(dependencies: {
     async checkBudget(workspaceId: string): Promise<number> {
       const workspace = await repositories.workspaces.findById(workspaceId);
       if (!workspace) return 0;
-      const settings = { ...defaultWorkspaceSettings, ...workspace.settings };
+      const settings = completeSettings(workspace.settings);
       const limit = settings.monthlyBudgetUsd;
       if (limit === null || limit <= 0) return 0;
       const now = clock.now();

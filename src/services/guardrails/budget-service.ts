@@ -8,7 +8,7 @@ import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Repositories, ScopeLimit } from '../../store/repositories/index.ts';
 import type { Clock } from '../identity/identity-clock.ts';
-import { defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
+import { completeSettings, defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
 import type { AlertService } from './alert-service.ts';
 
 export interface Reservation {
@@ -62,8 +62,9 @@ export function createBudgetService(dependencies: {
   /** The workspace's limit and, with an agent, the agent's, for the usage view (a reservation reads them in its own statement). */
   async function limitsFor(workspaceId: string, agentId: string | null): Promise<ScopeLimit[]> {
     const stored = await repositories.budgets.limits(workspaceId, agentId);
-    const settings = { ...defaultWorkspaceSettings, ...stored.settings };
-    const scopes: ScopeLimit[] = [{ scope: workspaceScope, limitUsd: settings.monthlyBudgetUsd }];
+    const scopes: ScopeLimit[] = [
+      { scope: workspaceScope, limitUsd: completeSettings(stored.settings ?? undefined).monthlyBudgetUsd },
+    ];
     if (agentId) scopes.push({ scope: agentScope(agentId), limitUsd: stored.agentLimitUsd });
     return scopes;
   }

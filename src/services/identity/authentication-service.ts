@@ -124,9 +124,9 @@ export function createAuthenticationService(dependencies: {
         { key: addressKey, limit: throttlePolicy.maximumFailuresPerAddress },
       ]);
       const user = await repositories.users.findByEmail(input.email.trim());
-      const valid = user?.passwordHash
-        ? await passwordHasher.verify(input.password, user.passwordHash)
-        : (await passwordHasher.verifyAgainstDummy(input.password), false);
+      let valid = false;
+      if (user?.passwordHash) valid = await passwordHasher.verify(input.password, user.passwordHash);
+      else await passwordHasher.verifyAgainstDummy(input.password);
       if (!user || !valid) {
         const now = clock.now();
         await repositories.loginThrottles.recordFailure(accountKey, now, throttlePolicy.windowMs);

@@ -7,6 +7,7 @@ import { inTransaction, type Repositories, type WorkspaceRow } from '../../store
 import type { Principal, WorkspaceAccess } from './principal.ts';
 import { workspaceNotFound } from './workspace-access.ts';
 import {
+  completeSettings,
   defaultWorkspaceSettings,
   mergeWorkspaceSettings,
   type WorkspaceSettings,
@@ -32,16 +33,12 @@ function maskWebhookUrl(url: string | null, role: string): string | null {
 }
 
 function toView(row: WorkspaceRow, role: string): WorkspaceView {
-  const settings = { ...defaultWorkspaceSettings, ...row.settings };
+  const settings = completeSettings(row.settings);
   return {
     id: row.id,
     name: row.name,
     role,
-    settings: {
-      ...settings,
-      priceOverrides: settings.priceOverrides ?? [],
-      alertWebhookUrl: maskWebhookUrl(settings.alertWebhookUrl, role),
-    },
+    settings: { ...settings, alertWebhookUrl: maskWebhookUrl(settings.alertWebhookUrl, role) },
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -64,8 +61,7 @@ export function createWorkspaceService(dependencies: { database: Database; repos
       const cached = settingsCache.get(workspaceId);
       if (cached && cached.expiresAt > Date.now()) return cached.settings;
       const row = await repositories.workspaces.findById(workspaceId);
-      const stored = { ...defaultWorkspaceSettings, ...row?.settings };
-      const settings = { ...stored, priceOverrides: stored.priceOverrides ?? [] };
+      const settings = completeSettings(row?.settings);
       if (settingsCache.size > 10_000) settingsCache.clear();
       settingsCache.set(workspaceId, { settings, expiresAt: Date.now() + settingsTtlMs });
       return settings;

@@ -61,12 +61,18 @@ export const workspaceSettingsSchema = z.object({
   priceOverrides: z.array(priceOverrideSchema),
 });
 
+/** Stored settings with a default for every field (rows written before a field existed lack it). */
+export function completeSettings(stored: WorkspaceSettings | undefined): Required<WorkspaceSettings> {
+  const settings = { ...defaultWorkspaceSettings, ...stored };
+  return { ...settings, priceOverrides: settings.priceOverrides ?? [] };
+}
+
 /** Applies a partial update; thresholds are kept sorted so alerts fire in order. */
 export function mergeWorkspaceSettings(
   current: WorkspaceSettings,
   patch: z.infer<typeof workspaceSettingsPatchSchema>,
 ): WorkspaceSettings {
-  const merged = { ...defaultWorkspaceSettings, ...current };
+  const merged = completeSettings(current);
   for (const [name, value] of Object.entries(patch)) {
     if (value !== undefined) (merged as Record<string, unknown>)[name] = value;
   }

@@ -1,7 +1,12 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { queryRows } from '../query-rows.ts';
-import { agentBudgets, budgetPeriods, budgetReservations } from '../schema/index.ts';
+import {
+  agentBudgets,
+  budgetPeriods,
+  budgetReservations,
+  type WorkspaceSettingsColumn,
+} from '../schema/index.ts';
 
 export interface ScopeLimit {
   scope: string;
@@ -205,7 +210,7 @@ export function createBudgetRepository(database: Database) {
     async limits(
       workspaceId: string,
       agentId: string | null,
-    ): Promise<{ settings: Record<string, unknown> | null; agentLimitUsd: number | null }> {
+    ): Promise<{ settings: WorkspaceSettingsColumn | null; agentLimitUsd: number | null }> {
       const [row] = await queryRows<{ settings: unknown; agentLimit: string | number | null }>(
         database,
         sql`select w.settings,
@@ -216,7 +221,7 @@ export function createBudgetRepository(database: Database) {
       if (!row) return { settings: null, agentLimitUsd: null };
       const settings = typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings;
       return {
-        settings: (settings as Record<string, unknown> | null) ?? null,
+        settings: (settings as WorkspaceSettingsColumn | null) ?? null,
         agentLimitUsd: row.agentLimit === null ? null : Number(row.agentLimit),
       };
     },
