@@ -124,6 +124,9 @@ export const executions = pgTable(
     deadlineAt: timestampColumn('deadline_at').notNull(),
     createdBy: text('created_by'),
     tokenId: text('token_id'),
+    /** Set when a workflow step made this execution: the run and the step id. */
+    workflowRunId: text('workflow_run_id'),
+    workflowStepId: text('workflow_step_id'),
     createdAt: timestampColumn('created_at').notNull().defaultNow(),
     finishedAt: timestampColumn('finished_at'),
   },

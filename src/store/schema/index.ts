@@ -3,3 +3,4 @@ export * from './guardrails.ts';
 export * from './identity.ts';
 export * from './instance.ts';
 export * from './provider-keys.ts';
+export * from './workflows.ts';

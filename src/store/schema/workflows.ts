@@ -1,0 +1,192 @@
+import { sql } from 'drizzle-orm';
+import {
+  doublePrecision,
+  index,
+  integer,
+  json,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+import { workspaces } from './identity.ts';
+
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/*
+ * User-authored documents (definitions, run inputs, step outputs) are `json`, not `jsonb`: `json`
+ * keeps the text as sent, so keys come back in the order the user wrote them.
+ */
+
+/**
+ * A workflow's identity and trigger state; its steps live in the immutable version it points at.
+ * Deleting hides it (runs keep their version) and frees the slug.
+ */
+export const workflows = pgTable(
+  'workflows',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    slug: text('slug').notNull(),
+    currentVersionId: text('current_version_id').notNull(),
+    version: integer('version').notNull(),
+    /** SHA-256 of the webhook secret (shown once); null until one is made. */
+    webhookSecretHash: text('webhook_secret_hash'),
+    /** The next schedule tick not yet started; advanced by whichever node claims it. */
+    scheduleNextAt: at('schedule_next_at'),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    deletedAt: at('deleted_at'),
+  },
+  (table) => [
+    uniqueIndex('workflows_workspace_slug')
+      .on(table.workspaceId, table.slug)
+      .where(sql`${table.deletedAt} is null`),
+    index('workflows_workspace_created')
+      .on(table.workspaceId, table.createdAt, table.id)
+      .where(sql`${table.deletedAt} is null`),
+    index('workflows_schedule_due')
+      .on(table.scheduleNextAt)
+      .where(sql`${table.scheduleNextAt} is not null and ${table.deletedAt} is null`),
+  ],
+);
+
+/** An immutable snapshot of a workflow definition; runs pin the one they started on. */
+export const workflowVersions = pgTable(
+  'workflow_versions',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id')
+      .notNull()
+      .references(() => workflows.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    definition: json('definition').$type<Record<string, unknown>>().notNull(),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('workflow_versions_workflow_number').on(table.workflowId, table.number)],
+);
+
+/**
+ * One run of a workflow version. `status` moves only by conditional updates:
+ * queued → running → waiting_approval ⇄ running → completed | failed | cancelled.
+ * `eventSequence` numbers the run's events (one counter per run, bumped in the same statement).
+ */
+export const workflowRuns = pgTable(
+  'workflow_runs',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id').notNull(),
+    workflowVersionId: text('workflow_version_id').notNull(),
+    workflowVersion: integer('workflow_version').notNull(),
+    status: text('status').notNull(),
+    mode: text('mode').notNull(),
+    trigger: text('trigger').notNull(),
+    input: json('input'),
+    output: json('output'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    eventSequence: integer('event_sequence').notNull().default(0),
+    createdBy: text('created_by'),
+    tokenId: text('token_id'),
+    /** The role the run acts with (the starter's, or `member` for webhooks and schedules). */
+    actingRole: text('acting_role').notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (table) => [
+    index('workflow_runs_workspace_created').on(table.workspaceId, table.createdAt, table.id),
+    index('workflow_runs_workflow_created').on(
+      table.workspaceId,
+      table.workflowId,
+      table.createdAt,
+      table.id,
+    ),
+    index('workflow_runs_active')
+      .on(table.status)
+      .where(sql`${table.status} in ('queued', 'running')`),
+  ],
+);
+
+/**
+ * One step of one run: pending → ready → running → waiting_approval → completed | failed | skipped | cancelled.
+ * `attempt` grows with every claim, so a worker that lost its lease cannot commit over a newer attempt.
+ */
+export const workflowStepRuns = pgTable(
+  'workflow_step_runs',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    stepId: text('step_id').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    /** The step's place in the definition, for listing in the order the user wrote. */
+    position: integer('position').notNull(),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    input: json('input'),
+    output: json('output'),
+    executionId: text('execution_id'),
+    /** Every execution this step made, oldest first (one per attempt). */
+    executionIds: json('execution_ids').$type<string[]>().notNull().default([]),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    workerId: text('worker_id'),
+    startedAt: at('started_at'),
+    finishedAt: at('finished_at'),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.stepId] })],
+);
+
+/** A run's stored events, numbered per run for SSE `Last-Event-ID` resume. */
+export const workflowRunEvents = pgTable(
+  'workflow_run_events',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    sequence: integer('sequence').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    type: text('type').notNull(),
+    stepId: text('step_id'),
+    data: json('data').$type<Record<string, unknown>>().notNull(),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.runId, table.sequence] })],
+);
+
+/**
+ * A secret a user names for http steps and tools (`{{ secrets.NAME }}`), encrypted like provider
+ * keys. (`workspace_secrets` is the system's own: webhook signing secrets.)
+ */
+export const userSecrets = pgTable(
+  'user_secrets',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** `v1:<keyId>:<nonce>:<ciphertext>:<tag>`, AAD = workspace id + this row's id. */
+    secretEnvelope: text('secret_envelope').notNull(),
+    lastFour: text('last_four').notNull(),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('user_secrets_workspace_name').on(table.workspaceId, table.name)],
+);
