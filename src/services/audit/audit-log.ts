@@ -16,6 +16,9 @@ export const auditActions = [
   'provider_key.rotated',
   'provider_key.deleted',
   'provider_key.tested',
+  'secret.created',
+  'secret.updated',
+  'secret.deleted',
   'auth.login_failed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

@@ -7,6 +7,7 @@ import {
 import { loadOrCreateMasterKeys } from '../../security/keyring-master-keys.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import { workspaceSecretPurpose } from '../secrets/workspace-secret-service.ts';
 
 const purpose = 'provider-key';
 
@@ -18,7 +19,10 @@ export interface StoredSecretEntry extends StoredSecret {
   replace(replacement: string): Promise<boolean>;
 }
 
-/** Every encrypted secret: provider keys, then workspace secrets (webhook signing), page by page. */
+/**
+ * Every encrypted secret, page by page: provider keys, the secrets users name for http steps,
+ * then the system's workspace secrets (webhook signing).
+ */
 export async function* storedSecrets(
   repositories: Repositories,
   pageSize = 500,
@@ -37,6 +41,21 @@ export async function* storedSecrets(
     }
     if (page.length < pageSize) break;
     afterId = page.at(-1)?.id ?? null;
+  }
+  let afterSecretId: string | null = null;
+  for (;;) {
+    const page = await repositories.workspaceSecrets.pageOfEnvelopes(afterSecretId, pageSize);
+    for (const row of page) {
+      yield {
+        id: row.id,
+        envelope: row.secretEnvelope,
+        context: { workspaceId: row.workspaceId, secretId: row.id, purpose: workspaceSecretPurpose },
+        replace: (replacement) =>
+          repositories.workspaceSecrets.replaceEnvelope(row.id, row.secretEnvelope, replacement),
+      };
+    }
+    if (page.length < pageSize) break;
+    afterSecretId = page.at(-1)?.id ?? null;
   }
   let after: { workspaceId: string; name: string } | null = null;
   for (;;) {
