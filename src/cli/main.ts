@@ -4,6 +4,7 @@ import { keysRotateMasterCommand } from './commands/keys-rotate-master-command.t
 import { migrateCommand } from './commands/migrate-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
 import { usersCreateCommand } from './commands/users-create-command.ts';
+import { workerCommand } from './commands/worker-command.ts';
 import { flightdeckVersion } from './version.ts';
 
 const program = new Command()
@@ -21,6 +22,12 @@ program
       'FLIGHTDECK_MASTER_KEY, FLIGHTDECK_PUBLIC_URL, LOG_LEVEL. See the README for the full table.',
   )
   .action(serveCommand);
+
+program
+  .command('worker')
+  .description('Drive workflow runs from the shared queue without serving HTTP (scaled-out mode)')
+  .option('--concurrency <runs>', 'runs driven at once (default FLIGHTDECK_WORKERS, at least 1)')
+  .action(workerCommand);
 
 program
   .command('migrate')

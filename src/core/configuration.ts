@@ -69,6 +69,9 @@ const environmentSchema = z.object({
   FLIGHTDECK_BODY_LIMIT_BYTES: integerBetween(1024, 1024 * 1024 * 1024, 1024 * 1024, 'a size in bytes'),
   FLIGHTDECK_SHUTDOWN_TIMEOUT_MS: integerBetween(0, 600_000, 10_000, 'milliseconds'),
   FLIGHTDECK_ALLOWED_PROVIDER_HOSTS: z.preprocess(emptyToUndefined, z.string().default('')),
+  FLIGHTDECK_WORKERS: integerBetween(0, 1_000, 8, 'a number of workflow runs driven at once (0: none)'),
+  FLIGHTDECK_QUEUE_HEARTBEAT_SECONDS: integerBetween(10, 3_600, 10, 'seconds (at least 10)'),
+  FLIGHTDECK_QUEUE_MONITOR_SECONDS: integerBetween(1, 3_600, 5, 'seconds'),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -87,6 +90,11 @@ export interface Configuration {
   shutdownTimeoutMs: number;
   /** Raw comma-separated list; the provider layer parses it. */
   allowedProviderHosts: string;
+  /** Workflow runs this process drives at once; 0 on API-only nodes. */
+  workers: number;
+  /** A run whose worker sent no heartbeat for this long goes to another worker. */
+  queueHeartbeatSeconds: number;
+  queueMonitorSeconds: number;
 }
 
 export type ConfigurationResult =
@@ -122,6 +130,9 @@ export function safeParseConfiguration(environment: Record<string, string | unde
       bodyLimitBytes: values.FLIGHTDECK_BODY_LIMIT_BYTES,
       shutdownTimeoutMs: values.FLIGHTDECK_SHUTDOWN_TIMEOUT_MS,
       allowedProviderHosts: values.FLIGHTDECK_ALLOWED_PROVIDER_HOSTS,
+      workers: values.FLIGHTDECK_WORKERS,
+      queueHeartbeatSeconds: values.FLIGHTDECK_QUEUE_HEARTBEAT_SECONDS,
+      queueMonitorSeconds: values.FLIGHTDECK_QUEUE_MONITOR_SECONDS,
     },
   };
 }

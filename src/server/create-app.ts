@@ -20,6 +20,7 @@ import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
+import { createRateLimitCheck } from './rate-limit.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { consoleRoutes } from './routes/console-routes.ts';
@@ -29,8 +30,12 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { providerKeyRoutes } from './routes/provider-key-routes.ts';
+import { runRoutes } from './routes/run-routes.ts';
+import { secretRoutes } from './routes/secret-routes.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { tokenRoutes } from './routes/token-routes.ts';
+import { workflowHookRoutes } from './routes/workflow-hook-routes.ts';
+import { workflowRoutes } from './routes/workflow-routes.ts';
 import { workspaceRoutes } from './routes/workspace-routes.ts';
 
 export interface AppDependencies {
@@ -153,11 +158,21 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(memberRoutes({ services }));
   await app.register(tokenRoutes({ services }));
   await app.register(providerKeyRoutes({ services }));
+  await app.register(secretRoutes({ services }));
   await app.register(auditRoutes({ services }));
   await app.register(guardrailRoutes({ services }));
   await app.register(modelRoutes());
   await app.register(agentRoutes({ services }));
   await app.register(executionRoutes({ services }));
+  await app.register(workflowRoutes({ workflows: services.workflows }));
+  await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
+  await app.register(
+    workflowHookRoutes({
+      workflows: services.workflows,
+      runs: services.runs,
+      checkRateLimit: createRateLimitCheck(services),
+    }),
+  );
   const webConsole = consoleRoutes({
     directory: dependencies.consoleDirectory,
     logger: dependencies.logger ?? createSilentLogger(),

@@ -1,3 +1,4 @@
+import { newId } from '../core/ids.ts';
 import type { Keyring } from '../security/keyring.ts';
 import { createPasswordHasher, type PasswordHasher } from '../security/password-hashing.ts';
 import { type AllowedHosts, type HostLookup, parseAllowedHosts } from '../security/ssrf-guard.ts';
@@ -23,6 +24,11 @@ import { createMemberService } from './identity/member-service.ts';
 import { createSetupService } from './identity/setup-service.ts';
 import { createWorkspaceService } from './identity/workspace-service.ts';
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
+import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
+import { createRunService, type RunService } from './workflows/run-service.ts';
+import { createRunSignals } from './workflows/run-signals.ts';
+import { createWorkflowEngine, type WorkflowEngine } from './workflows/workflow-engine.ts';
+import { createWorkflowService } from './workflows/workflow-service.ts';
 
 export interface ServiceOptions {
   store: Store;
@@ -70,7 +76,20 @@ export function createServices(options: ServiceOptions) {
   const alerts = createAlertService({ repositories, clock, webhooks });
   const budgets = createBudgetService({ repositories, clock, alerts });
   let executions: ExecutionService | undefined;
+  let runs: RunService | undefined;
+  let workflowEngine: WorkflowEngine | undefined;
+  /** Identifies this process in executions it records and workflow steps it claims. */
+  const nodeId = newId();
+  const runSignals = createRunSignals();
+  // http workflow steps reach user URLs: the same SSRF guard and allow-list as provider calls.
+  const stepFetch = createGuardedFetch({
+    fetch: options.providerFetch,
+    allowedHosts: allowedProviderHosts,
+    lookup: options.providerLookup,
+  });
   return {
+    nodeId,
+    runSignals,
     rateLimiter,
     webhooks,
     alerts,
@@ -105,9 +124,11 @@ export function createServices(options: ServiceOptions) {
       fetch: options.providerFetch,
     }),
     agents: createAgentService({ database, repositories, clock }),
+    secrets: createWorkspaceSecretService({ repositories, keyring: options.keyring, clock, audit }),
     /** Built on first use because it resolves keys through `providerKeys` above. */
     get executions(): ExecutionService {
       executions ??= createExecutionService({
+        nodeId,
         repositories,
         clock,
         credentials: this.providerKeys,
@@ -119,6 +140,31 @@ export function createServices(options: ServiceOptions) {
           (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
       });
       return executions;
+    },
+    workflows: createWorkflowService({ database, repositories, clock, publicUrl: options.publicUrl }),
+    /** Built on first use because it checks keys through `providerKeys` above. */
+    get runs(): RunService {
+      runs ??= createRunService({
+        database,
+        repositories,
+        clock,
+        credentials: this.providerKeys,
+        signals: runSignals,
+      });
+      return runs;
+    },
+    get workflowEngine(): WorkflowEngine {
+      workflowEngine ??= createWorkflowEngine({
+        repositories,
+        clock,
+        executions: () => this.executions,
+        resolveSecrets: (workspaceId, names) => this.secrets.resolve(workspaceId, names),
+        httpFetch: stepFetch,
+        signals: runSignals,
+        logger,
+        workerId: nodeId,
+      });
+      return workflowEngine;
     },
   };
 }

@@ -17,6 +17,9 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type StoreKind = 'pglite' | 'postgres';
 
+/** How the job queue reaches the same database: PGlite's one client, or its own PostgreSQL pool. */
+export type QueueConnection = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; url: string };
+
 export interface MigrationStatus {
   applied: number;
   expected: number;
@@ -27,6 +30,7 @@ export interface MigrationStatus {
 export interface Store {
   readonly kind: StoreKind;
   readonly database: Database;
+  readonly queueConnection: QueueConnection;
   /** Applies pending migrations; safe when several processes call it at once. */
   migrate(): Promise<MigrationStatus>;
   migrationStatus(): Promise<MigrationStatus>;
@@ -65,6 +69,7 @@ async function openPgliteStore(dataDirectory: string): Promise<Store> {
   const store: Store = {
     kind: 'pglite',
     database,
+    queueConnection: { kind: 'pglite', client },
     async migrate() {
       // PGlite is one connection in one process; the data folder cannot be shared, so no lock.
       await migratePglite(drizzlePglite(client, { schema }), {
@@ -94,6 +99,7 @@ async function openPostgresStore(databaseUrl: string, poolSize: number): Promise
   const store: Store = {
     kind: 'postgres',
     database,
+    queueConnection: { kind: 'postgres', url: databaseUrl },
     async migrate() {
       const client = await pool.connect();
       try {

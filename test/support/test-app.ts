@@ -6,6 +6,10 @@ import { parseAllowedHosts } from '../../src/security/ssrf-guard.ts';
 import { type App, createApp } from '../../src/server/create-app.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services/create-services.ts';
 import type { Clock } from '../../src/services/identity/identity-clock.ts';
+import {
+  startWorkflowRuntime,
+  type WorkflowRuntime,
+} from '../../src/services/workflows/start-workflow-runtime.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import type { Logger } from '../../src/telemetry/logger.ts';
 
@@ -13,6 +17,8 @@ export interface TestApp {
   app: App;
   store: Store;
   services: Services;
+  /** The queue, workers and scheduler, when `workflows` was asked for. */
+  workflowRuntime: WorkflowRuntime | null;
   close(): Promise<void>;
 }
 
@@ -21,6 +27,8 @@ export interface TestAppOptions extends Partial<Omit<ServiceOptions, 'store'>> {
   bodyLimitBytes?: number;
   logger?: Logger;
   beforeReady?: (app: App) => void;
+  /** Starts the workflow queue with this many workers (0: enqueue only); off when absent. */
+  workflows?: { workers: number; scheduleIntervalMs?: number };
 }
 
 /** A clock tests move by hand. */
@@ -74,11 +82,21 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   options.beforeReady?.(app);
   await app.ready();
+  const workflowRuntime = options.workflows
+    ? await startWorkflowRuntime({
+        store,
+        services,
+        workers: options.workflows.workers,
+        scheduleIntervalMs: options.workflows.scheduleIntervalMs ?? 0,
+      })
+    : null;
   return {
     app,
     store,
     services,
+    workflowRuntime,
     async close() {
+      await workflowRuntime?.stop(1_000);
       await app.close();
       await store.close();
     },

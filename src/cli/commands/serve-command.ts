@@ -1,6 +1,7 @@
 import { createApp } from '../../server/create-app.ts';
 import { startServer } from '../../server/start-server.ts';
 import { startExecutionRecovery } from '../../services/executions/execution-recovery.ts';
+import { startWorkflowRuntime } from '../../services/workflows/start-workflow-runtime.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { loadConfiguration } from '../load-configuration.ts';
 import { openRuntime } from '../open-runtime.ts';
@@ -14,6 +15,17 @@ export async function serveCommand(): Promise<void> {
   const { store, services } = await openRuntime(configuration, logger);
   await startExecutionRecovery({ store, logger });
   const webhookLoop = services.webhooks.start();
+  // Workers in process by default; FLIGHTDECK_WORKERS=0 makes an API-only node that only enqueues.
+  const workflowRuntime = await startWorkflowRuntime({
+    store,
+    services,
+    logger,
+    workers: configuration.workers,
+    queueSettings: {
+      heartbeatSeconds: configuration.queueHeartbeatSeconds,
+      monitorIntervalSeconds: configuration.queueMonitorSeconds,
+    },
+  });
   // Holds left by a process that died are given back once they expire.
   const reclaimTimer = setInterval(() => {
     services.budgets
@@ -38,6 +50,8 @@ export async function serveCommand(): Promise<void> {
     logger,
     afterClose: async () => {
       webhookLoop.stop();
+      // Runs in hand finish or go back to the queue for another worker.
+      await workflowRuntime.stop(configuration.shutdownTimeoutMs);
       clearInterval(reclaimTimer);
       await services.close();
       await store.close();

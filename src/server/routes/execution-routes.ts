@@ -48,6 +48,8 @@ export const executionSchema = z.object({
   repaired: z.boolean(),
   provider: z.string().nullable(),
   model: z.string().nullable(),
+  workflowRunId: z.string().nullable(),
+  workflowStepId: z.string().nullable(),
   createdAt: z.date(),
   finishedAt: z.date().nullable(),
 });

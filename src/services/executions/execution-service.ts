@@ -48,6 +48,9 @@ export interface ExecuteRequest {
 export interface ExecuteOptions {
   trigger: ExecutionTrigger;
   idempotencyKey?: string;
+  /** The workflow run and step this execution belongs to (trigger `workflow`). */
+  workflowRunId?: string;
+  workflowStepId?: string;
 }
 
 export interface RunHandlers {
@@ -345,6 +348,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           deadlineAt: new Date(now.getTime() + definition.timeoutMs),
           createdBy: access.userId,
           tokenId: access.tokenId,
+          workflowRunId: options.workflowRunId ?? null,
+          workflowStepId: options.workflowStepId ?? null,
           createdAt: now,
         })
         .catch(async (error: unknown) => {

@@ -38,6 +38,9 @@ export interface ExecutionView {
   repaired: boolean;
   provider: string | null;
   model: string | null;
+  /** The workflow run and step that made it; null outside workflows. */
+  workflowRunId: string | null;
+  workflowStepId: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -66,6 +69,8 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     repaired: row.repaired,
     provider: row.provider,
     model: row.model,
+    workflowRunId: row.workflowRunId,
+    workflowStepId: row.workflowStepId,
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
   };

@@ -11,7 +11,10 @@ import { createPasswordTokenRepository } from './password-token-repository.ts';
 import { createProviderKeyRepository } from './provider-key-repository.ts';
 import { createSessionRepository } from './session-repository.ts';
 import { createUserRepository } from './user-repository.ts';
+import { createWorkflowRepository } from './workflow-repository.ts';
+import { createWorkflowRunRepository } from './workflow-run-repository.ts';
 import { createWorkspaceRepository } from './workspace-repository.ts';
+import { createWorkspaceSecretRepository } from './workspace-secret-repository.ts';
 
 /** Every repository over one database handle (a pool, or one transaction). */
 export function createRepositories(database: Database) {
@@ -29,6 +32,9 @@ export function createRepositories(database: Database) {
     auditEvents: createAuditEventRepository(database),
     budgets: createBudgetRepository(database),
     notifications: createNotificationRepository(database),
+    workspaceSecrets: createWorkspaceSecretRepository(database),
+    workflows: createWorkflowRepository(database),
+    workflowRuns: createWorkflowRunRepository(database),
   };
 }
 

@@ -114,9 +114,7 @@ export const workflowRuns = pgTable(
       table.createdAt,
       table.id,
     ),
-    index('workflow_runs_active')
-      .on(table.status)
-      .where(sql`${table.status} in ('queued', 'running')`),
+    index('workflow_runs_active').on(table.status).where(sql`${table.status} in ('queued', 'running')`),
   ],
 );
 

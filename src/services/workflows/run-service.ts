@@ -1,0 +1,276 @@
+import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { compileJsonSchema, describeProblems } from '../../core/json-schema.ts';
+import type { WorkflowDefinition } from '../../core/workflow/workflow-definition.ts';
+import type { Database } from '../../store/database.ts';
+import type { RunQueue } from '../../store/queue/run-queue.ts';
+import {
+  inTransaction,
+  type Repositories,
+  type WorkflowWithVersion,
+} from '../../store/repositories/index.ts';
+import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
+import type { Clock } from '../identity/identity-clock.ts';
+import type { WorkspaceAccess } from '../identity/principal.ts';
+import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
+import type { RunSignals } from './run-signals.ts';
+import {
+  type RunEventView,
+  type RunMode,
+  type RunTrigger,
+  type RunView,
+  toRunEventView,
+  toRunView,
+} from './run-view.ts';
+import { workflowNotFound } from './workflow-service.ts';
+
+export interface RunListQuery {
+  limit: number;
+  cursor?: string;
+  workflowId?: string;
+  status?: string;
+  trigger?: string;
+  mode?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export const runNotFound = () =>
+  notFoundError('run_not_found', 'No workflow run with this id in this workspace.');
+
+const queueMissing = () =>
+  new FlightdeckError({
+    code: 'workflow_queue_unavailable',
+    kind: 'unavailable',
+    message: 'The workflow queue is not running on this node yet. Retry in a moment.',
+    retryAfterSeconds: 1,
+  });
+
+/**
+ * Workflow runs: checked and recorded before anything runs, then handed to the queue; list, read,
+ * cancel, retry and the stored events. The engine (workflow-engine.ts) does the running.
+ */
+export function createRunService(dependencies: {
+  database: Database;
+  repositories: Repositories;
+  clock: Clock;
+  credentials: ProviderCredentialResolver;
+  signals: RunSignals;
+}) {
+  const { database, repositories, clock, signals } = dependencies;
+  let queue: RunQueue | null = null;
+
+  /** Refuses, before anything runs, a run that could not succeed: bad input, agents gone, keys missing. */
+  async function checkStartable(
+    workspaceId: string,
+    definition: WorkflowDefinition,
+    input: unknown,
+    mode: RunMode,
+  ) {
+    if (definition.inputSchema) {
+      const problems = compileJsonSchema(definition.inputSchema, 'inputSchema').validate(input);
+      if (problems.length > 0) {
+        throw invalidError(
+          'input_invalid',
+          `The run input does not match the workflow's input schema: ${describeProblems(problems)}.`,
+          { problems },
+        );
+      }
+    }
+    for (const step of definition.steps) {
+      if (step.kind !== 'agent') continue;
+      const found = await repositories.agents.find(workspaceId, step.agent);
+      if (!found) {
+        throw new FlightdeckError({
+          code: 'workflow_agent_missing',
+          kind: 'unprocessable',
+          message: `Step "${step.id}" runs agent "${step.agent}", which no longer exists. Point the step at another agent and save the workflow.`,
+          details: { stepId: step.id, agent: step.agent },
+        });
+      }
+      if (mode === 'mock') continue;
+      const agent = found.version.definition as {
+        provider: string;
+        providerKeyId: string | null;
+      };
+      if (agent.provider === 'mock') continue;
+      try {
+        await dependencies.credentials.resolve(workspaceId, {
+          provider: agent.provider as KeyedProviderKind,
+          providerKeyId: agent.providerKeyId,
+        });
+      } catch (error) {
+        if (!FlightdeckError.isInstance(error)) throw error;
+        throw new FlightdeckError({
+          code: error.code,
+          kind: error.kind,
+          message: `Step "${step.id}" (agent "${found.agent.slug}"): ${error.message}`,
+          details: { stepId: step.id, agent: found.agent.slug },
+        });
+      }
+    }
+  }
+
+  async function startOf(
+    found: WorkflowWithVersion,
+    access: { workspaceId: string; role: string; userId: string | null; tokenId: string | null },
+    request: { input: unknown; mode: RunMode },
+    trigger: RunTrigger,
+  ): Promise<RunView> {
+    if (!queue) throw queueMissing();
+    const definition = found.version.definition as unknown as WorkflowDefinition;
+    const input = request.input === undefined ? {} : request.input;
+    await checkStartable(access.workspaceId, definition, input, request.mode);
+    const now = clock.now();
+    const runId = newId(now.getTime());
+    const steps = definition.steps.map((step, position) => ({
+      runId,
+      stepId: step.id,
+      workspaceId: access.workspaceId,
+      position,
+      kind: step.kind,
+      status: 'pending',
+    }));
+    const run = await inTransaction(database, (scoped) =>
+      scoped.workflowRuns.insert(
+        {
+          id: runId,
+          workspaceId: access.workspaceId,
+          workflowId: found.workflow.id,
+          workflowVersionId: found.version.id,
+          workflowVersion: found.version.number,
+          status: 'queued',
+          mode: request.mode,
+          trigger,
+          input,
+          createdBy: access.userId,
+          tokenId: access.tokenId,
+          actingRole: access.role,
+          createdAt: now,
+        },
+        steps,
+      ),
+    );
+    await queue.enqueue(runId);
+    return toRunView(run, await repositories.workflowRuns.listSteps(runId));
+  }
+
+  return {
+    /** Called once the queue is up; until then starting a run answers 503. */
+    attachQueue(runQueue: RunQueue) {
+      queue = runQueue;
+    },
+
+    async start(
+      access: WorkspaceAccess,
+      workflowReference: string,
+      request: { input: unknown; mode: RunMode },
+    ): Promise<RunView> {
+      const found = await repositories.workflows.find(access.workspaceId, workflowReference);
+      if (!found) throw workflowNotFound();
+      return startOf(found, access, request, 'manual');
+    },
+
+    /** A run started by a webhook or a schedule: it acts as a member on behalf of the workflow's author. */
+    async startTriggered(found: WorkflowWithVersion, input: unknown, trigger: 'webhook' | 'schedule') {
+      return startOf(
+        found,
+        {
+          workspaceId: found.workflow.workspaceId,
+          role: 'member',
+          userId: found.workflow.createdBy,
+          tokenId: null,
+        },
+        { input, mode: 'live' },
+        trigger,
+      );
+    },
+
+    async get(access: WorkspaceAccess, runId: string): Promise<RunView> {
+      const run = await repositories.workflowRuns.find(access.workspaceId, runId);
+      if (!run) throw runNotFound();
+      return toRunView(run, await repositories.workflowRuns.listSteps(run.id));
+    },
+
+    async list(
+      access: WorkspaceAccess,
+      query: RunListQuery,
+    ): Promise<{ items: RunView[]; nextCursor: string | null }> {
+      let workflowId = query.workflowId;
+      if (workflowId !== undefined) {
+        const found = await repositories.workflows.find(access.workspaceId, workflowId);
+        workflowId = found?.workflow.id ?? workflowId;
+      }
+      const rows = await repositories.workflowRuns.list(
+        access.workspaceId,
+        { ...query, workflowId },
+        { limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined },
+      );
+      const page = rows.slice(0, query.limit);
+      const steps = await repositories.workflowRuns.listStepsOfRuns(page.map((row) => row.id));
+      const last = page.at(-1);
+      return {
+        items: page.map((row) =>
+          toRunView(
+            row,
+            steps.filter((step) => step.runId === row.id),
+          ),
+        ),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
+      };
+    },
+
+    /** Cancels an unfinished run; in-flight provider calls on this node stop at once, elsewhere within a second. */
+    async cancel(access: WorkspaceAccess, runId: string): Promise<RunView> {
+      const run = await repositories.workflowRuns.find(access.workspaceId, runId);
+      if (!run) throw runNotFound();
+      const cancelled = await repositories.workflowRuns.cancel(access.workspaceId, runId, clock.now());
+      if (!cancelled) {
+        throw new FlightdeckError({
+          code: 'run_not_cancellable',
+          kind: 'conflict',
+          message: `The run is ${run.status}; only queued, running or waiting runs can be cancelled.`,
+          details: { status: run.status },
+        });
+      }
+      signals.abortRun(runId, 'run cancelled');
+      signals.notify(runId);
+      return this.get(access, runId);
+    },
+
+    /** Runs the failed, cancelled and skipped steps of a failed or cancelled run again; completed ones are kept. */
+    async retry(access: WorkspaceAccess, runId: string): Promise<RunView> {
+      if (!queue) throw queueMissing();
+      const run = await repositories.workflowRuns.find(access.workspaceId, runId);
+      if (!run) throw runNotFound();
+      const requeued = await repositories.workflowRuns.requeueForRetry(
+        access.workspaceId,
+        runId,
+        clock.now(),
+      );
+      if (!requeued) {
+        throw new FlightdeckError({
+          code: 'run_not_retryable',
+          kind: 'conflict',
+          message: `The run is ${run.status}; only failed or cancelled runs can be retried.`,
+          details: { status: run.status },
+        });
+      }
+      await queue.enqueue(runId);
+      signals.notify(runId);
+      return this.get(access, runId);
+    },
+
+    /** Stored events after a sequence number (for SSE and its Last-Event-ID resume). */
+    async eventsAfter(
+      access: WorkspaceAccess,
+      runId: string,
+      afterSequence: number,
+    ): Promise<RunEventView[]> {
+      const rows = await repositories.workflowRuns.listEvents(runId, afterSequence, 500);
+      return rows.filter((row) => row.workspaceId === access.workspaceId).map(toRunEventView);
+    },
+  };
+}
+
+export type RunService = ReturnType<typeof createRunService>;

@@ -1,0 +1,173 @@
+import { FlightdeckError } from '../../core/errors.ts';
+import type { WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
+import { collectReferences, renderWorkflowValue } from '../../core/workflow/workflow-template.ts';
+import type {
+  Repositories,
+  StepOutcome,
+  WorkflowRunRow,
+  WorkflowStepRunRow,
+} from '../../store/repositories/index.ts';
+import type { ExecutionService } from '../executions/execution-service.ts';
+import { type ExecutionView, toExecutionView } from '../executions/execution-view.ts';
+import type { WorkspaceAccess } from '../identity/principal.ts';
+import { type HttpStepRequest, maskHttpRequest, runHttpStep } from './run-http-step.ts';
+
+/** A step ready to run: its rendered input, or the reason it cannot run. */
+export type PreparedStep =
+  | { kind: 'agent'; input: unknown; inputView: unknown }
+  | { kind: 'http'; request: HttpStepRequest; inputView: unknown; secretValues: string[]; timeoutMs: number }
+  | { kind: 'invalid'; inputView: unknown; code: string; message: string };
+
+const defaultHttpTimeoutMs = 30_000;
+
+/** The idempotency key of one attempt of one step: a replayed attempt answers with its first execution. */
+export const stepExecutionKey = (runId: string, stepId: string, attempt: number) =>
+  `workflow:${runId}:${stepId}:${attempt}`;
+
+/** Renders a step's input from the run input and the committed outputs of the steps before it. */
+export async function prepareStep(input: {
+  step: WorkflowStepDefinition;
+  run: WorkflowRunRow;
+  states: ReadonlyMap<string, WorkflowStepRunRow>;
+  stepIds: ReadonlySet<string>;
+  resolveSecrets: (workspaceId: string, names: readonly string[]) => Promise<Record<string, string>>;
+}): Promise<PreparedStep> {
+  const { step, run, stepIds } = input;
+  const stepOutputs: Record<string, unknown> = {};
+  for (const [stepId, state] of input.states) {
+    if (state.status === 'completed')
+      Object.defineProperty(stepOutputs, stepId, { value: state.output, enumerable: true });
+  }
+  const context = { runInput: run.input, stepOutputs };
+  try {
+    if (step.kind === 'agent') {
+      const rendered = renderWorkflowValue(step.input, stepIds, context);
+      return { kind: 'agent', input: rendered, inputView: rendered };
+    }
+    const headers = step.headers ?? {};
+    const secretNames = new Set<string>();
+    const secretHeaders = new Set<string>();
+    for (const [name, value] of Object.entries(headers)) {
+      for (const { reference } of collectReferences(value, stepIds)) {
+        if (reference.scope !== 'secret') continue;
+        secretNames.add(reference.name);
+        secretHeaders.add(name);
+      }
+    }
+    const secrets = secretNames.size > 0 ? await input.resolveSecrets(run.workspaceId, [...secretNames]) : {};
+    const request: HttpStepRequest = {
+      url: String(renderWorkflowValue(step.url, stepIds, context)),
+      method: step.method ?? 'POST',
+      headers: renderWorkflowValue(headers, stepIds, { ...context, secrets }) as Record<string, string>,
+      body: step.body === undefined ? undefined : renderWorkflowValue(step.body, stepIds, context),
+    };
+    return {
+      kind: 'http',
+      request,
+      inputView: maskHttpRequest(request, secretHeaders),
+      secretValues: Object.values(secrets),
+      timeoutMs: step.timeoutMs ?? defaultHttpTimeoutMs,
+    };
+  } catch (error) {
+    if (!FlightdeckError.isInstance(error)) throw error;
+    return { kind: 'invalid', inputView: null, code: error.code, message: error.message };
+  }
+}
+
+const failed = (
+  code: string,
+  message: string,
+  executionId: string | null = null,
+  costUsd = 0,
+): StepOutcome => ({
+  status: 'failed',
+  output: null,
+  executionId,
+  costUsd,
+  errorCode: code,
+  errorMessage: message,
+});
+
+function outcomeOfExecution(execution: ExecutionView): StepOutcome {
+  if (execution.status === 'completed') {
+    return {
+      status: 'completed',
+      output: execution.output,
+      executionId: execution.id,
+      costUsd: execution.costUsd ?? 0,
+      errorCode: null,
+      errorMessage: null,
+    };
+  }
+  return failed(
+    execution.error?.code ?? 'execution_failed',
+    execution.error?.message ?? 'The agent execution failed.',
+    execution.id,
+    execution.costUsd ?? 0,
+  );
+}
+
+/** Runs one claimed attempt of a step. Never throws for a step's own failure: that is an outcome. */
+export async function runPreparedStep(input: {
+  prepared: PreparedStep;
+  step: WorkflowStepDefinition;
+  run: WorkflowRunRow;
+  access: WorkspaceAccess;
+  attempt: number;
+  /** The step was left `running` by a worker that lost its lease. */
+  recovering: boolean;
+  executions: ExecutionService;
+  repositories: Repositories;
+  httpFetch: typeof globalThis.fetch;
+  abortSignal: AbortSignal;
+}): Promise<StepOutcome> {
+  const { prepared, step, run } = input;
+  if (prepared.kind === 'invalid') return failed(prepared.code, prepared.message);
+  try {
+    if (prepared.kind === 'http') {
+      const result = await runHttpStep({
+        request: prepared.request,
+        fetch: input.httpFetch,
+        timeoutMs: prepared.timeoutMs,
+        abortSignal: input.abortSignal,
+        secretValues: prepared.secretValues,
+      });
+      return {
+        status: 'completed',
+        output: result.output,
+        executionId: null,
+        costUsd: 0,
+        errorCode: null,
+        errorMessage: null,
+      };
+    }
+    if (step.kind !== 'agent') throw new Error('prepared agent input for a non-agent step');
+    if (input.recovering && input.attempt > 1) {
+      // The lost worker may have finished its execution before it could commit the step: use it
+      // rather than calling the provider a second time.
+      const earlier = await input.repositories.executions.findByIdempotencyKey(
+        run.workspaceId,
+        stepExecutionKey(run.id, step.id, input.attempt - 1),
+      );
+      if (earlier?.status === 'completed') {
+        return outcomeOfExecution(toExecutionView(earlier));
+      }
+    }
+    const execution = await input.executions.prepare(
+      input.access,
+      step.agent,
+      { input: prepared.input, mode: run.mode as 'live' | 'mock' },
+      {
+        trigger: 'workflow',
+        idempotencyKey: stepExecutionKey(run.id, step.id, input.attempt),
+        workflowRunId: run.id,
+        workflowStepId: step.id,
+      },
+    );
+    if (execution.kind === 'replay') return outcomeOfExecution(execution.execution);
+    return outcomeOfExecution(await execution.run({ stream: false, abortSignal: input.abortSignal }));
+  } catch (error) {
+    if (FlightdeckError.isInstance(error)) return failed(error.code, error.message);
+    throw error;
+  }
+}

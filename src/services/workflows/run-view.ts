@@ -1,0 +1,129 @@
+import type {
+  WorkflowRunEventRow,
+  WorkflowRunRow,
+  WorkflowStepRunRow,
+} from '../../store/repositories/index.ts';
+
+export type RunStatus = 'queued' | 'running' | 'waiting_approval' | 'completed' | 'failed' | 'cancelled';
+export type StepStatus =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'waiting_approval'
+  | 'completed'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+export type RunTrigger = 'manual' | 'webhook' | 'schedule';
+export type RunMode = 'live' | 'mock';
+
+export const runStatuses: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'waiting_approval',
+  'completed',
+  'failed',
+  'cancelled',
+];
+export const stepStatuses: readonly StepStatus[] = [
+  'pending',
+  'ready',
+  'running',
+  'waiting_approval',
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+];
+export const runTriggers: readonly RunTrigger[] = ['manual', 'webhook', 'schedule'];
+
+export interface StepRunView {
+  stepId: string;
+  kind: 'agent' | 'http';
+  status: StepStatus;
+  /** The input as rendered for the latest attempt (secret header values masked). */
+  input: unknown;
+  output: unknown;
+  executionId: string | null;
+  executionIds: string[];
+  attempts: number;
+  costUsd: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface RunView {
+  id: string;
+  workflowId: string;
+  workflowVersionId: string;
+  workflowVersion: number;
+  status: RunStatus;
+  mode: RunMode;
+  trigger: RunTrigger;
+  input: unknown;
+  output: unknown;
+  error: { code: string; message: string } | null;
+  costUsd: number;
+  steps: StepRunView[];
+  createdBy: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface RunEventView {
+  sequence: number;
+  type: string;
+  stepId: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export function toStepRunView(row: WorkflowStepRunRow): StepRunView {
+  return {
+    stepId: row.stepId,
+    kind: row.kind as StepRunView['kind'],
+    status: row.status as StepStatus,
+    input: row.input ?? null,
+    output: row.output ?? null,
+    executionId: row.executionId,
+    executionIds: row.executionIds,
+    attempts: row.attempt,
+    costUsd: row.costUsd,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
+  };
+}
+
+export function toRunView(row: WorkflowRunRow, steps: readonly WorkflowStepRunRow[]): RunView {
+  return {
+    id: row.id,
+    workflowId: row.workflowId,
+    workflowVersionId: row.workflowVersionId,
+    workflowVersion: row.workflowVersion,
+    status: row.status as RunStatus,
+    mode: row.mode as RunMode,
+    trigger: row.trigger as RunTrigger,
+    input: row.input ?? null,
+    output: row.output ?? null,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
+    costUsd: row.costUsd,
+    steps: steps.map(toStepRunView),
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+  };
+}
+
+export function toRunEventView(row: WorkflowRunEventRow): RunEventView {
+  return {
+    sequence: row.sequence,
+    type: row.type,
+    stepId: row.stepId,
+    data: row.data,
+    createdAt: row.createdAt,
+  };
+}
