@@ -7,7 +7,11 @@ import {
   topologicalOrder,
   type WorkflowCheckContext,
 } from './check-workflow-definition.ts';
-import type { WorkflowDefinition, WorkflowProblem, WorkflowStepDefinition } from './workflow-definition.ts';
+import type {
+  HttpStepDefinition,
+  WorkflowDefinition,
+  WorkflowStepDefinition,
+} from './workflow-definition.ts';
 
 const scanner: CheckedAgent = {
   id: 'agt_scanner',
@@ -15,13 +19,7 @@ const scanner: CheckedAgent = {
   inputSchema: { type: 'object', properties: { repo: { type: 'string' } }, required: ['repo'] },
   outputSchema: {
     type: 'object',
-    properties: {
-      summary: { $ref: '#/$defs/summary' },
-      score: { type: 'number' },
-      pair: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'integer' }], items: false },
-      extra: { type: 'object', additionalProperties: true },
-      either: { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'null' }] },
-    },
+    properties: { summary: { $ref: '#/$defs/summary' }, score: { type: 'number' } },
     $defs: {
       summary: {
         type: 'object',
@@ -62,52 +60,34 @@ const context: WorkflowCheckContext = {
   agentOf: (reference) => agents.find((agent) => agent.slug === reference || agent.id === reference),
 };
 
-const scanStep: WorkflowStepDefinition = {
-  id: 'scan',
-  kind: 'agent',
-  agent: 'scanner',
-  input: { repo: 'acme' },
-};
-
 function workflow(
   steps: WorkflowStepDefinition[],
   overrides: Partial<WorkflowDefinition> = {},
 ): WorkflowDefinition {
   return {
-    slug: 'audit',
-    name: 'Audit',
-    description: '',
-    inputSchema: null,
-    approvalStrategy: 'none',
-    riskRule: null,
-    costCapUsd: null,
-    triggers: { webhook: false, schedule: null, timezone: null },
+    ...{ slug: 'audit', name: 'Audit', description: '', inputSchema: null, approvalStrategy: 'none' },
+    ...{ riskRule: null, costCapUsd: null, triggers: { webhook: false, schedule: null, timezone: null } },
     steps,
     ...overrides,
   };
 }
 
-function agentStep(
-  id: string,
-  agent: string,
-  input: Record<string, unknown>,
-  needs?: string[],
-): WorkflowStepDefinition {
-  return { id, kind: 'agent', agent, input, ...(needs ? { needs } : {}) };
+function agentStep(id: string, agent: string, input: Record<string, unknown>, needs?: string[]) {
+  return { id, kind: 'agent', agent, input, ...(needs ? { needs } : {}) } satisfies WorkflowStepDefinition;
 }
 
-/** The only problem with the definition; fails when there are none or several. */
-function onlyProblem(definition: WorkflowDefinition): WorkflowProblem {
-  const problems = checkWorkflowDefinition(definition, context);
-  expect(problems).toHaveLength(1);
-  return problems[0] as WorkflowProblem;
+function httpStep(fields: Partial<HttpStepDefinition>): HttpStepDefinition {
+  return { id: 'notify', kind: 'http', url: 'https://example.com', ...fields };
 }
 
-function expectProblem(problem: WorkflowProblem, code: string, pointer: string, fragment: string): void {
-  expect(problem.code).toBe(code);
-  expect(problem.pointer).toBe(pointer);
-  expect(problem.message).toContain(fragment);
-}
+const scan = agentStep('scan', 'scanner', { repo: 'acme' });
+/** A reviewer step (its required `summary` given) after `scan`. */
+const review = (input: Record<string, unknown>) =>
+  workflow([scan, agentStep('review', 'reviewer', { summary: {}, ...input })]);
+/** A compliance step after `scan` whose `total` is `template`. */
+const comply = (template: string) => workflow([scan, agentStep('check', 'compliance', { total: template })]);
+const chain = (...needs: Array<[string, string]>) =>
+  workflow(needs.map(([id, need]) => agentStep(id, 'scanner', { repo: 'x' }, [need])));
 
 const diamond = workflow(
   [
@@ -116,25 +96,16 @@ const diamond = workflow(
     agentStep('review', 'reviewer', {
       summary: '{{ steps.scan.output.summary }}',
       note: 'Total: {{ scan.output.summary.total }}, first: {{ scan.output.summary.items[0].title }}',
-      label: '{{ scan.output.pair[0] }}',
+      label: '{{ scan.output.summary.items[0].title }}',
     }),
-    {
-      id: 'notify',
-      kind: 'http',
+    httpStep({
       url: 'https://hooks.example.com/{{ run.input.channel }}',
-      method: 'POST',
       headers: { Authorization: 'Bearer {{ secrets.SLACK_TOKEN }}' },
       body: { text: '{{ review.output }}', ok: '{{ compliance.output.ok }}' },
       needs: ['review'],
-    },
+    }),
   ],
-  {
-    inputSchema: {
-      type: 'object',
-      properties: { repo: { type: 'string' }, channel: { type: 'string' } },
-      required: ['repo'],
-    },
-  },
+  { inputSchema: { type: 'object', properties: { repo: { type: 'string' }, channel: { type: 'string' } } } },
 );
 
 describe('a valid diamond: scan → compliance & review → notify', () => {
@@ -154,309 +125,152 @@ describe('a valid diamond: scan → compliance & review → notify', () => {
     expect(topologicalOrder(diamond)).toEqual(['scan', 'compliance', 'review', 'notify']);
     expect(finalSteps(diamond)).toEqual(['notify']);
   });
-
-  it('orders steps defined downstream-first, stable among equals', () => {
-    const reversed = workflow([...diamond.steps].reverse());
-    expect(topologicalOrder(reversed)).toEqual(['scan', 'review', 'compliance', 'notify']);
-    const independent = workflow([agentStep('b', 'scanner', {}), agentStep('a', 'scanner', {})]);
-    expect(topologicalOrder(independent)).toEqual(['b', 'a']);
-    expect(finalSteps(independent)).toEqual(['b', 'a']);
-  });
 });
 
+let deep: unknown = 'x';
+for (let level = 0; level < 70; level++) deep = { next: deep };
+const http = (fields: Partial<HttpStepDefinition>) => workflow([httpStep(fields)]);
+/** A compliance step whose `total` reads the text output of the reviewer. */
+const afterText = (template: string) =>
+  workflow([
+    agentStep('review', 'reviewer', { summary: {} }),
+    agentStep('c', 'compliance', { total: template }),
+  ]);
+const withRunInput = (template: string) =>
+  workflow([{ ...scan, input: { repo: template } }], { inputSchema: diamond.inputSchema });
+const cycle = workflow([
+  { ...scan, needs: ['review'] },
+  agentStep('review', 'reviewer', { summary: '{{ scan.output.summary }}' }),
+]);
+const nopeMessage =
+  'steps.scan.output.summary.nope is not in the output schema of agent "scanner": steps.scan.output.summary has no "nope"';
+const mismatchMessage = 'Input field "count" expects integer, but steps.scan.output.score is number.';
+
+// [code, definition, pointer, message fragment]: each definition has exactly this one problem.
+const matrix: Array<[string, WorkflowDefinition, string, string]> = [
+  ['steps_empty', workflow([]), '/steps', 'at least one step'],
+  ['step_id_invalid', workflow([{ ...scan, id: '1scan' }]), '/steps/0/id', '"1scan"'],
+  ['step_id_invalid', workflow([scan, { ...scan, id: 'run' }]), '/steps/1/id', 'reserved'],
+  ['step_id_invalid', workflow([{ ...scan, id: 'a'.repeat(65) }]), '/steps/0/id', 'at most 64'],
+  ['step_id_duplicate', workflow([scan, scan]), '/steps/1/id', 'already used by /steps/0'],
+  ['step_unknown', chain(['scan', 'scna']), '/steps/0/needs/0', '"scna"'],
+  ['step_unknown', comply('{{ steps.nope.output.x }}'), '/steps/1/input/total', 'steps.nope.output.x'],
+  ['step_self_reference', chain(['scan', 'scan']), '/steps/0/needs/0', 'itself'],
+  [
+    'step_self_reference',
+    workflow([{ ...scan, input: { repo: '{{ scan.output }}' } }]),
+    '/steps/0/input/repo',
+    'own',
+  ],
+  ['workflow_cycle', cycle, '/steps/0', 'Steps form a cycle: scan → review → scan.'],
+  ['agent_unknown', workflow([{ ...scan, agent: 'ghost' }]), '/steps/0/agent', '"ghost"'],
+  [
+    'template_invalid',
+    comply('{{ scna.output.x }}'),
+    '/steps/1/input/total',
+    'Write {{ steps.<id>.output.… }}',
+  ],
+  [
+    'template_invalid',
+    review({ note: ['{{ run.input.a + 1 }}'] }),
+    '/steps/1/input/note/0',
+    'is not a lookup',
+  ],
+  ['template_path_unknown', comply('{{ scan.output.summary.nope }}'), '/steps/1/input/total', nopeMessage],
+  [
+    'template_path_unknown',
+    comply('{{ scan.output.summary.total.x }}'),
+    '/steps/1/input/total',
+    'is integer',
+  ],
+  ['template_path_unknown', afterText('{{ review.output.n }}'), '/steps/1/input/total', 'its output is text'],
+  [
+    'run_input_path_unknown',
+    withRunInput('{{ run.input.repository }}'),
+    '/steps/0/input/repo',
+    'run.input.repository',
+  ],
+  ['secret_not_allowed', review({ note: '{{ secrets.GITHUB }}' }), '/steps/1/input/note', 'secrets.GITHUB'],
+  [
+    'secret_not_allowed',
+    http({ body: { text: ['{{ secrets.T }}'] } }),
+    '/steps/0/body/text/0',
+    'header values',
+  ],
+  ['secret_not_allowed', http({ url: 'https://a.example/{{ secrets.T }}' }), '/steps/0/url', 'header values'],
+  [
+    'template_type_mismatch',
+    review({ count: '{{ scan.output.score }}' }),
+    '/steps/1/input/count',
+    mismatchMessage,
+  ],
+  [
+    'template_type_mismatch',
+    review({ summary: '{{ scan.output.score }}' }),
+    '/steps/1/input/summary',
+    'expects object',
+  ],
+  [
+    'template_type_mismatch',
+    review({ count: 'n={{ scan.output.score }}' }),
+    '/steps/1/input/count',
+    'renders text',
+  ],
+  [
+    'template_type_mismatch',
+    afterText('{{ review.output }}'),
+    '/steps/1/input/total',
+    'steps.review.output is string',
+  ],
+  ['input_field_unknown', review({ extra: 1 }), '/steps/1/input/extra', '"extra"'],
+  ['input_field_missing', workflow([agentStep('review', 'reviewer', {})]), '/steps/0/input', '"summary"'],
+  ['http_url_invalid', http({ url: 'ftp://example.com/f' }), '/steps/0/url', '"ftp://example.com/f"'],
+  ['http_url_invalid', http({ url: '{{ run.input.url }}' }), '/steps/0/url', 'placeholders read as "x"'],
+  ['template_too_deep', review({ note: deep }), `/steps/1/input/note${'/next'.repeat(63)}`, 'deeper than 64'],
+];
+
+// Definitions that look close to a problem but have none.
+const clean: Array<[string, WorkflowDefinition]> = [
+  ['integer into number', comply('{{ scan.output.summary.total }}')],
+  ['["string","null"] into string', review({ label: '{{ scan.output.summary.label }}' })],
+  ['anything into a property without type', review({ anything: '{{ scan.output }}' })],
+  [
+    'http outputs are unknown JSON',
+    workflow([httpStep({ id: 'fetch' }), agentStep('c', 'compliance', { total: '{{ fetch.output.a[3] }}' })]),
+  ],
+  [
+    'no run input schema: any run input',
+    workflow([{ ...scan, input: { repo: '{{ run.input.any.deep }}' } }]),
+  ],
+  ['secrets in http header values', http({ headers: { 'X-Key': 'Key {{ secrets.TOKEN }}' } })],
+  ['an open input schema takes extra fields', workflow([agentStep('c', 'compliance', { other: 1 })])],
+  ['templates in the url host', http({ url: 'https://{{ run.input.host }}/hook?q={{ run.input.q }}' })],
+];
+
 describe('checkWorkflowDefinition', () => {
-  it('steps_empty', () => {
-    expectProblem(onlyProblem(workflow([])), 'steps_empty', '/steps', 'at least one step');
+  const cases = matrix.map(([code, definition, pointer, fragment]) => ({
+    code,
+    definition,
+    pointer,
+    fragment,
+  }));
+  it.each(cases)('$code at $pointer', ({ code, definition, pointer, fragment }) => {
+    const problems = checkWorkflowDefinition(definition, context);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code, pointer });
+    expect(problems[0]?.message).toContain(fragment);
   });
 
-  it('step_id_invalid: bad characters and reserved roots', () => {
-    expectProblem(
-      onlyProblem(workflow([{ ...scanStep, id: '1scan' }])),
-      'step_id_invalid',
-      '/steps/0/id',
-      '"1scan"',
-    );
-    expectProblem(
-      onlyProblem(workflow([scanStep, { ...scanStep, id: 'run' }])),
-      'step_id_invalid',
-      '/steps/1/id',
-      'reserved',
-    );
-    expect(onlyProblem(workflow([{ ...scanStep, id: 'a'.repeat(65) }])).code).toBe('step_id_invalid');
-  });
-
-  it('step_id_duplicate', () => {
-    expectProblem(
-      onlyProblem(workflow([scanStep, scanStep])),
-      'step_id_duplicate',
-      '/steps/1/id',
-      'already used by /steps/0',
-    );
-  });
-
-  it('step_unknown: in needs and in a long-form template', () => {
-    expectProblem(
-      onlyProblem(workflow([scanStep, agentStep('review', 'reviewer', { summary: {} }, ['scna'])])),
-      'step_unknown',
-      '/steps/1/needs/0',
-      '"scna"',
-    );
-    expectProblem(
-      onlyProblem(
-        workflow([scanStep, agentStep('check', 'compliance', { total: '{{ steps.nope.output.x }}' })]),
-      ),
-      'step_unknown',
-      '/steps/1/input/total',
-      'steps.nope.output.x',
-    );
-  });
-
-  it('step_self_reference: in needs and in a template', () => {
-    expectProblem(
-      onlyProblem(workflow([{ ...scanStep, needs: ['scan'] }])),
-      'step_self_reference',
-      '/steps/0/needs/0',
-      'itself',
-    );
-    expectProblem(
-      onlyProblem(workflow([{ ...scanStep, input: { repo: '{{ scan.output.summary }}' } }])),
-      'step_self_reference',
-      '/steps/0/input/repo',
-      'its own step',
-    );
-  });
-
-  it('workflow_cycle: one problem per cycle, named in order, at its first step', () => {
-    const problem = onlyProblem(
-      workflow([
-        { ...scanStep, needs: ['review'] },
-        agentStep('review', 'reviewer', { summary: '{{ scan.output.summary }}' }),
-      ]),
-    );
-    expectProblem(problem, 'workflow_cycle', '/steps/0', 'Steps form a cycle: scan → review → scan.');
-    const problems = checkWorkflowDefinition(
-      workflow([
-        agentStep('a', 'scanner', { repo: 'x' }, ['c']),
-        agentStep('b', 'scanner', { repo: 'x' }, ['a']),
-        agentStep('c', 'scanner', { repo: 'x' }, ['b']),
-        agentStep('d', 'scanner', { repo: 'x' }, ['e']),
-        agentStep('e', 'scanner', { repo: 'x' }, ['d']),
-        agentStep('f', 'scanner', { repo: 'x' }, ['e']),
-      ]),
-      context,
-    );
-    expect(problems.map(({ code, pointer, message }) => [code, pointer, message])).toEqual([
-      ['workflow_cycle', '/steps/0', 'Steps form a cycle: a → b → c → a.'],
-      ['workflow_cycle', '/steps/3', 'Steps form a cycle: d → e → d.'],
-    ]);
-  });
-
-  it('agent_unknown', () => {
-    expectProblem(
-      onlyProblem(workflow([{ ...scanStep, agent: 'ghost' }])),
-      'agent_unknown',
-      '/steps/0/agent',
-      '"ghost"',
-    );
-  });
-
-  it('template_invalid: wraps the parse error, suggesting steps.<id>.output for a short form', () => {
-    const problem = onlyProblem(
-      workflow([scanStep, agentStep('check', 'compliance', { total: '{{ scna.output.x }}' })]),
-    );
-    expectProblem(problem, 'template_invalid', '/steps/1/input/total', '{{ steps.<id>.output.… }}');
-    expectProblem(
-      onlyProblem(
-        workflow([{ ...scanStep, input: { repo: 'x', deep: { list: ['{{ run.input.a + 1 }}'] } } }]),
-      ),
-      'template_invalid',
-      '/steps/0/input/deep/list/0',
-      'is not a lookup',
-    );
-  });
-
-  it('template_path_unknown: a path the upstream output schema lacks', () => {
-    const check = (template: string) =>
-      onlyProblem(workflow([scanStep, agentStep('check', 'compliance', { total: template })]));
-    expectProblem(
-      check('{{ scan.output.summary.nope }}'),
-      'template_path_unknown',
-      '/steps/1/input/total',
-      'steps.scan.output.summary.nope is not in the output schema of agent "scanner"',
-    );
-    expect(check('{{ scan.output.summary.total.digits }}').message).toContain('is integer');
-    expect(check('{{ scan.output.summary.items[0].nope }}').message).toContain(
-      'steps.scan.output.summary.items[0]',
-    );
-    expect(check('{{ scan.output.pair[2] }}').code).toBe('template_path_unknown');
-    expect(check('{{ scan.output.either.b }}').code).toBe('template_path_unknown');
-  });
-
-  it('template_path_unknown: an agent without output schema produces text', () => {
-    const problem = onlyProblem(
-      workflow([
-        agentStep('review', 'reviewer', { summary: {} }),
-        agentStep('check', 'compliance', { total: '{{ review.output.score }}' }),
-      ]),
-    );
-    expectProblem(
-      problem,
-      'template_path_unknown',
-      '/steps/1/input/total',
-      'has no output schema, so its output is text',
-    );
-  });
-
-  it('knows paths through $ref, items, prefixItems, anyOf and open objects, and never judges http outputs', () => {
-    const definition = workflow([
-      scanStep,
-      { id: 'fetch', kind: 'http', url: 'https://api.example.com/data' },
-      agentStep('review', 'reviewer', {
-        summary: '{{ fetch.output.any.thing[3] }}',
-        note: '{{ scan.output.summary.items[7].title }} {{ scan.output.pair[1] }} {{ scan.output.extra.whatever.deep }} {{ scan.output.either.a }}',
-        anything: '{{ scan.output }}',
-      }),
-    ]);
+  it.each(clean)('no problem: %s', (_, definition) => {
     expect(checkWorkflowDefinition(definition, context)).toEqual([]);
-  });
-
-  it('run_input_path_unknown, only when the workflow has an input schema', () => {
-    const steps = [{ ...scanStep, input: { repo: '{{ run.input.repository }}' } }];
-    expectProblem(
-      onlyProblem(
-        workflow(steps, { inputSchema: { type: 'object', properties: { repo: { type: 'string' } } } }),
-      ),
-      'run_input_path_unknown',
-      '/steps/0/input/repo',
-      'run.input.repository',
-    );
-    expect(checkWorkflowDefinition(workflow(steps), context)).toEqual([]);
-  });
-
-  it('secret_not_allowed outside http header values', () => {
-    expectProblem(
-      onlyProblem(workflow([{ ...scanStep, input: { repo: 'x', token: '{{ secrets.GITHUB }}' } }])),
-      'secret_not_allowed',
-      '/steps/0/input/token',
-      'secrets.GITHUB',
-    );
-    const http = (step: Partial<WorkflowStepDefinition>) =>
-      workflow([
-        { id: 'notify', kind: 'http', url: 'https://example.com', ...step } as WorkflowStepDefinition,
-      ]);
-    expectProblem(
-      onlyProblem(http({ body: { text: ['{{ secrets.TOKEN }}'] } })),
-      'secret_not_allowed',
-      '/steps/0/body/text/0',
-      'header values',
-    );
-    expect(onlyProblem(http({ url: 'https://example.com/{{ secrets.TOKEN }}' })).pointer).toBe(
-      '/steps/0/url',
-    );
-    expect(checkWorkflowDefinition(http({ headers: { 'X-Key': '{{ secrets.TOKEN }}' } }), context)).toEqual(
-      [],
-    );
-  });
-
-  it('template_type_mismatch: whole values against the downstream input schema', () => {
-    const review = (input: Record<string, unknown>) =>
-      workflow([scanStep, agentStep('review', 'reviewer', { summary: {}, ...input })]);
-    expectProblem(
-      onlyProblem(review({ count: '{{ scan.output.score }}' })),
-      'template_type_mismatch',
-      '/steps/1/input/count',
-      'expects integer, but steps.scan.output.score is number',
-    );
-    expectProblem(
-      onlyProblem(review({ summary: '{{ scan.output.summary.total }}' })),
-      'template_type_mismatch',
-      '/steps/1/input/summary',
-      'expects object',
-    );
-    expectProblem(
-      onlyProblem(review({ count: 'n={{ scan.output.summary.total }}' })),
-      'template_type_mismatch',
-      '/steps/1/input/count',
-      'renders text',
-    );
-    // integer into integer, ["string","null"] into string, anything into a property without type.
-    expect(
-      checkWorkflowDefinition(
-        review({
-          count: '{{ scan.output.summary.total }}',
-          label: '{{ scan.output.summary.label }}',
-          anything: '{{ scan.output.score }}',
-        }),
-        context,
-      ),
-    ).toEqual([]);
-  });
-
-  it('template_type_mismatch: integer into number is fine, text output into a number is not', () => {
-    const into = (template: string) =>
-      workflow([
-        scanStep,
-        agentStep('review', 'reviewer', { summary: {} }),
-        agentStep('check', 'compliance', { total: template }),
-      ]);
-    expect(checkWorkflowDefinition(into('{{ scan.output.summary.total }}'), context)).toEqual([]);
-    expectProblem(
-      onlyProblem(into('{{ review.output }}')),
-      'template_type_mismatch',
-      '/steps/2/input/total',
-      'expects number, but steps.review.output is string',
-    );
-  });
-
-  it('input_field_unknown when the agent input schema is closed', () => {
-    expectProblem(
-      onlyProblem(workflow([agentStep('review', 'reviewer', { summary: {}, extra: 1 })])),
-      'input_field_unknown',
-      '/steps/0/input/extra',
-      '"extra"',
-    );
-    expect(checkWorkflowDefinition(workflow([agentStep('c', 'compliance', { other: 1 })]), context)).toEqual(
-      [],
-    );
-  });
-
-  it('input_field_missing for a required field of the agent input schema', () => {
-    expectProblem(
-      onlyProblem(workflow([agentStep('review', 'reviewer', { note: 'hi' })])),
-      'input_field_missing',
-      '/steps/0/input',
-      '"summary"',
-    );
-  });
-
-  it('http_url_invalid, placeholders read as x', () => {
-    const http = (url: string) => workflow([{ id: 'notify', kind: 'http', url }]);
-    expectProblem(
-      onlyProblem(http('ftp://example.com/file')),
-      'http_url_invalid',
-      '/steps/0/url',
-      'ftp://example.com/file',
-    );
-    expect(onlyProblem(http('{{ run.input.url }}')).message).toContain('"x"');
-    expect(
-      checkWorkflowDefinition(http('https://{{ run.input.host }}/hook?q={{ run.input.q }}'), context),
-    ).toEqual([]);
-  });
-
-  it('template_too_deep instead of recursing without bound', () => {
-    let deep: unknown = 'x';
-    for (let level = 0; level < 70; level++) deep = { next: deep };
-    const problem = onlyProblem(workflow([{ ...scanStep, input: { repo: 'x', deep } }]));
-    expect(problem.code).toBe('template_too_deep');
-    expect(problem.pointer.startsWith('/steps/0/input/deep/next')).toBe(true);
   });
 
   it('reports everything in definition order, and never throws on odd shapes', () => {
     const problems = checkWorkflowDefinition(
       workflow([
         agentStep('scan', 'ghost', { repo: '{{ steps.x.output }}' }, ['nope']),
-        { ...scanStep, id: 'scan' },
-        { id: 'notify', kind: 'http', url: 'mailto:a@b.c' },
+        scan,
+        httpStep({ url: 'mailto:a@b.c' }),
       ]),
       context,
     );
@@ -475,11 +289,9 @@ describe('checkWorkflowDefinition', () => {
 
   it('checks a 200-step chain quickly', () => {
     const steps = Array.from({ length: 200 }, (_, index) =>
-      index === 0
-        ? scanStep
-        : agentStep(`s${index}`, 'scanner', {
-            repo: `{{ ${index === 1 ? 'scan' : `s${index - 1}`}.output.summary.label }}`,
-          }),
+      agentStep(`s${index}`, 'scanner', {
+        repo: index === 0 ? 'x' : `{{ s${index - 1}.output.summary.label }}`,
+      }),
     );
     const started = performance.now();
     expect(checkWorkflowDefinition(workflow(steps), context)).toEqual([]);

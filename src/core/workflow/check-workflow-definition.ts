@@ -137,7 +137,7 @@ function checkStep(scope: Scope, index: number): WorkflowProblem[] {
         `${base}${field.pointer}`,
       );
     } catch (error) {
-      if (!FlightdeckError.isInstance(error)) throw error;
+      if (!FlightdeckError.isInstance(error) || error.code !== 'template_too_deep') throw error;
       const pointer = (error.details as { pointer?: string } | null)?.pointer ?? `${base}${field.pointer}`;
       found.push(workflowProblem(pointer, 'template_too_deep', error.message));
     }
