@@ -117,7 +117,9 @@ describe('workflow runs through the API', () => {
     expect(checkStep?.input).toEqual({ total, repo: 'x acme/api' });
     expect(typeof (checkStep?.input as { total: unknown } | undefined)?.total).toBe('number');
     // The second provider call saw the number the first one produced.
-    const secondPrompt = JSON.stringify((fake.calls[1]?.body as { messages: unknown[] } | undefined)?.messages);
+    const secondPrompt = JSON.stringify(
+      (fake.calls[1]?.body as { messages: unknown[] } | undefined)?.messages,
+    );
     expect(secondPrompt).toContain(`Total findings: ${total}`);
   });
 

@@ -71,8 +71,12 @@ export function checkInputFields(agent: CheckedAgent, input: unknown, base: stri
   return found;
 }
 
-/** Placeholders become `x`, so `https://{{ run.input.host }}/hook` is judged as `https://x/hook`. */
+/**
+ * Placeholders become `x`, so `https://{{ run.input.host }}/hook` is judged as `https://x/hook`. A
+ * url that is one whole placeholder (`{{ run.input.callbackUrl }}`) can only be judged when it runs.
+ */
 export function checkHttpUrl(template: ParsedWorkflowTemplate, pointer: string): WorkflowProblem[] {
+  if (template.whole) return [];
   const url = template.parts.map((part) => (typeof part === 'string' ? part : 'x')).join('');
   let protocol = '';
   try {

@@ -225,7 +225,12 @@ const matrix: Array<[string, WorkflowDefinition, string, string]> = [
   ['input_field_unknown', review({ extra: 1 }), '/steps/1/input/extra', '"extra"'],
   ['input_field_missing', workflow([agentStep('review', 'reviewer', {})]), '/steps/0/input', '"summary"'],
   ['http_url_invalid', http({ url: 'ftp://example.com/f' }), '/steps/0/url', '"ftp://example.com/f"'],
-  ['http_url_invalid', http({ url: '{{ run.input.url }}' }), '/steps/0/url', 'placeholders read as "x"'],
+  [
+    'http_url_invalid',
+    http({ url: '{{ run.input.host }}/hook' }),
+    '/steps/0/url',
+    'placeholders read as "x"',
+  ],
   ['template_too_deep', review({ note: deep }), `/steps/1/input/note${'/next'.repeat(63)}`, 'deeper than 64'],
 ];
 
@@ -245,6 +250,7 @@ const clean: Array<[string, WorkflowDefinition]> = [
   ['secrets in http header values', http({ headers: { 'X-Key': 'Key {{ secrets.TOKEN }}' } })],
   ['an open input schema takes extra fields', workflow([agentStep('c', 'compliance', { other: 1 })])],
   ['templates in the url host', http({ url: 'https://{{ run.input.host }}/hook?q={{ run.input.q }}' })],
+  ['a url that is one whole template, judged when it runs', http({ url: '{{ run.input.callbackUrl }}' })],
 ];
 
 describe('checkWorkflowDefinition', () => {

@@ -240,9 +240,9 @@ export function createRunService(dependencies: {
 
     /** Runs the failed, cancelled and skipped steps of a failed or cancelled run again; completed ones are kept. */
     async retry(access: WorkspaceAccess, runId: string): Promise<RunView> {
-      if (!queue) throw queueMissing();
       const run = await repositories.workflowRuns.find(access.workspaceId, runId);
       if (!run) throw runNotFound();
+      if (!queue) throw queueMissing();
       const requeued = await repositories.workflowRuns.requeueForRetry(
         access.workspaceId,
         runId,
