@@ -89,14 +89,21 @@ export function createWorkflowService(dependencies: {
 }) {
   const { database, repositories, clock } = dependencies;
 
-  /** Every problem of a definition, with the agents it names looked up in the workspace. */
-  async function problemsOf(workspaceId: string, definition: WorkflowDefinition): Promise<WorkflowProblem[]> {
+  /**
+   * Every problem of a definition, with the agents it names looked up in the workspace. Inside a
+   * transaction pass its repositories: PGlite has one connection, so a query outside would wait forever.
+   */
+  async function problemsOf(
+    workspaceId: string,
+    definition: WorkflowDefinition,
+    scoped: Repositories = repositories,
+  ): Promise<WorkflowProblem[]> {
     const references = new Set<string>();
     for (const step of definition.steps) if (step.kind === 'agent') references.add(step.agent);
     const agents = new Map<string, CheckedAgent>();
     await Promise.all(
       [...references].map(async (reference) => {
-        const found = await repositories.agents.find(workspaceId, reference);
+        const found = await scoped.agents.find(workspaceId, reference);
         if (!found) return;
         const agentDefinition = found.version.definition as {
           inputSchema?: Record<string, unknown> | null;
@@ -116,8 +123,12 @@ export function createWorkflowService(dependencies: {
     ];
   }
 
-  async function checked(workspaceId: string, definition: WorkflowDefinition): Promise<void> {
-    const problems = await problemsOf(workspaceId, definition);
+  async function checked(
+    workspaceId: string,
+    definition: WorkflowDefinition,
+    scoped: Repositories = repositories,
+  ): Promise<void> {
+    const problems = await problemsOf(workspaceId, definition, scoped);
     if (problems.length > 0) {
       const shown = problems
         .slice(0, 3)
@@ -213,7 +224,7 @@ export function createWorkflowService(dependencies: {
           const before = { ...(version.definition as unknown as WorkflowDefinition), slug: workflow.slug };
           const after = applyWorkflowPatch(before, patch);
           if (JSON.stringify(before) === JSON.stringify(after)) return toWorkflowView({ workflow, version });
-          await checked(access.workspaceId, after);
+          await checked(access.workspaceId, after, scoped);
           const now = clock.now();
           const scheduleChanged =
             before.triggers.schedule !== after.triggers.schedule ||
