@@ -4,6 +4,9 @@ import { headersFor, type WorkspaceFixture } from '../support/identity-fixture.t
 export interface RunBody {
   id: string;
   status: string;
+  trigger: string;
+  workflowVersion: number;
+  input: unknown;
   output: unknown;
   costUsd: number;
   error: { code: string; message: string } | null;

@@ -5,6 +5,7 @@ import { describeProblems } from '../../core/json-schema.ts';
 import { stableStringify } from '../../core/stable-stringify.ts';
 import { renderTemplate } from '../../core/template.ts';
 import {
+  type ChatMessage,
   createMockProvider,
   createModelCaller,
   createProvider,
@@ -43,6 +44,13 @@ export interface ExecuteRequest {
   input: unknown;
   mode: ExecutionMode;
   versionId?: string | null;
+  /** Earlier turns of a conversation, sent before the rendered prompt (OpenAI-compatible callers). */
+  history?: ChatMessage[];
+  /** Text added after the rendered prompt, e.g. a reviewer's feedback on a previous answer. */
+  promptAddition?: string;
+  /** Per-call overrides within what the agent allows (the caller checks the bounds). */
+  temperature?: number;
+  maxTokens?: number;
 }
 
 export interface ExecuteOptions {
@@ -179,6 +187,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     version: AgentVersionRow,
     input: unknown,
     mode: ExecutionMode,
+    extras: Pick<ExecuteRequest, 'history' | 'promptAddition' | 'temperature' | 'maxTokens'> = {},
   ) {
     const compiled = compiledVersions.get(version);
     const definition = compiled.definition;
@@ -192,7 +201,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         },
       );
     }
-    const prompt = renderTemplate(compiled.template, input);
+    const rendered = renderTemplate(compiled.template, input);
+    const prompt = extras.promptAddition ? `${rendered}\n\n${extras.promptAddition}` : rendered;
 
     const targets =
       mode === 'mock'
@@ -210,9 +220,9 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       workspaceId,
       targets,
       system: definition.systemPrompt || undefined,
-      messages: [{ role: 'user', content: prompt }],
-      temperature: definition.temperature ?? undefined,
-      maxOutputTokens: definition.maxTokens ?? undefined,
+      messages: [...(extras.history ?? []), { role: 'user', content: prompt }],
+      temperature: extras.temperature ?? definition.temperature ?? undefined,
+      maxOutputTokens: extras.maxTokens ?? definition.maxTokens ?? undefined,
       outputSchema: definition.outputSchema ?? undefined,
       outputName: definition.outputSchema ? 'output' : undefined,
       retry: definition.retry,
@@ -267,6 +277,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         version,
         input,
         request.mode,
+        request,
       );
       if (request.mode === 'mock') return { estimate: 0, priced: true };
       const overrides = await priceOverridesOf(access.workspaceId);
@@ -287,7 +298,19 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       let requestHash: string | null = null;
       if (options.idempotencyKey !== undefined) {
         requestHash = createHash('sha256')
-          .update(stableStringify({ agentId: agent.id, versionId, mode: request.mode, input }))
+          .update(
+            // The extras join the hash only when given, so keys used before they existed still replay.
+            stableStringify({
+              agentId: agent.id,
+              versionId,
+              mode: request.mode,
+              input,
+              ...(request.history === undefined ? {} : { history: request.history }),
+              ...(request.promptAddition === undefined ? {} : { promptAddition: request.promptAddition }),
+              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+              ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
+            }),
+          )
           .digest('hex');
         const existing = await repositories.executions.findByIdempotencyKey(
           workspaceId,
@@ -309,6 +332,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         version,
         input,
         request.mode,
+        request,
       );
       const now = clock.now();
       const executionId = newId(now.getTime());
