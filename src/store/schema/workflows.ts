@@ -102,6 +102,8 @@ export const workflowRuns = pgTable(
     tokenId: text('token_id'),
     /** The role the run acts with (the starter's, or `member` for webhooks and schedules). */
     actingRole: text('acting_role').notNull(),
+    /** The run's cost cap (the workflow's `costCapUsd` plus what approvers added); null without one. */
+    costCapUsd: doublePrecision('cost_cap_usd'),
     createdAt: at('created_at').notNull().defaultNow(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
@@ -143,6 +145,9 @@ export const workflowStepRuns = pgTable(
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
+    /** A reviewer's feedback the next attempt appends to its prompt (set by request-revision). */
+    revisionFeedback: text('revision_feedback'),
+    revisions: integer('revisions').notNull().default(0),
     workerId: text('worker_id'),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
@@ -187,4 +192,78 @@ export const userSecrets = pgTable(
     updatedAt: at('updated_at').notNull().defaultNow(),
   },
   (table) => [uniqueIndex('user_secrets_workspace_name').on(table.workspaceId, table.name)],
+);
+
+/**
+ * A checkpoint on one attempt of a step: pending → approved | rejected | revision_requested, or
+ * expired by its deadline. Decided by exactly one conditional update (`WHERE status = 'pending'`);
+ * the row is never changed after that, so it is the immutable record of the decision.
+ */
+export const workflowApprovals = pgTable(
+  'workflow_approvals',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    workflowId: text('workflow_id').notNull(),
+    stepId: text('step_id').notNull(),
+    /** The step attempt whose output waits. */
+    attempt: integer('attempt').notNull(),
+    /** How many revisions of this step came before this approval (0 for the first). */
+    revision: integer('revision').notNull().default(0),
+    status: text('status').notNull(),
+    /** Why it waits: `required`, `checkpoint`, `final`, `risk`, `review_requested`, `cost_cap`. */
+    reason: text('reason').notNull(),
+    /** The output proposed for approval. */
+    output: json('output'),
+    /** The output an approver put in its place (null when approved as proposed). */
+    editedOutput: json('edited_output'),
+    /** For `cost_cap`: what the step is estimated to cost, which approving adds to the run's cap. */
+    estimateUsd: doublePrecision('estimate_usd'),
+    decidedBy: text('decided_by'),
+    decidedByToken: text('decided_by_token'),
+    decidedAt: at('decided_at'),
+    comment: text('comment'),
+    feedback: text('feedback'),
+    expiresAt: at('expires_at'),
+    onTimeout: text('on_timeout'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (table) => [
+    index('workflow_approvals_workspace_created').on(table.workspaceId, table.createdAt, table.id),
+    index('workflow_approvals_run').on(table.runId, table.stepId),
+    index('workflow_approvals_expiring')
+      .on(table.expiresAt)
+      .where(sql`${table.status} = 'pending' and ${table.expiresAt} is not null`),
+  ],
+);
+
+/** A typed, versioned output of a step: one version per attempt, revision and edit. */
+export const workflowArtifacts = pgTable(
+  'workflow_artifacts',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    runId: text('run_id')
+      .notNull()
+      .references(() => workflowRuns.id, { onDelete: 'cascade' }),
+    stepId: text('step_id').notNull(),
+    /** `research_finding`, `content_draft`, `report`, `generic_output` or the agent's own type. */
+    type: text('type').notNull(),
+    version: integer('version').notNull(),
+    /** `step` (an attempt's output), `edit` (an approver's edit). */
+    source: text('source').notNull(),
+    approvalId: text('approval_id'),
+    executionId: text('execution_id'),
+    content: json('content'),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (table) => [uniqueIndex('workflow_artifacts_run_step_version').on(table.runId, table.stepId, table.version)],
 );
