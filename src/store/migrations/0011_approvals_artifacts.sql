@@ -39,6 +39,7 @@ CREATE TABLE "workflow_artifacts" (
 ALTER TABLE "workflow_runs" ADD COLUMN "cost_cap_usd" double precision;--> statement-breakpoint
 ALTER TABLE "workflow_step_runs" ADD COLUMN "revision_feedback" text;--> statement-breakpoint
 ALTER TABLE "workflow_step_runs" ADD COLUMN "revisions" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "workflows" ADD COLUMN "kind" text DEFAULT 'workflow' NOT NULL;--> statement-breakpoint
 ALTER TABLE "workflow_approvals" ADD CONSTRAINT "workflow_approvals_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workflow_approvals" ADD CONSTRAINT "workflow_approvals_run_id_workflow_runs_id_fk" FOREIGN KEY ("run_id") REFERENCES "public"."workflow_runs"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "workflow_artifacts" ADD CONSTRAINT "workflow_artifacts_workspace_id_workspaces_id_fk" FOREIGN KEY ("workspace_id") REFERENCES "public"."workspaces"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -67,7 +67,12 @@ export function createWorkflowRepository(database: Database) {
       workspaceId: string,
       options: { limit: number; after?: { createdAt: Date; id: string }; search?: string },
     ): Promise<WorkflowWithVersion[]> {
-      const conditions = [eq(workflows.workspaceId, workspaceId), isNull(workflows.deletedAt)];
+      const conditions = [
+        eq(workflows.workspaceId, workspaceId),
+        isNull(workflows.deletedAt),
+        // Work sessions run on a workflow of their own that is not the user's to list.
+        eq(workflows.kind, 'workflow'),
+      ];
       if (options.after) {
         conditions.push(
           sql`(${workflows.createdAt}, ${workflows.id}) < (${options.after.createdAt}, ${options.after.id})`,

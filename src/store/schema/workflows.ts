@@ -31,6 +31,8 @@ export const workflows = pgTable(
       .notNull()
       .references(() => workspaces.id, { onDelete: 'cascade' }),
     slug: text('slug').notNull(),
+    /** `workflow`, or `session`: the one-step workflow behind an agent's work sessions (not listed). */
+    kind: text('kind').notNull().default('workflow'),
     currentVersionId: text('current_version_id').notNull(),
     version: integer('version').notNull(),
     /** SHA-256 of the webhook secret (shown once); null until one is made. */
