@@ -47,6 +47,11 @@ const agentBodyFields = {
   retry: retrySchema.partial(),
   fallbacks: z.array(fallbackSchema).max(5),
   timeoutMs: z.number().int().min(1_000).max(600_000),
+  approval: z.enum(['required', 'optional']),
+  artifactType: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/, { message: 'lower-case letters, digits and _, starting with a letter' })
+    .nullable(),
 };
 
 const createBody = z
@@ -65,6 +70,8 @@ const createBody = z
     retry: agentBodyFields.retry.optional(),
     fallbacks: agentBodyFields.fallbacks.optional(),
     timeoutMs: agentBodyFields.timeoutMs.optional(),
+    approval: agentBodyFields.approval.optional(),
+    artifactType: agentBodyFields.artifactType.optional(),
   })
   .strict();
 const patchBody = z.object(agentBodyFields).partial().strict();
@@ -88,6 +95,8 @@ const definitionSchema = z.object({
     z.object({ provider: z.string(), model: z.string(), providerKeyId: z.string().nullable() }),
   ),
   timeoutMs: z.number(),
+  approval: z.enum(['required', 'optional']),
+  artifactType: z.string().nullable(),
 });
 
 export const agentSchema = definitionSchema.extend({

@@ -35,6 +35,10 @@ export interface AgentDefinition {
   retry: AgentRetry;
   fallbacks: AgentFallback[];
   timeoutMs: number;
+  /** `required`: a workflow step running this agent waits for approval unless the step says `never`. */
+  approval: 'required' | 'optional';
+  /** The type its outputs are stored as in workflow runs (`generic_output` when not set). */
+  artifactType: string | null;
 }
 
 export type AgentField = keyof AgentDefinition;
@@ -69,6 +73,8 @@ export const agentFields: readonly AgentField[] = [
   'retry',
   'fallbacks',
   'timeoutMs',
+  'approval',
+  'artifactType',
 ];
 
 /** A slug from a name: lower case, words joined by hyphens. */
@@ -106,6 +112,8 @@ export function definitionFromInput(input: AgentInput): AgentDefinition {
       providerKeyId: fallback.providerKeyId ?? null,
     })),
     timeoutMs: input.timeoutMs ?? defaultTimeoutMs,
+    approval: input.approval ?? 'optional',
+    artifactType: input.artifactType ?? null,
   });
 }
 
@@ -171,5 +179,7 @@ export function readDefinition(stored: Record<string, unknown>): AgentDefinition
     retry: { ...defaultAgentRetry, ...definition.retry },
     fallbacks: definition.fallbacks ?? [],
     timeoutMs: definition.timeoutMs ?? defaultTimeoutMs,
+    approval: definition.approval ?? 'optional',
+    artifactType: definition.artifactType ?? null,
   };
 }

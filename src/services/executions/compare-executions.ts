@@ -22,6 +22,8 @@ const groups: Record<AgentField, ChangeGroup> = {
   timeoutMs: 'parameters',
   inputSchema: 'schemas',
   outputSchema: 'schemas',
+  approval: 'parameters',
+  artifactType: 'schemas',
 };
 
 export interface MetricDelta {

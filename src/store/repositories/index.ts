@@ -12,6 +12,7 @@ export * from './provider-key-repository.ts';
 export * from './repositories.ts';
 export * from './session-repository.ts';
 export * from './user-repository.ts';
+export * from './workflow-approval-repository.ts';
 export * from './workflow-repository.ts';
 export * from './workflow-run-repository.ts';
 export * from './workspace-repository.ts';

@@ -11,6 +11,7 @@ import { createPasswordTokenRepository } from './password-token-repository.ts';
 import { createProviderKeyRepository } from './provider-key-repository.ts';
 import { createSessionRepository } from './session-repository.ts';
 import { createUserRepository } from './user-repository.ts';
+import { createWorkflowApprovalRepository } from './workflow-approval-repository.ts';
 import { createWorkflowRepository } from './workflow-repository.ts';
 import { createWorkflowRunRepository } from './workflow-run-repository.ts';
 import { createWorkspaceRepository } from './workspace-repository.ts';
@@ -35,6 +36,7 @@ export function createRepositories(database: Database) {
     workspaceSecrets: createWorkspaceSecretRepository(database),
     workflows: createWorkflowRepository(database),
     workflowRuns: createWorkflowRunRepository(database),
+    workflowApprovals: createWorkflowApprovalRepository(database),
   };
 }
 
