@@ -173,6 +173,7 @@ export const runSchema = z.object({
   output: z.unknown(),
   error: errorShape,
   costUsd: z.number(),
+  costCapUsd: z.number().nullable(),
   steps: z.array(stepRunSchema),
   createdBy: z.string().nullable(),
   createdAt: z.date(),

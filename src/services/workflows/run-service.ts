@@ -9,6 +9,7 @@ import {
   type Repositories,
   type WorkflowWithVersion,
 } from '../../store/repositories/index.ts';
+import { agentNotFound } from '../agents/agent-service.ts';
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
@@ -111,6 +112,67 @@ export function createRunService(dependencies: {
     }
   }
 
+  /** The agent's session workflow with the asked strategy, made or moved to a new version when needed. */
+  async function sessionWorkflowOf(
+    access: WorkspaceAccess,
+    agentId: string,
+    agentSlug: string,
+    approvalStrategy: WorkflowDefinition['approvalStrategy'],
+  ): Promise<WorkflowWithVersion> {
+    const slug = `session-${agentId.toLowerCase()}`;
+    const definition = {
+      slug,
+      name: `Work session: ${agentSlug}`,
+      description: 'One agent task with a review; made by POST …/agents/{agentId}/runs.',
+      inputSchema: null,
+      approvalStrategy,
+      riskRule: null,
+      costCapUsd: null,
+      triggers: { webhook: false, schedule: null, timezone: null },
+      // The run input is the agent's whole input (see prepareStep).
+      session: true,
+      steps: [{ id: 'task', kind: 'agent', agent: agentId, input: {} }],
+    };
+    return inTransaction(database, async (scoped) => {
+      await scoped.locks.lockUntilCommit(`session-workflow:${access.workspaceId}:${agentId}`);
+      const existing = await scoped.workflows.find(access.workspaceId, slug);
+      const now = clock.now();
+      if (existing && JSON.stringify(existing.version.definition) === JSON.stringify(definition))
+        return existing;
+      const versionId = newId(now.getTime());
+      const version = {
+        id: versionId,
+        workspaceId: access.workspaceId,
+        workflowId: existing?.workflow.id ?? newId(now.getTime()),
+        number: (existing?.workflow.version ?? 0) + 1,
+        definition,
+        createdBy: access.userId,
+        createdAt: now,
+      };
+      if (existing) {
+        return scoped.workflows.addVersion(access.workspaceId, existing.workflow.id, version, {
+          slug,
+          updatedAt: now,
+          scheduleNextAt: null,
+        });
+      }
+      return scoped.workflows.insert(
+        {
+          id: version.workflowId,
+          workspaceId: access.workspaceId,
+          slug,
+          kind: 'session',
+          currentVersionId: versionId,
+          version: 1,
+          createdBy: access.userId,
+          createdAt: now,
+          updatedAt: now,
+        },
+        version,
+      );
+    });
+  }
+
   async function startOf(
     found: WorkflowWithVersion,
     access: { workspaceId: string; role: string; userId: string | null; tokenId: string | null },
@@ -146,6 +208,7 @@ export function createRunService(dependencies: {
           createdBy: access.userId,
           tokenId: access.tokenId,
           actingRole: access.role,
+          costCapUsd: definition.costCapUsd,
           createdAt: now,
         },
         steps,
@@ -159,6 +222,33 @@ export function createRunService(dependencies: {
     /** Called once the queue is up; until then starting a run answers 503. */
     attachQueue(runQueue: RunQueue) {
       queue = runQueue;
+    },
+
+    /** Hands a run back to the queue after a decision moved it on (live views are woken too). */
+    async resume(runId: string): Promise<void> {
+      signals.notify(runId);
+      if (!queue) throw queueMissing();
+      await queue.enqueue(runId);
+    },
+
+    /**
+     * A work session: one agent task as a one-step run on the agent's own hidden workflow, reviewed
+     * by `approvalStrategy` (default `checkpoint_required`). The run input is the agent's input.
+     */
+    async startSession(
+      access: WorkspaceAccess,
+      agentReference: string,
+      request: { input: unknown; mode: RunMode; approvalStrategy: WorkflowDefinition['approvalStrategy'] },
+    ): Promise<RunView> {
+      const agent = await repositories.agents.find(access.workspaceId, agentReference);
+      if (!agent) throw agentNotFound();
+      const found = await sessionWorkflowOf(
+        access,
+        agent.agent.id,
+        agent.agent.slug,
+        request.approvalStrategy,
+      );
+      return startOf(found, access, request, 'manual');
     },
 
     async start(
@@ -233,6 +323,7 @@ export function createRunService(dependencies: {
           details: { status: run.status },
         });
       }
+      await repositories.workflowApprovals.cancelPendingOfRun(runId, clock.now());
       signals.abortRun(runId, 'run cancelled');
       signals.notify(runId);
       return this.get(access, runId);

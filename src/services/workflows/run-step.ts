@@ -1,5 +1,5 @@
 import { FlightdeckError } from '../../core/errors.ts';
-import type { WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
+import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
 import { collectReferences, renderWorkflowValue } from '../../core/workflow/workflow-template.ts';
 import type {
   Repositories,
@@ -11,10 +11,11 @@ import type { ExecutionService } from '../executions/execution-service.ts';
 import { type ExecutionView, toExecutionView } from '../executions/execution-view.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { type HttpStepRequest, maskHttpRequest, runHttpStep } from './run-http-step.ts';
+import { revisionPrompt } from './step-gate.ts';
 
 /** A step ready to run: its rendered input, or the reason it cannot run. */
 export type PreparedStep =
-  | { kind: 'agent'; input: unknown; inputView: unknown }
+  | { kind: 'agent'; input: unknown; inputView: unknown; promptAddition: string | undefined }
   | { kind: 'http'; request: HttpStepRequest; inputView: unknown; secretValues: string[]; timeoutMs: number }
   | { kind: 'invalid'; inputView: unknown; code: string; message: string };
 
@@ -31,8 +32,10 @@ export async function prepareStep(input: {
   states: ReadonlyMap<string, WorkflowStepRunRow>;
   stepIds: ReadonlySet<string>;
   resolveSecrets: (workspaceId: string, names: readonly string[]) => Promise<Record<string, string>>;
+  definition: WorkflowDefinition;
 }): Promise<PreparedStep> {
   const { step, run, stepIds } = input;
+  const state = input.states.get(step.id);
   const stepOutputs: Record<string, unknown> = {};
   for (const [stepId, state] of input.states) {
     if (state.status === 'completed')
@@ -41,8 +44,14 @@ export async function prepareStep(input: {
   const context = { runInput: run.input, stepOutputs };
   try {
     if (step.kind === 'agent') {
-      const rendered = renderWorkflowValue(step.input, stepIds, context);
-      return { kind: 'agent', input: rendered, inputView: rendered };
+      // A work session's one step takes the run input whole (it is the agent's input).
+      const rendered = (input.definition as { session?: boolean }).session
+        ? run.input
+        : renderWorkflowValue(step.input, stepIds, context);
+      const promptAddition = state?.revisionFeedback
+        ? revisionPrompt(state.revisionFeedback, state.output)
+        : undefined;
+      return { kind: 'agent', input: rendered, inputView: rendered, promptAddition };
     }
     const headers = step.headers ?? {};
     const secretNames = new Set<string>();
@@ -156,7 +165,7 @@ export async function runPreparedStep(input: {
     const execution = await input.executions.prepare(
       input.access,
       step.agent,
-      { input: prepared.input, mode: run.mode as 'live' | 'mock' },
+      { input: prepared.input, mode: run.mode as 'live' | 'mock', promptAddition: prepared.promptAddition },
       {
         trigger: 'workflow',
         idempotencyKey: stepExecutionKey(run.id, step.id, input.attempt),

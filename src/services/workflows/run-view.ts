@@ -65,6 +65,8 @@ export interface RunView {
   output: unknown;
   error: { code: string; message: string } | null;
   costUsd: number;
+  /** The run's cost cap: the workflow's, plus what approvers added; null without one. */
+  costCapUsd: number | null;
   steps: StepRunView[];
   createdBy: string | null;
   createdAt: Date;
@@ -110,6 +112,7 @@ export function toRunView(row: WorkflowRunRow, steps: readonly WorkflowStepRunRo
     output: row.output ?? null,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     costUsd: row.costUsd,
+    costCapUsd: row.costCapUsd,
     steps: steps.map(toStepRunView),
     createdBy: row.createdBy,
     createdAt: row.createdAt,

@@ -13,6 +13,7 @@ import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { RunSignals } from './run-signals.ts';
 import { type PreparedStep, prepareStep, runPreparedStep } from './run-step.ts';
+import { createStepGate } from './step-gate.ts';
 
 export interface WorkflowEngineDependencies {
   repositories: Repositories;
@@ -92,6 +93,10 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
         signals.notify(runId);
         run = { ...run, status: 'running' };
       }
+      if (run.status === 'waiting_approval' && (await repositories.workflowApprovals.resumeRun(runId))) {
+        // A decision queued this job: look again at what can run (it may wait again).
+        run = { ...run, status: 'running' };
+      }
       if (run.status !== 'running') return;
       const version = await repositories.workflows.findVersion(run.workspaceId, run.workflowVersionId);
       if (!version) throw new Error(`run ${runId} points at a missing workflow version`);
@@ -107,9 +112,27 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
         userId: run.createdBy ?? '',
         tokenId: run.tokenId,
       };
+      const gate = createStepGate({
+        repositories,
+        clock,
+        run,
+        definition,
+        finalStepIds: new Set(finalSteps(definition)),
+        access,
+      });
 
       const controller = new AbortController();
       const onLease = () => controller.abort(new Error('lease lost'));
+      // Set when a claim or a commit did not land: a cancel, or another driver holding a newer lease
+      // for this run, moved the step. This driver stops at once instead of going on from what it
+      // believes: it would otherwise claim the step back (each claim a new provider call) and two
+      // drivers could bounce a step between them until pg-boss noticed the older lease was gone.
+      let overtaken = false;
+      const stopOvertaken = (stepId: string) => {
+        overtaken = true;
+        logger.info({ runId, stepId }, 'workflow step moved by another driver or a cancel; stopping');
+        controller.abort(new Error('step moved elsewhere'));
+      };
       leaseSignal.addEventListener('abort', onLease, { once: true });
       const release = signals.holdRun(runId, controller);
       const inFlight = new Map<string, Promise<void>>();
@@ -126,16 +149,35 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
             states,
             stepIds: new Set(stepsById.keys()),
             resolveSecrets: dependencies.resolveSecrets,
+            definition,
           });
+          const capEstimate =
+            prepared.kind === 'agent'
+              ? await gate.capExceededBy(step, prepared.input, dependencies.executions())
+              : null;
+          // Claimed from exactly what this driver saw: a step still `pending`/`ready`, or the very
+          // attempt it found `running` (left by a lost lease, or its own commit that did not land).
           const attempt = await repositories.workflowRuns.claimStep(runId, step.id, {
-            fromStatuses: ['pending', 'ready', 'running'],
+            fromStatuses: previous.status === 'running' ? ['running'] : ['pending', 'ready'],
+            attempt: previous.attempt,
             workerId: dependencies.workerId,
             input: prepared.inputView,
             now: clock.now(),
           });
-          if (attempt === undefined) return;
+          if (attempt === undefined) {
+            stopOvertaken(step.id);
+            return;
+          }
           states.set(step.id, { ...previous, status: 'running', attempt });
           signals.notify(runId);
+          if (capEstimate !== null) {
+            // Running it would pass the run's cost cap: a person decides (approving raises the cap).
+            if (await gate.park(step, attempt, 'cost_cap', null, capEstimate)) {
+              states.set(step.id, { ...previous, status: 'waiting_approval', attempt });
+            }
+            signals.notify(runId);
+            return;
+          }
           const outcome: StepOutcome = await runPreparedStep({
             prepared,
             step,
@@ -148,6 +190,19 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
             httpFetch: dependencies.httpFetch,
             abortSignal: controller.signal,
           });
+          const reason = outcome.status === 'completed' ? await gate.reasonFor(step, outcome.output) : null;
+          if (reason !== null) {
+            if (await gate.park(step, attempt, reason, outcome, null)) {
+              states.set(step.id, {
+                ...previous,
+                status: 'waiting_approval',
+                attempt,
+                output: outcome.output,
+              });
+            }
+            signals.notify(runId);
+            return;
+          }
           const committed = await repositories.workflowRuns.commitStep(
             runId,
             step.id,
@@ -155,7 +210,9 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
             outcome,
             clock.now(),
           );
-          if (committed) {
+          if (committed) await gate.recordArtifact(step, outcome);
+          if (!committed) stopOvertaken(step.id);
+          else {
             states.set(step.id, {
               ...previous,
               status: outcome.status,
@@ -195,6 +252,7 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
           if (inFlight.size === 0) {
             if (!(await settle(run, definition, states))) {
               // Nothing runnable and not finished: waiting for a person (approvals hold no worker).
+              if (await repositories.workflowApprovals.pauseRun(runId)) signals.notify(runId);
               return;
             }
             signals.notify(runId);
@@ -218,7 +276,14 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
         leaseSignal.removeEventListener('abort', onLease);
         release();
       }
-      if (leaseSignal.aborted) {
+      if (overtaken && !leaseSignal.aborted) {
+        // Cancelled or finished elsewhere: nothing left to drive. Still running: hand the run back,
+        // so whoever holds it next starts from the stored state (the queue's fencing ignores this
+        // hand-back when our lease had already gone to another worker).
+        const status = await repositories.workflowRuns.statusOf(runId);
+        if (status !== 'running') return;
+      }
+      if (leaseSignal.aborted || overtaken) {
         throw new FlightdeckError({
           code: 'lease_lost',
           kind: 'unavailable',

@@ -100,6 +100,30 @@ export function createWorkflowApprovalRepository(database: Database) {
       return rows.length > 0;
     },
 
+    /** running → waiting_approval while a step waits and nothing runs: the run then holds no worker. */
+    async pauseRun(runId: string): Promise<boolean> {
+      const rows = await queryRows<{ id: string }>(
+        database,
+        sql`update workflow_runs set status = 'waiting_approval'
+             where id = ${runId} and status = 'running'
+               and exists (select 1 from workflow_step_runs where run_id = ${runId} and status = 'waiting_approval')
+         returning id`,
+      );
+      return rows.length > 0;
+    },
+
+    /**
+     * waiting_approval → running for a driver handed the run's job: a decision that landed while the
+     * previous driver was pausing left work to do, and the job it queued is what brings us here.
+     */
+    async resumeRun(runId: string): Promise<boolean> {
+      const rows = await queryRows<{ id: string }>(
+        database,
+        sql`update workflow_runs set status = 'running' where id = ${runId} and status = 'waiting_approval' returning id`,
+      );
+      return rows.length > 0;
+    },
+
     /** Adds an artifact version for a committed step output (no approval involved). */
     async addArtifact(row: typeof workflowArtifacts.$inferInsert & { version?: number }): Promise<void> {
       await database.execute(
@@ -149,22 +173,22 @@ export function createWorkflowApprovalRepository(database: Database) {
             step as (
               update workflow_step_runs s
                  set status = case
-                       when ${decision.kind} = 'reject' then 'failed'
-                       when ${decision.kind} = 'revise' or d.reason = 'cost_cap' then 'pending'
+                       when ${decision.kind}::text = 'reject' then 'failed'
+                       when ${decision.kind}::text = 'revise' or d.reason = 'cost_cap' then 'pending'
                        else 'completed' end,
-                     output = case when ${hasEdit} then ${edited}::json else s.output end,
-                     error_code = case when ${decision.kind} = 'reject' then 'approval_rejected' else null end,
-                     error_message = case when ${decision.kind} = 'reject' then ${`Rejected by a reviewer: ${feedback ?? ''}`} else null end,
-                     revision_feedback = case when ${decision.kind} = 'revise' then ${feedback} else null end,
-                     revisions = s.revisions + case when ${decision.kind} = 'revise' then 1 else 0 end,
-                     finished_at = case when ${decision.kind} = 'revise' or d.reason = 'cost_cap' then null else ${now}::timestamptz end
+                     output = case when ${hasEdit}::boolean then ${edited}::json else s.output end,
+                     error_code = case when ${decision.kind}::text = 'reject' then 'approval_rejected' else null end,
+                     error_message = case when ${decision.kind}::text = 'reject' then ${`Rejected by a reviewer: ${feedback ?? ''}`}::text else null end,
+                     revision_feedback = case when ${decision.kind}::text = 'revise' then ${feedback}::text else null end,
+                     revisions = s.revisions + case when ${decision.kind}::text = 'revise' then 1 else 0 end,
+                     finished_at = case when ${decision.kind}::text = 'revise' or d.reason = 'cost_cap' then null else ${now}::timestamptz end
                 from decided d
                where s.run_id = d.run_id and s.step_id = d.step_id and s.status = 'waiting_approval'
            returning s.step_id),
             run as (
               update workflow_runs r
                  set status = 'running', event_sequence = r.event_sequence + 1,
-                     cost_cap_usd = case when d.reason = 'cost_cap' and ${decision.kind} = 'approve'
+                     cost_cap_usd = case when d.reason = 'cost_cap' and ${decision.kind}::text = 'approve'
                                          then coalesce(r.cost_cap_usd, 0) + coalesce(d.estimate_usd, 0)
                                          else r.cost_cap_usd end
                 from decided d
@@ -173,19 +197,19 @@ export function createWorkflowApprovalRepository(database: Database) {
             artifact as (
               insert into workflow_artifacts
                      (id, workspace_id, run_id, step_id, type, version, source, approval_id, content, created_by, created_at)
-              select ${`${approvalId}-edit`}, ${workspaceId}, d.run_id, d.step_id,
+              select ${`${approvalId}-edit`}::text, ${workspaceId}::text, d.run_id, d.step_id,
                      coalesce((select a.type from workflow_artifacts a where a.approval_id = d.id limit 1), 'generic_output'),
                      coalesce((select max(version) from workflow_artifacts a where a.run_id = d.run_id and a.step_id = d.step_id), 0) + 1,
-                     'edit', d.id, ${edited}::json, ${actor.userId}, ${now}
+                     'edit', d.id, ${edited}::json, ${actor.userId}::text, ${now}::timestamptz
                 from decided d
-               where ${hasEdit}
+               where ${hasEdit}::boolean
            returning id),
             event as (
               insert into workflow_run_events (run_id, sequence, workspace_id, type, step_id, data, created_at)
               select run.id, run.event_sequence, run.workspace_id, 'approval-end', d.step_id,
                      json_build_object('approvalId', d.id, 'stepId', d.step_id, 'decision', ${status}::text,
-                                       'edited', ${hasEdit}),
-                     ${now}
+                                       'edited', ${hasEdit}::boolean),
+                     ${now}::timestamptz
                 from run, decided d
            returning sequence)
             select id from decided`,

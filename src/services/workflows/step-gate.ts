@@ -1,0 +1,144 @@
+import { newId } from '../../core/ids.ts';
+import { type ApprovalReason, approvalReasonFor } from '../../core/workflow/approval-policy.ts';
+import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
+import type { Repositories, StepOutcome, WorkflowRunRow } from '../../store/repositories/index.ts';
+import type { ExecutionService } from '../executions/execution-service.ts';
+import type { Clock } from '../identity/identity-clock.ts';
+import type { WorkspaceAccess } from '../identity/principal.ts';
+
+/** What an agent declares that decides approvals and artifacts. */
+interface AgentGateFacts {
+  approval: 'required' | 'optional';
+  artifactType: string;
+}
+
+/**
+ * The approval gates around a step, for one driver of one run: the cost cap before a step runs,
+ * and the approval policy after it produced an output. Agent facts are read once per driver.
+ */
+export function createStepGate(dependencies: {
+  repositories: Repositories;
+  clock: Clock;
+  run: WorkflowRunRow;
+  definition: WorkflowDefinition;
+  finalStepIds: ReadonlySet<string>;
+  access: WorkspaceAccess;
+}) {
+  const { repositories, clock, run, definition } = dependencies;
+  const agentFacts = new Map<string, Promise<AgentGateFacts>>();
+  let spentUsd = run.costUsd;
+
+  const factsOf = (reference: string) => {
+    let facts = agentFacts.get(reference);
+    if (!facts) {
+      facts = repositories.agents.find(run.workspaceId, reference).then((found) => {
+        const stored = found?.version.definition as
+          | { approval?: string; artifactType?: string | null }
+          | undefined;
+        return {
+          approval: stored?.approval === 'required' ? 'required' : 'optional',
+          artifactType: stored?.artifactType ?? 'generic_output',
+        };
+      });
+      agentFacts.set(reference, facts);
+    }
+    return facts;
+  };
+
+  return {
+    /**
+     * The estimate of a live agent step when running it would pass the run's cost cap (the run then
+     * pauses for approval); null when there is no cap, the step is not a live agent step, or it fits.
+     */
+    async capExceededBy(
+      step: WorkflowStepDefinition,
+      input: unknown,
+      executions: ExecutionService,
+    ): Promise<number | null> {
+      if (run.costCapUsd === null || run.mode !== 'live' || step.kind !== 'agent') return null;
+      const { estimate } = await executions.estimateFor(dependencies.access, step.agent, {
+        input,
+        mode: 'live',
+      });
+      return spentUsd + estimate > run.costCapUsd ? estimate : null;
+    },
+
+    /** Why this fresh output must wait for a person, or null. */
+    async reasonFor(step: WorkflowStepDefinition, output: unknown): Promise<ApprovalReason | null> {
+      const agentApproval = step.kind === 'agent' ? (await factsOf(step.agent)).approval : null;
+      return approvalReasonFor({
+        definition,
+        step,
+        agentApproval,
+        output,
+        isFinal: dependencies.finalStepIds.has(step.id),
+      });
+    },
+
+    /** Parks the attempt for approval (with its output and artifact); false when the attempt is stale. */
+    async park(
+      step: WorkflowStepDefinition,
+      attempt: number,
+      reason: ApprovalReason | 'cost_cap',
+      outcome: StepOutcome | null,
+      estimateUsd: number | null,
+    ): Promise<boolean> {
+      const now = clock.now();
+      const artifactType =
+        step.kind === 'agent' ? (await factsOf(step.agent)).artifactType : 'generic_output';
+      const parked = await repositories.workflowApprovals.request({
+        approvalId: newId(now.getTime()),
+        artifactId: outcome ? newId(now.getTime()) : null,
+        runId: run.id,
+        stepId: step.id,
+        attempt,
+        reason,
+        output: outcome?.output ?? null,
+        executionId: outcome?.executionId ?? null,
+        costUsd: outcome?.costUsd ?? 0,
+        estimateUsd,
+        artifactType,
+        expiresAt: null,
+        onTimeout: null,
+        now,
+      });
+      if (parked) spentUsd += outcome?.costUsd ?? 0;
+      return parked;
+    },
+
+    /** Records a committed agent output as the step's next artifact version. */
+    async recordArtifact(step: WorkflowStepDefinition, outcome: StepOutcome): Promise<void> {
+      spentUsd += outcome.costUsd;
+      if (step.kind !== 'agent' || outcome.status !== 'completed') return;
+      const now = clock.now();
+      await repositories.workflowApprovals.addArtifact({
+        id: newId(now.getTime()),
+        workspaceId: run.workspaceId,
+        runId: run.id,
+        stepId: step.id,
+        type: (await factsOf(step.agent)).artifactType,
+        version: 0,
+        source: 'step',
+        executionId: outcome.executionId,
+        content: outcome.output,
+        createdAt: now,
+      });
+    },
+
+    /** Adds what a failed attempt cost to the run's running total. */
+    spent(costUsd: number): void {
+      spentUsd += costUsd;
+    },
+  };
+}
+
+export type StepGate = ReturnType<typeof createStepGate>;
+
+/** The text a revision adds to the step's prompt: the reviewer's words and the answer they were about. */
+export function revisionPrompt(feedback: string, previousOutput: unknown): string {
+  const previous =
+    previousOutput === null || previousOutput === undefined
+      ? ''
+      : `\n\nYour previous answer was:\n${typeof previousOutput === 'string' ? previousOutput : JSON.stringify(previousOutput)}`;
+  return `A reviewer asked for a revision of your previous answer.${previous}\n\nReviewer feedback:\n${feedback}\n\nAnswer again, taking the feedback into account.`;
+}
