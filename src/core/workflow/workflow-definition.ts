@@ -23,6 +23,9 @@ export interface AgentStepDefinition {
   input: Record<string, unknown>;
   needs?: string[];
   approval?: 'required' | 'never';
+  /** How long an approval of this step may wait, and what happens then (default reject). */
+  approvalTimeoutMinutes?: number;
+  onApprovalTimeout?: 'approve' | 'reject';
   retry?: Partial<WorkflowRetry>;
   timeoutMs?: number;
 }
@@ -40,6 +43,9 @@ export interface HttpStepDefinition {
   body?: unknown;
   needs?: string[];
   approval?: 'required' | 'never';
+  /** How long an approval of this step may wait, and what happens then (default reject). */
+  approvalTimeoutMinutes?: number;
+  onApprovalTimeout?: 'approve' | 'reject';
   retry?: Partial<WorkflowRetry>;
   timeoutMs?: number;
 }

@@ -21,6 +21,8 @@ const commonStepFields = {
   id: stepIdSchema,
   needs: z.array(stepIdSchema).max(200).optional(),
   approval: z.enum(['required', 'never']).optional(),
+  approvalTimeoutMinutes: z.number().int().min(1).max(525_600).optional(),
+  onApprovalTimeout: z.enum(['approve', 'reject']).optional(),
   retry: stepRetrySchema.optional(),
   timeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
 };

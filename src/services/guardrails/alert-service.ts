@@ -13,6 +13,35 @@ export function createAlertService(dependencies: {
 }) {
   const { repositories, clock, webhooks } = dependencies;
   return {
+    /**
+     * One notification in the app and, when the workspace has an alert webhook, a signed delivery
+     * of `event`. The dedupe key makes it fire once, whichever node gets there first.
+     */
+    async notify(
+      workspaceId: string,
+      notice: { kind: string; dedupeKey: string; title: string; body: string; data: Record<string, unknown> },
+    ): Promise<boolean> {
+      const now = clock.now();
+      const notification = await repositories.notifications.insertOnce({
+        id: newId(now.getTime()),
+        workspaceId,
+        ...notice,
+        createdAt: now,
+      });
+      if (!notification) return false;
+      const workspace = await repositories.workspaces.findById(workspaceId);
+      const webhookUrl = workspace ? completeSettings(workspace.settings).alertWebhookUrl : null;
+      if (webhookUrl) {
+        await webhooks.enqueue(
+          workspaceId,
+          webhookUrl,
+          { event: notice.kind, workspaceId, ...notice.data, createdAt: now.toISOString() },
+          notification.id,
+        );
+      }
+      return true;
+    },
+
     async checkBudget(workspaceId: string): Promise<number> {
       const workspace = await repositories.workspaces.findById(workspaceId);
       if (!workspace) return 0;

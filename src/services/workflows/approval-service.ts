@@ -11,6 +11,7 @@ import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { RunService } from './run-service.ts';
+import type { ApprovalNotifier } from './step-gate.ts';
 
 /** Revisions a step may be sent back for before only approve or reject remain. */
 export const maxRevisions = 3;
@@ -95,8 +96,10 @@ export function createApprovalService(dependencies: {
   repositories: Repositories;
   clock: Clock;
   runs: RunService;
+  notify?: ApprovalNotifier;
 }) {
   const { repositories, clock, runs } = dependencies;
+  const notify = dependencies.notify ?? (async () => undefined);
 
   async function find(access: WorkspaceAccess, approvalId: string) {
     const row = await repositories.workflowApprovals.find(access.workspaceId, approvalId);
@@ -183,6 +186,45 @@ export function createApprovalService(dependencies: {
   }
 
   return {
+    /**
+     * Decides every pending approval whose deadline passed, as its `onTimeout` says (reject by
+     * default), with no person as the decider. Every node sweeps; the pending guard lets one win.
+     */
+    async expireDue(): Promise<number> {
+      const now = clock.now();
+      let expired = 0;
+      for (const approval of await repositories.workflowApprovals.listExpired(now, 100)) {
+        const text = `No decision before the deadline (${approval.expiresAt?.toISOString()}).`;
+        const decision: ApprovalDecision =
+          approval.onTimeout === 'approve'
+            ? { kind: 'approve', comment: text, editedOutput: undefined, hasEdit: false }
+            : { kind: 'reject', feedback: text };
+        const decided = await repositories.workflowApprovals.decide(
+          approval.workspaceId,
+          approval.id,
+          decision,
+          { userId: null, tokenId: null },
+          now,
+        );
+        if (!decided) continue;
+        expired++;
+        await notify(approval.workspaceId, {
+          kind: 'approval.timed_out',
+          dedupeKey: `approval:${approval.id}:timed_out`,
+          title: `Approval timed out: ${approval.stepId}`,
+          body: `The approval of step "${approval.stepId}" timed out and was ${decided.status}.`,
+          data: {
+            approvalId: approval.id,
+            runId: approval.runId,
+            stepId: approval.stepId,
+            decision: decided.status,
+          },
+        });
+        await runs.resume(approval.runId);
+      }
+      return expired;
+    },
+
     async list(
       access: WorkspaceAccess,
       query: {

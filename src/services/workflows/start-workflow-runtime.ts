@@ -53,10 +53,21 @@ export async function startWorkflowRuntime(options: WorkflowRuntimeOptions): Pro
           intervalMs: scheduleIntervalMs,
         })
       : null;
+  // Approval deadlines hold across restarts and nodes: every node sweeps, one wins each approval.
+  const approvalSweep =
+    scheduleIntervalMs > 0
+      ? setInterval(() => {
+          services.approvals
+            .expireDue()
+            .catch((error: unknown) => logger.warn({ err: error }, 'approval timeout sweep failed'));
+        }, scheduleIntervalMs)
+      : null;
+  approvalSweep?.unref();
   return {
     queue,
     scheduler,
     async stop(timeoutMs = 10_000) {
+      if (approvalSweep) clearInterval(approvalSweep);
       await scheduler?.stop();
       await queue.stop({ timeoutMs });
     },

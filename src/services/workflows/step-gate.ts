@@ -6,6 +6,12 @@ import type { ExecutionService } from '../executions/execution-service.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 
+/** Sends a workspace notification (see AlertService.notify); a no-op where none is wired. */
+export type ApprovalNotifier = (
+  workspaceId: string,
+  notice: { kind: string; dedupeKey: string; title: string; body: string; data: Record<string, unknown> },
+) => Promise<unknown>;
+
 /** What an agent declares that decides approvals and artifacts. */
 interface AgentGateFacts {
   approval: 'required' | 'optional';
@@ -23,6 +29,8 @@ export function createStepGate(dependencies: {
   definition: WorkflowDefinition;
   finalStepIds: ReadonlySet<string>;
   access: WorkspaceAccess;
+  /** Tells people an approval waits (in the app and by the alert webhook). */
+  notify: ApprovalNotifier;
 }) {
   const { repositories, clock, run, definition } = dependencies;
   const agentFacts = new Map<string, Promise<AgentGateFacts>>();
@@ -86,8 +94,9 @@ export function createStepGate(dependencies: {
       const now = clock.now();
       const artifactType =
         step.kind === 'agent' ? (await factsOf(step.agent)).artifactType : 'generic_output';
+      const approvalId = newId(now.getTime());
       const parked = await repositories.workflowApprovals.request({
-        approvalId: newId(now.getTime()),
+        approvalId,
         artifactId: outcome ? newId(now.getTime()) : null,
         runId: run.id,
         stepId: step.id,
@@ -98,12 +107,26 @@ export function createStepGate(dependencies: {
         costUsd: outcome?.costUsd ?? 0,
         estimateUsd,
         artifactType,
-        expiresAt: null,
-        onTimeout: null,
+        expiresAt:
+          step.approvalTimeoutMinutes === undefined
+            ? null
+            : new Date(now.getTime() + step.approvalTimeoutMinutes * 60_000),
+        onTimeout: step.approvalTimeoutMinutes === undefined ? null : (step.onApprovalTimeout ?? 'reject'),
         now,
       });
-      if (parked) spentUsd += outcome?.costUsd ?? 0;
-      return parked;
+      if (!parked) return false;
+      spentUsd += outcome?.costUsd ?? 0;
+      await dependencies.notify(run.workspaceId, {
+        kind: 'approval.requested',
+        dedupeKey: `approval:${approvalId}:requested`,
+        title: `Approval needed: ${definition.name} / ${step.id}`,
+        body:
+          reason === 'cost_cap'
+            ? `Step "${step.id}" would pass the run's cost cap (estimate $${estimateUsd ?? 0}). Approve to raise the cap for this run.`
+            : `Step "${step.id}" of "${definition.name}" waits for a decision (${reason}).`,
+        data: { approvalId, runId: run.id, stepId: step.id, reason },
+      });
+      return true;
     },
 
     /** Records a committed agent output as the step's next artifact version. */

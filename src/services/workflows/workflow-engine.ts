@@ -13,7 +13,7 @@ import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { RunSignals } from './run-signals.ts';
 import { type PreparedStep, prepareStep, runPreparedStep } from './run-step.ts';
-import { createStepGate } from './step-gate.ts';
+import { type ApprovalNotifier, createStepGate } from './step-gate.ts';
 
 export interface WorkflowEngineDependencies {
   repositories: Repositories;
@@ -25,6 +25,8 @@ export interface WorkflowEngineDependencies {
   /** The SSRF-guarded fetch http steps go through. */
   httpFetch: typeof globalThis.fetch;
   signals: RunSignals;
+  /** Tells people an approval waits; nothing is sent when absent. */
+  notifyApproval?: ApprovalNotifier;
   logger?: Logger;
   /** Identifies this process on the steps it claims. */
   workerId: string;
@@ -119,6 +121,7 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
         definition,
         finalStepIds: new Set(finalSteps(definition)),
         access,
+        notify: dependencies.notifyApproval ?? (async () => undefined),
       });
 
       const controller = new AbortController();
