@@ -41,7 +41,8 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
   }
 
   function outputFor(request: GenerateRequest) {
-    if (!request.outputSchema) return undefined;
+    if (!request.outputSchema)
+      return request.jsonMode ? Output.json({ name: request.outputName }) : undefined;
     return Output.object({ schema: jsonSchema(request.outputSchema), name: request.outputName });
   }
 
@@ -81,7 +82,7 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
         checkFinish(finishReason, request, requestId);
         return {
           text: result.text,
-          object: output ? result.output : undefined,
+          object: request.outputSchema ? result.output : undefined,
           usage: toTokenUsage(result.usage),
           finishReason,
           requestId,

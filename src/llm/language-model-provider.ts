@@ -26,6 +26,11 @@ export interface GenerateRequest {
   outputSchema?: JsonSchema;
   /** Name of the structured output, used by providers as a tool or schema name. */
   outputName?: string;
+  /**
+   * Without an `outputSchema`: ask for a JSON value (OpenAI's JSON mode). The answer stays text and
+   * `object` undefined; providers without a JSON mode answer as usual.
+   */
+  jsonMode?: boolean;
   seed?: number;
   /** Extra request headers for this call only (e.g. `Idempotency-Key`). */
   headers?: Record<string, string>;

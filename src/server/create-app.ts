@@ -29,6 +29,7 @@ import { guardrailRoutes } from './routes/guardrail-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
+import { openAiRoutes } from './routes/openai-routes.ts';
 import { providerKeyRoutes } from './routes/provider-key-routes.ts';
 import { runRoutes } from './routes/run-routes.ts';
 import { secretRoutes } from './routes/secret-routes.ts';
@@ -164,6 +165,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(modelRoutes());
   await app.register(agentRoutes({ services }));
   await app.register(executionRoutes({ services }));
+  await app.register(openAiRoutes({ services, bodyLimitBytes }));
   await app.register(workflowRoutes({ workflows: services.workflows }));
   await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
   await app.register(

@@ -65,7 +65,8 @@ export function createErrorHandler(options: { bodyLimitBytes: number }) {
   };
 }
 
-function describeError(
+/** The status and Flightdeck error body for any error (the OpenAI-compatible routes translate it). */
+export function describeError(
   error: FastifyError,
   request: FastifyRequest,
   bodyLimitBytes: number,

@@ -23,6 +23,10 @@ import { type Clock, systemClock } from './identity/identity-clock.ts';
 import { createMemberService } from './identity/member-service.ts';
 import { createSetupService } from './identity/setup-service.ts';
 import { createWorkspaceService } from './identity/workspace-service.ts';
+import {
+  createOpenAiCompatibleService,
+  type OpenAiCompatibleService,
+} from './openai/openai-compatible-service.ts';
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
 import { createRunService, type RunService } from './workflows/run-service.ts';
@@ -78,6 +82,7 @@ export function createServices(options: ServiceOptions) {
   let executions: ExecutionService | undefined;
   let runs: RunService | undefined;
   let workflowEngine: WorkflowEngine | undefined;
+  let openaiCompatible: OpenAiCompatibleService | undefined;
   /** Identifies this process in executions it records and workflow steps it claims. */
   const nodeId = newId();
   const runSignals = createRunSignals();
@@ -140,6 +145,11 @@ export function createServices(options: ServiceOptions) {
           (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
       });
       return executions;
+    },
+    /** Agents as OpenAI models; built on first use, like the executions it runs. */
+    get openaiCompatible(): OpenAiCompatibleService {
+      openaiCompatible ??= createOpenAiCompatibleService({ repositories, executions: () => this.executions });
+      return openaiCompatible;
     },
     workflows: createWorkflowService({ database, repositories, clock, publicUrl: options.publicUrl }),
     /** Built on first use because it checks keys through `providerKeys` above. */

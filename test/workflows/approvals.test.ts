@@ -292,6 +292,36 @@ describe('approval gates', () => {
     });
     expect(member.statusCode).toBe(200);
     const run = await flows.waitForRun(session.json().id);
+
+    // A workspace can keep approvals to owners and admins.
+    const owner = {
+      workspaceId: fixture.workspaceId,
+      role: 'owner' as const,
+      userId: fixture.users.owner,
+      tokenId: null,
+    };
+    await testApp.services.workspaces.update(owner, { settings: { approverRoles: ['admin'] } });
+    const restricted = await flows.request('POST', `/agents/${patcherSlug}/runs`, {
+      input: { findings: 1 },
+      mode: 'mock',
+    });
+    const gated = await pendingOf(restricted.json().id);
+    const refused = await testApp.app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${fixture.workspaceId}/approvals/${gated.id}/approve`,
+      headers: headersFor(fixture.tokens.member),
+      payload: {},
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error.code).toBe('approval_role_not_allowed');
+    const admin = await testApp.app.inject({
+      method: 'POST',
+      url: `/api/workspaces/${fixture.workspaceId}/approvals/${gated.id}/approve`,
+      headers: headersFor(fixture.tokens.admin),
+      payload: {},
+    });
+    expect(admin.statusCode).toBe(200);
+    await testApp.services.workspaces.update(owner, { settings: { approverRoles: ['admin', 'member'] } });
     expect(run.status).toBe('completed');
     expect(run.steps[0]?.input).toEqual({ findings: 3 });
     const artifacts = (await flows.request('GET', `/runs/${run.id}/artifacts`)).json().items;

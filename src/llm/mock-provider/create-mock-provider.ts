@@ -48,6 +48,13 @@ const vocabulary = [
   'today',
 ];
 
+/** What a JSON-mode request without a schema gets: some object, as a real model would answer. */
+const jsonModeSample = {
+  type: 'object',
+  properties: { answer: { type: 'string' } },
+  required: ['answer'],
+};
+
 /**
  * The provider for "mock mode": no key, no network. The same prompt and seed always give the same
  * answer; structured requests get JSON valid against their schema; usage is counted with a real
@@ -63,6 +70,9 @@ export function createMockProvider(settings: MockProviderSettings = {}): Languag
     if (request.outputSchema) {
       const object = sampleFromSchema(request.outputSchema, random);
       return { text: JSON.stringify(object), object };
+    }
+    if (request.jsonMode) {
+      return { text: JSON.stringify(sampleFromSchema(jsonModeSample, random)), object: undefined };
     }
     const length = 12 + Math.floor(random() * 20);
     const words: string[] = [];

@@ -281,7 +281,7 @@ function wantsEventStream(request: FastifyRequest): boolean {
 }
 
 /** An abort signal that fires when the client goes away before the answer was sent. */
-function closedSignal(reply: FastifyReply): { signal: AbortSignal; dispose(): void } {
+export function closedSignal(reply: FastifyReply): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
@@ -290,7 +290,8 @@ function closedSignal(reply: FastifyReply): { signal: AbortSignal; dispose(): vo
   return { signal: controller.signal, dispose: () => reply.raw.off('close', onClose) };
 }
 
-async function runUntilClosed(
+/** Runs a prepared execution without streaming; a client that goes away cancels the provider call. */
+export async function runUntilClosed(
   reply: FastifyReply,
   prepared: Extract<PreparedExecution, { kind: 'run' }>,
 ): Promise<ExecutionView> {

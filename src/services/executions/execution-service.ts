@@ -9,6 +9,7 @@ import {
   createMockProvider,
   createModelCaller,
   createProvider,
+  type JsonSchema,
   type MockProviderSettings,
   type ModelCaller,
   type ModelCallRequest,
@@ -51,6 +52,12 @@ export interface ExecuteRequest {
   /** Per-call overrides within what the agent allows (the caller checks the bounds). */
   temperature?: number;
   maxTokens?: number;
+  /**
+   * Asks the provider for JSON when the agent has no output schema (OpenAI's `response_format`):
+   * with a schema as structured output, without one as JSON mode. The answer is kept as text and
+   * not validated; an agent's own output schema always wins.
+   */
+  responseFormat?: { type: 'json'; schema?: JsonSchema; name?: string };
 }
 
 export interface ExecuteOptions {
@@ -187,7 +194,10 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     version: AgentVersionRow,
     input: unknown,
     mode: ExecutionMode,
-    extras: Pick<ExecuteRequest, 'history' | 'promptAddition' | 'temperature' | 'maxTokens'> = {},
+    extras: Pick<
+      ExecuteRequest,
+      'history' | 'promptAddition' | 'temperature' | 'maxTokens' | 'responseFormat'
+    > = {},
   ) {
     const compiled = compiledVersions.get(version);
     const definition = compiled.definition;
@@ -223,8 +233,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       messages: [...(extras.history ?? []), { role: 'user', content: prompt }],
       temperature: extras.temperature ?? definition.temperature ?? undefined,
       maxOutputTokens: extras.maxTokens ?? definition.maxTokens ?? undefined,
-      outputSchema: definition.outputSchema ?? undefined,
-      outputName: definition.outputSchema ? 'output' : undefined,
+      ...outputRequest(definition.outputSchema, extras.responseFormat),
       retry: definition.retry,
       deadlineMs: definition.timeoutMs,
       attemptTimeoutMs: Math.min(60_000, definition.timeoutMs),
@@ -309,6 +318,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
               ...(request.promptAddition === undefined ? {} : { promptAddition: request.promptAddition }),
               ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
               ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
+              ...(request.responseFormat === undefined ? {} : { responseFormat: request.responseFormat }),
             }),
           )
           .digest('hex');
@@ -505,3 +515,14 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
 }
 
 export type ExecutionService = ReturnType<typeof createExecutionService>;
+
+/** What the provider is asked to answer in: the agent's output schema, else the caller's JSON request. */
+function outputRequest(
+  agentSchema: JsonSchema | null,
+  requested: ExecuteRequest['responseFormat'],
+): Pick<ModelCallRequest, 'outputSchema' | 'outputName' | 'jsonMode'> {
+  if (agentSchema) return { outputSchema: agentSchema, outputName: 'output' };
+  if (!requested) return {};
+  if (requested.schema) return { outputSchema: requested.schema, outputName: requested.name };
+  return { jsonMode: true };
+}

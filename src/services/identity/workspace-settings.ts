@@ -9,6 +9,7 @@ export const defaultWorkspaceSettings: Required<WorkspaceSettings> = {
   alertThresholds: [50, 80, 100],
   alertWebhookUrl: null,
   priceOverrides: [],
+  approverRoles: ['admin', 'member'],
 };
 
 const pricePerMillion = z.number().min(0).max(100_000);
@@ -50,6 +51,11 @@ export const workspaceSettingsPatchSchema = z
         { message: 'each model (and provider) may have one price' },
       )
       .optional(),
+    approverRoles: z
+      .array(z.enum(['admin', 'member']))
+      .max(2)
+      .refine((values) => new Set(values).size === values.length, { message: 'roles must be distinct' })
+      .optional(),
   })
   .strict();
 
@@ -59,12 +65,17 @@ export const workspaceSettingsSchema = z.object({
   alertThresholds: z.array(z.number().int()),
   alertWebhookUrl: z.string().nullable(),
   priceOverrides: z.array(priceOverrideSchema),
+  approverRoles: z.array(z.enum(['admin', 'member'])),
 });
 
 /** Stored settings with a default for every field (rows written before a field existed lack it). */
 export function completeSettings(stored: WorkspaceSettings | undefined): Required<WorkspaceSettings> {
   const settings = { ...defaultWorkspaceSettings, ...stored };
-  return { ...settings, priceOverrides: settings.priceOverrides ?? [] };
+  return {
+    ...settings,
+    priceOverrides: settings.priceOverrides ?? [],
+    approverRoles: settings.approverRoles ?? defaultWorkspaceSettings.approverRoles,
+  };
 }
 
 /** Applies a partial update; thresholds are kept sorted so alerts fire in order. */

@@ -10,6 +10,7 @@ import type {
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
+import { completeSettings } from '../identity/workspace-settings.ts';
 import type { RunService } from './run-service.ts';
 import type { ApprovalNotifier } from './step-gate.ts';
 
@@ -129,6 +130,18 @@ export function createApprovalService(dependencies: {
     decision: ApprovalDecision,
   ): Promise<ApprovalView> {
     const approval = await find(access, approvalId);
+    if (access.role !== 'owner') {
+      const workspace = await repositories.workspaces.findById(access.workspaceId);
+      const allowed = completeSettings(workspace?.settings).approverRoles as readonly string[];
+      if (!allowed.includes(access.role)) {
+        throw new FlightdeckError({
+          code: 'approval_role_not_allowed',
+          kind: 'forbidden',
+          message: `This workspace lets only owners${allowed.length > 0 ? ` and ${allowed.join(', ')}s` : ''} decide approvals.`,
+          details: { role: access.role, approverRoles: allowed },
+        });
+      }
+    }
     if (approval.status === 'pending' && decision.kind === 'revise') {
       if (approval.reason === 'cost_cap') {
         throw invalidError(

@@ -165,6 +165,25 @@ export function createAgentRepository(database: Database) {
       return row;
     },
 
+    /** One version of an agent by its number (1 is the first). */
+    async findVersionByNumber(
+      workspaceId: string,
+      agentId: string,
+      number: number,
+    ): Promise<AgentVersionRow | undefined> {
+      const [row] = await database
+        .select()
+        .from(agentVersions)
+        .where(
+          and(
+            eq(agentVersions.workspaceId, workspaceId),
+            eq(agentVersions.agentId, agentId),
+            eq(agentVersions.number, number),
+          ),
+        );
+      return row;
+    },
+
     /** Slug and name of agents (deleted ones included), for labels in stats. */
     async findLabels(
       workspaceId: string,

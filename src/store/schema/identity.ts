@@ -31,6 +31,8 @@ export interface WorkspaceSettingsColumn {
   monthlyBudgetUsd: number | null;
   alertThresholds: number[];
   alertWebhookUrl: string | null;
+  /** Roles that may decide approvals (owners always may); all but viewers when absent. */
+  approverRoles?: Array<'admin' | 'member'>;
   /** The workspace's own prices for models the catalog does not know (USD per million tokens). */
   priceOverrides?: Array<{
     model: string;
