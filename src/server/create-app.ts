@@ -22,6 +22,7 @@ import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { createRateLimitCheck } from './rate-limit.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
+import { approvalRoutes } from './routes/approval-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { consoleRoutes } from './routes/console-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
@@ -168,6 +169,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(openAiRoutes({ services, bodyLimitBytes }));
   await app.register(workflowRoutes({ workflows: services.workflows }));
   await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
+  await app.register(approvalRoutes({ approvals: services.approvals, runs: services.runs }));
   await app.register(
     workflowHookRoutes({
       workflows: services.workflows,

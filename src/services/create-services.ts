@@ -29,6 +29,7 @@ import {
 } from './openai/openai-compatible-service.ts';
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
+import { type ApprovalService, createApprovalService } from './workflows/approval-service.ts';
 import { createRunService, type RunService } from './workflows/run-service.ts';
 import { createRunSignals } from './workflows/run-signals.ts';
 import { createWorkflowEngine, type WorkflowEngine } from './workflows/workflow-engine.ts';
@@ -81,6 +82,7 @@ export function createServices(options: ServiceOptions) {
   const budgets = createBudgetService({ repositories, clock, alerts });
   let executions: ExecutionService | undefined;
   let runs: RunService | undefined;
+  let approvals: ApprovalService | undefined;
   let workflowEngine: WorkflowEngine | undefined;
   let openaiCompatible: OpenAiCompatibleService | undefined;
   /** Identifies this process in executions it records and workflow steps it claims. */
@@ -163,6 +165,15 @@ export function createServices(options: ServiceOptions) {
       });
       return runs;
     },
+    get approvals(): ApprovalService {
+      approvals ??= createApprovalService({
+        repositories,
+        clock,
+        runs: this.runs,
+        notify: (workspaceId, notice) => alerts.notify(workspaceId, notice),
+      });
+      return approvals;
+    },
     get workflowEngine(): WorkflowEngine {
       workflowEngine ??= createWorkflowEngine({
         repositories,
@@ -171,6 +182,7 @@ export function createServices(options: ServiceOptions) {
         resolveSecrets: (workspaceId, names) => this.secrets.resolve(workspaceId, names),
         httpFetch: stepFetch,
         signals: runSignals,
+        notifyApproval: (workspaceId, notice) => alerts.notify(workspaceId, notice),
         logger,
         workerId: nodeId,
       });
