@@ -18,16 +18,22 @@ export interface ConsoleHarness {
 }
 
 /** A real server on a free port serving web/dist, the fake provider, and Debian's Chromium (never downloaded). */
-export async function startConsoleHarness(options: { chunkDelayMs?: number } = {}): Promise<ConsoleHarness> {
+export async function startConsoleHarness(
+  options: { chunkDelayMs?: number; workflows?: { workers: number } } = {},
+): Promise<ConsoleHarness> {
   const fake = await startFakeProvider({ chunkDelayMs: options.chunkDelayMs ?? 15 });
-  const testApp = await createTestApp();
+  // Workflow suites start the run drivers in process, as `flightdeck serve` does.
+  const testApp = await createTestApp(options.workflows ? { workflows: options.workflows } : {});
   const server: RunningServer = await startServer({
     app: testApp.app,
     host: '127.0.0.1',
     port: 0,
     shutdownTimeoutMs: 2_000,
     logger: createSilentLogger(),
-    afterClose: () => testApp.store.close(),
+    afterClose: async () => {
+      await testApp.workflowRuntime?.stop(1_000);
+      await testApp.store.close();
+    },
   });
   const profile = await mkdtemp(join(tmpdir(), 'flightdeck-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -35,6 +35,15 @@ const UsagePage = lazy(() =>
 const AuditPage = lazy(() =>
   import('./pages/audit-page.tsx').then((module) => ({ default: module.AuditPage })),
 );
+const WorkflowsPage = lazy(() =>
+  import('./pages/workflows-page.tsx').then((module) => ({ default: module.WorkflowsPage })),
+);
+// The builder and the run monitor carry React Flow: they load only when opened.
+const WorkflowBuilderPage = lazy(() =>
+  import('./pages/workflow-builder-page.tsx').then((module) => ({ default: module.WorkflowBuilderPage })),
+);
+const RunsPage = lazy(() => import('./pages/runs-page.tsx').then((module) => ({ default: module.RunsPage })));
+const RunPage = lazy(() => import('./pages/run-page.tsx').then((module) => ({ default: module.RunPage })));
 
 type WorkspacePage = (props: { workspaceId: string; params: Record<string, string> }) => React.ReactNode;
 
@@ -45,6 +54,22 @@ const workspaceRoutes: Array<[string, WorkspacePage]> = [
     (props) => <AgentPage workspaceId={props.workspaceId} agentId={props.params.agentId ?? ''} />,
   ],
   ['/w/:workspaceId/executions', (props) => <ExecutionsPage workspaceId={props.workspaceId} />],
+  ['/w/:workspaceId/workflows', (props) => <WorkflowsPage workspaceId={props.workspaceId} />],
+  [
+    '/w/:workspaceId/workflows/new',
+    (props) => <WorkflowBuilderPage workspaceId={props.workspaceId} workflowId={null} />,
+  ],
+  [
+    '/w/:workspaceId/workflows/:workflowId',
+    (props) => (
+      <WorkflowBuilderPage workspaceId={props.workspaceId} workflowId={props.params.workflowId ?? null} />
+    ),
+  ],
+  ['/w/:workspaceId/runs', (props) => <RunsPage workspaceId={props.workspaceId} />],
+  [
+    '/w/:workspaceId/runs/:runId',
+    (props) => <RunPage workspaceId={props.workspaceId} runId={props.params.runId ?? ''} />,
+  ],
   ['/w/:workspaceId/usage', (props) => <UsagePage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/keys', (props) => <ProviderKeysPage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/members', (props) => <MembersPage workspaceId={props.workspaceId} />],

@@ -30,6 +30,7 @@ import type {
 } from './api-types.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import { readEventStream } from './read-event-stream.ts';
+import { createWorkflowApi } from './workflow-api.ts';
 
 export type AgentInput = Partial<AgentDefinition> & Pick<AgentDefinition, 'name' | 'provider' | 'model'>;
 
@@ -45,6 +46,7 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
   }
 
   return {
+    ...createWorkflowApi(http),
     setupStatus: () => http.request<{ setupRequired: boolean }>('GET', '/api/setup'),
     setup: async (body: { email: string; password: string; name: string; workspaceName: string }) =>
       remember(await http.request<SignedIn>('POST', '/api/setup', { body })),
@@ -105,8 +107,10 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
     listAuditEvents: (workspaceId: string, query: { cursor?: string; action?: string } = {}) =>
       http.request<List<AuditEvent>>('GET', workspacePath(workspaceId, '/audit-events'), { query }),
 
-    listAgents: (workspaceId: string, query: { q?: string; tag?: string; cursor?: string } = {}) =>
-      http.request<List<Agent>>('GET', workspacePath(workspaceId, '/agents'), { query }),
+    listAgents: (
+      workspaceId: string,
+      query: { q?: string; tag?: string; cursor?: string; limit?: number } = {},
+    ) => http.request<List<Agent>>('GET', workspacePath(workspaceId, '/agents'), { query }),
     getAgent: (workspaceId: string, agentId: string) =>
       http.request<Agent>('GET', workspacePath(workspaceId, `/agents/${agentId}`)),
     createAgent: (workspaceId: string, body: AgentInput) =>

@@ -20,6 +20,9 @@ import { NotificationBell } from './notification-bell.tsx';
 
 const sections = [
   { label: 'Agents', path: 'agents' },
+  { label: 'Workflows', path: 'workflows' },
+  { label: 'Runs', path: 'runs' },
+  // The approvals inbox (with its pending-count badge) goes here once the approvals routes land.
   { label: 'Executions', path: 'executions' },
   { label: 'Usage', path: 'usage' },
 ];

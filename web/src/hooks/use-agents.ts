@@ -5,13 +5,13 @@ import { api } from './api.ts';
 
 export const agentKeys = {
   all: (workspaceId: string) => ['agents', workspaceId] as const,
-  list: (workspaceId: string, query: { q?: string; tag?: string }) =>
+  list: (workspaceId: string, query: { q?: string; tag?: string; limit?: number }) =>
     ['agents', workspaceId, 'list', query] as const,
   one: (workspaceId: string, agentId: string) => ['agents', workspaceId, 'one', agentId] as const,
   versions: (workspaceId: string, agentId: string) => ['agents', workspaceId, 'versions', agentId] as const,
 };
 
-export function useAgents(workspaceId: string, query: { q?: string; tag?: string }) {
+export function useAgents(workspaceId: string, query: { q?: string; tag?: string; limit?: number }) {
   return useQuery({
     queryKey: agentKeys.list(workspaceId, query),
     queryFn: () => api.listAgents(workspaceId, query),

@@ -29,7 +29,10 @@ export function ExecutionsPage(props: { workspaceId: string }) {
     to: '',
   });
   const [cursors, setCursors] = useState<string[]>([]);
-  const [openId, setOpenId] = useState<string | null>(null);
+  // A link from a run's step opens its execution: `/executions?execution=<id>`.
+  const [openId, setOpenId] = useState<string | null>(() =>
+    new URLSearchParams(window.location.search).get('execution'),
+  );
   const agents = useAgents(props.workspaceId, {});
   const query: ExecutionFilters = {
     limit: pageSize,

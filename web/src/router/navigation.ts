@@ -40,3 +40,20 @@ export function matchPath(pattern: string, pathname: string): Record<string, str
   }
   return params;
 }
+
+/** The current query string as URLSearchParams, re-rendering when it changes. */
+export function useSearchParams(): URLSearchParams {
+  const search = useSyncExternalStore(subscribe, () => window.location.search);
+  return new URLSearchParams(search);
+}
+
+/** Replaces query parameters of the current page (empty values are dropped) without adding history. */
+export function replaceSearchParams(change: Record<string, string | null | undefined>) {
+  const params = new URLSearchParams(window.location.search);
+  for (const [name, value] of Object.entries(change)) {
+    if (value) params.set(name, value);
+    else params.delete(name);
+  }
+  const query = params.toString();
+  navigate(`${window.location.pathname}${query ? `?${query}` : ''}`, { replace: true });
+}
