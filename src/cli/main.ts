@@ -5,6 +5,8 @@ import { migrateCommand } from './commands/migrate-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
 import { usersCreateCommand } from './commands/users-create-command.ts';
 import { workerCommand } from './commands/worker-command.ts';
+import { CliError, exitCodes } from './remote/cli-exit.ts';
+import { registerRemoteCommands } from './remote/register-remote-commands.ts';
 import { flightdeckVersion } from './version.ts';
 
 const program = new Command()
@@ -62,7 +64,16 @@ program
   .option('--api-key <key>', 'accept only this key (default: any)')
   .action(fakeProviderCommand);
 
+registerRemoteCommands(program);
+
+// Usage errors (unknown command, missing option) exit 2 so scripts can tell them from a failed run.
+const exitOnUsageError = (command: Command): void => {
+  command.exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : exitCodes.usage));
+  for (const child of command.commands) exitOnUsageError(child);
+};
+exitOnUsageError(program);
+
 await program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`flightdeck: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });
