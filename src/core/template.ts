@@ -1,4 +1,10 @@
-import { invalidError } from './errors.ts';
+import { FlightdeckError, invalidError } from './errors.ts';
+
+/**
+ * The longest prompt a template may render (characters). Far above any model's context window, and
+ * far below what freezes a node: 9,000 `{{ input }}` over a 100 KB input would otherwise build 900 MB.
+ */
+export const maxRenderedPromptCharacters = 4_000_000;
 
 /**
  * Prompt templates: literal text with `{{ input.path.to.value }}` lookups and nothing else — no
@@ -72,11 +78,30 @@ export function parseTemplate(text: string): ParsedTemplate {
  * Renders a parsed template over `{ input }`. Strings are inserted as they are, other values as JSON.
  * Throws 400 `template_variable_missing` naming the path when a lookup finds nothing.
  */
-export function renderTemplate(template: ParsedTemplate, input: unknown): string {
-  let output = '';
+export function renderTemplate(
+  template: ParsedTemplate,
+  input: unknown,
+  maxCharacters = maxRenderedPromptCharacters,
+): string {
+  const pieces: string[] = [];
+  let length = 0;
+  // Each value is serialised once however often the template names it.
+  const rendered = new Map<string, string>();
+  const append = (piece: string) => {
+    length += piece.length;
+    if (length > maxCharacters) {
+      throw new FlightdeckError({
+        code: 'prompt_too_large',
+        kind: 'too_large',
+        message: `The rendered prompt would be longer than ${maxCharacters.toLocaleString('en')} characters. Send a smaller input, or use it fewer times in the template.`,
+        details: { maxCharacters },
+      });
+    }
+    pieces.push(piece);
+  };
   for (const part of template.parts) {
     if (typeof part === 'string') {
-      output += part;
+      append(part);
       continue;
     }
     const value = lookup(input, part.path);
@@ -90,9 +115,14 @@ export function renderTemplate(template: ParsedTemplate, input: unknown): string
         },
       );
     }
-    output += typeof value === 'string' ? value : JSON.stringify(value);
+    let text = rendered.get(part.source);
+    if (text === undefined) {
+      text = typeof value === 'string' ? value : JSON.stringify(value);
+      rendered.set(part.source, text);
+    }
+    append(text);
   }
-  return output;
+  return pieces.join('');
 }
 
 function lookup(input: unknown, path: readonly string[]): unknown {

@@ -1,4 +1,4 @@
-import { invalidError } from '../errors.ts';
+import { FlightdeckError, invalidError } from '../errors.ts';
 
 /**
  * Templates between workflow steps: literal text with `{{ run.input.x }}`, `{{ steps.id.output.x }}`
@@ -31,6 +31,9 @@ export interface WorkflowRenderContext {
 
 /** Deeper JSON than this is refused: recursion stays bounded whatever a client sends. */
 export const maxWorkflowValueDepth = 64;
+
+/** The longest text one template string may render to (characters). */
+export const maxRenderedTextCharacters = 4_000_000;
 
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
 /** A name, then `.name` or `[index]` segments; names are letters, digits, `_` and `-`. */
@@ -224,10 +227,25 @@ function renderString(text: string, stepIds: ReadonlySet<string>, context: Workf
   const template = parseWorkflowTemplate(text, stepIds);
   const [first] = template.references;
   if (template.whole && first !== undefined) return resolveReference(first, context);
+  let length = 0;
   const pieces = template.parts.map((part) => {
-    if (typeof part === 'string') return part;
-    const resolved = resolveReference(part, context);
-    return typeof resolved === 'string' ? resolved : JSON.stringify(resolved);
+    const piece =
+      typeof part === 'string'
+        ? part
+        : ((resolved: unknown) => (typeof resolved === 'string' ? resolved : JSON.stringify(resolved)))(
+            resolveReference(part, context),
+          );
+    length += piece.length;
+    // Many references to a large output in one string must not build a string that stops the node.
+    if (length > maxRenderedTextCharacters) {
+      throw new FlightdeckError({
+        code: 'template_too_large',
+        kind: 'too_large',
+        message: `A template renders to more than ${maxRenderedTextCharacters.toLocaleString('en')} characters. Reference large outputs as whole values ("{{ steps.x.output }}") instead of inside text.`,
+        details: { maxCharacters: maxRenderedTextCharacters },
+      });
+    }
+    return piece;
   });
   return pieces.join('');
 }
