@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretFieldName, redactSecrets } from './redact-secrets.ts';
+import { isSecretFieldName, redactSecrets, scrubSecretText } from './redact-secrets.ts';
 
 describe('redactSecrets', () => {
   it('replaces fields whose names say key, secret, token, password, authorization or cookie', () => {
@@ -47,5 +47,23 @@ describe('redactSecrets', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
     expect(redactSecrets(cyclic)).toEqual({ name: 'loop', self: '[truncated]' });
+  });
+});
+
+describe('scrubSecretText', () => {
+  it('removes the given secrets and anything shaped like a credential, and keeps the rest', () => {
+    const text =
+      'Incorrect API key provided: Bearer sk-proj-abcdefghijklmnop. Token fd_0123456789abcdef, key=AKIAABCDEFGHIJKLMNOP, own: hunter2-secret-value';
+    const scrubbed = scrubSecretText(text, ['hunter2-secret-value']);
+    for (const secret of [
+      'sk-proj-abcdefghijklmnop',
+      'fd_0123456789abcdef',
+      'AKIAABCDEFGHIJKLMNOP',
+      'hunter2-secret-value',
+    ]) {
+      expect(scrubbed).not.toContain(secret);
+    }
+    expect(scrubbed).toContain('Incorrect API key provided');
+    expect(scrubSecretText('rate limit exceeded, retry in 3 s')).toBe('rate limit exceeded, retry in 3 s');
   });
 });

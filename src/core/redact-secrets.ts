@@ -48,3 +48,32 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
   }
   return copy;
 }
+
+/** Shapes of credentials in free text: provider keys, bearer values, our own tokens, cloud keys. */
+const secretLikePatterns: readonly RegExp[] = [
+  /\bsk-[A-Za-z0-9_-]{6,}/g,
+  /\bBearer\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  /\bfd_[A-Za-z0-9_-]{8,}/g,
+  /\bwhs_[A-Za-z0-9_-]{8,}/g,
+  /\bAKIA[0-9A-Z]{16}\b/g,
+  /\b(?:api[_-]?key|x-api-key|access[_-]?token|secret)(["']?\s*[:=]\s*["']?)[A-Za-z0-9._~+/-]{12,}/gi,
+];
+
+/**
+ * Free text (a provider's error message, an upstream body) with the given secrets and anything
+ * shaped like a credential replaced by `[redacted]`, before it is logged, stored or returned.
+ */
+export function scrubSecretText(text: string, secrets: readonly string[] = []): string {
+  let scrubbed = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) scrubbed = scrubbed.split(secret).join(redactedPlaceholder);
+  }
+  for (const pattern of secretLikePatterns) {
+    scrubbed = scrubbed.replace(pattern, (match, separator?: string) =>
+      typeof separator === 'string' && /api|key|token|secret/i.test(match.slice(0, 20))
+        ? `${match.slice(0, match.indexOf(separator) + separator.length)}${redactedPlaceholder}`
+        : redactedPlaceholder,
+    );
+  }
+  return scrubbed;
+}

@@ -17,6 +17,7 @@ export function createAnthropicProvider(settings: HttpProviderSettings): Languag
   return createSdkProvider({
     kind: 'anthropic',
     baseUrl,
+    apiKey: settings.apiKey,
     languageModel: (modelId) => anthropic.messages(modelId),
   });
 }

@@ -28,6 +28,7 @@ export function createOpenAiCompatibleProvider(
   return createSdkProvider({
     kind: 'openai-compatible',
     baseUrl: settings.baseUrl,
+    apiKey: settings.apiKey,
     languageModel: (modelId) => compatible.chatModel(modelId),
   });
 }

@@ -21,5 +21,10 @@ export function createOpenAiProvider(settings: HttpProviderSettings): LanguageMo
     fetch: settings.fetch,
     headers: settings.headers,
   });
-  return createSdkProvider({ kind: 'openai', baseUrl, languageModel: (modelId) => openai.chat(modelId) });
+  return createSdkProvider({
+    kind: 'openai',
+    baseUrl,
+    apiKey: settings.apiKey,
+    languageModel: (modelId) => openai.chat(modelId),
+  });
 }

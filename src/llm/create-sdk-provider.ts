@@ -17,6 +17,8 @@ export interface SdkProviderSettings {
   baseUrl: string;
   /** Builds the AI SDK model for a model id (e.g. `openai.chat(id)`). */
   languageModel: (modelId: string) => LanguageModel;
+  /** The key the adapter calls with, scrubbed from every error text. */
+  apiKey?: string;
 }
 
 /**
@@ -48,7 +50,8 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
 
   function mapError(error: unknown, request: GenerateRequest): unknown {
     if (request.abortSignal?.aborted) return error;
-    return toProviderError(error, { provider: kind, model: request.model }) ?? error;
+    const secrets = settings.apiKey ? [settings.apiKey] : [];
+    return toProviderError(error, { provider: kind, model: request.model, secrets }) ?? error;
   }
 
   function checkFinish(

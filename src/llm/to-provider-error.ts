@@ -8,6 +8,7 @@ import {
   RetryError,
   TypeValidationError,
 } from 'ai';
+import { scrubSecretText } from '../core/redact-secrets.ts';
 import type { ProviderKind } from './language-model-provider.ts';
 import { parseRetryAfter } from './parse-retry-after.ts';
 import { ProviderError } from './provider-error.ts';
@@ -15,6 +16,8 @@ import { ProviderError } from './provider-error.ts';
 export interface ProviderErrorContext {
   provider: ProviderKind;
   model: string;
+  /** The credentials of the call: scrubbed from any text the provider sent back. */
+  secrets?: readonly string[];
 }
 
 const contentFilterPattern = /content[_ -]?(filter|policy|management)|safety|moderation/i;
@@ -45,7 +48,7 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
     const headers = error.responseHeaders;
     const requestId = headers?.['x-request-id'] ?? headers?.['request-id'];
     const common = { ...base, requestId, statusCode: error.statusCode };
-    const detail = describe(error);
+    const detail = describe(error, context.secrets);
     if (error.statusCode === undefined) {
       if (hasConnectionCause(error) || error.isRetryable) {
         return new ProviderError({
@@ -116,8 +119,9 @@ export function toProviderError(error: unknown, context: ProviderErrorContext): 
   return undefined;
 }
 
-function describe(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+/** The provider's words, cut short and without any credential (some providers echo the key back). */
+function describe(error: unknown, secrets: readonly string[] = []): string {
+  const message = scrubSecretText(error instanceof Error ? error.message : String(error), secrets);
   return message.length > 300 ? `${message.slice(0, 300)}…` : message;
 }
 

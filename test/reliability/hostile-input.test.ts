@@ -75,3 +75,61 @@ describe('one request must not stop a node', () => {
     expect(refused.json().error.code).toBe('schema_invalid');
   }, 60_000);
 });
+
+describe('no secret in error text', () => {
+  it('scrubs a key the provider echoes back from the execution, its views and the stored row', async () => {
+    const { createServer } = await import('node:http');
+    const canary = 'sk-canary-echo-9f8e7d6c5b4a3210';
+    const echo = createServer((request, response) => {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${request.headers.authorization}`,
+            type: 'invalid_request_error',
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const port = (echo.address() as { port: number }).port;
+    const testApp = await createTestApp();
+    try {
+      const fixture = await createWorkspaceFixture(testApp.services, 'secret-echo');
+      const api = apiClient(testApp, fixture);
+      const key = await api.post('/provider-keys', {
+        provider: 'openai-compatible',
+        label: 'echoing',
+        apiKey: canary,
+        baseUrl: `http://127.0.0.1:${port}/v1`,
+      });
+      expect(key.statusCode).toBe(201);
+      const agent = await api.createAgent({
+        name: 'Echoed',
+        provider: 'openai-compatible',
+        model: 'gpt-4o-mini',
+        providerKeyId: key.json().id,
+        retry: { maxAttempts: 1 },
+      });
+      const failed = await api.post(`/agents/${agent.id}/executions`, { input: 'hi' });
+      expect(failed.statusCode).toBeGreaterThanOrEqual(400);
+      expect(failed.body).toContain('Incorrect API key provided');
+      const viewer = apiClient(testApp, fixture, fixture.tokens.viewer);
+      const bodies = [
+        failed.body,
+        (await viewer.get('/executions')).body,
+        (await viewer.get(`/executions/${failed.json().error.details?.executionId ?? ''}`)).body,
+      ];
+      for (const body of bodies) expect(body).not.toContain(canary);
+      const rows = await testApp.services.repositories.executions.list(
+        fixture.workspaceId,
+        {},
+        { limit: 10 },
+      );
+      for (const row of rows) expect(JSON.stringify(row)).not.toContain(canary);
+    } finally {
+      await testApp.close();
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
+});
