@@ -182,3 +182,60 @@ describe('agents', () => {
     expect((await api.get('/agents?q=lister')).json().items).toHaveLength(0);
   });
 });
+
+describe('ids an agent names', () => {
+  it('answers 400 naming the field for an unknown or foreign provider key, and saves nothing', async () => {
+    const testApp = await createTestApp();
+    try {
+      const fixture = await createWorkspaceFixture(testApp.services, 'agent-references');
+      const other = await createWorkspaceFixture(testApp.services, 'agent-references-other');
+      const api = apiClient(testApp, fixture);
+      const unknown = await api.post('/agents', {
+        name: 'Nope',
+        provider: 'openai',
+        model: 'gpt-4o',
+        providerKeyId: 'nope',
+      });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json().error).toMatchObject({
+        code: 'provider_key_not_found',
+        details: { field: 'providerKeyId' },
+      });
+      const foreign = await api.post('/agents', {
+        name: 'Foreign',
+        provider: 'openai-compatible',
+        model: 'm',
+        providerKeyId: other.targetProviderKeyId,
+      });
+      expect(foreign.statusCode).toBe(400);
+      const fallback = await api.post('/agents', {
+        name: 'Fallback',
+        provider: 'mock',
+        model: 'm',
+        fallbacks: [{ provider: 'openai', model: 'gpt-4o', providerKeyId: 'missing' }],
+      });
+      expect(fallback.json().error.details.field).toBe('fallbacks[0].providerKeyId');
+      const mismatch = await api.post('/agents', {
+        name: 'Mismatch',
+        provider: 'anthropic',
+        model: 'claude',
+        providerKeyId: fixture.targetProviderKeyId,
+      });
+      expect(mismatch.json().error.code).toBe('provider_key_mismatch');
+      const own = await api.post('/agents', {
+        name: 'Own key',
+        provider: 'openai-compatible',
+        model: 'm',
+        providerKeyId: fixture.targetProviderKeyId,
+      });
+      expect(own.statusCode).toBe(201);
+      const patched = await api.patch(`/agents/${own.json().id}`, { providerKeyId: 'nope' });
+      expect(patched.statusCode).toBe(400);
+      expect((await api.get(`/agents/${own.json().id}`)).json().version).toBe(1);
+      const names = (await api.get('/agents')).json().items.map((agent: { name: string }) => agent.name);
+      expect(names.sort()).toEqual(['Own key', 'Target agent']);
+    } finally {
+      await testApp.close();
+    }
+  });
+});

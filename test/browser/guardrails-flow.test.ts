@@ -123,7 +123,7 @@ describe('web console: spending limits, usage and alerts', { timeout: 180_000 },
     // The usage page: spend above zero against the $0.02 limit, by agent and by key.
     await page.getByRole('link', { name: "See this month's usage" }).click();
     await page.waitForURL('**/usage');
-    await expect.poll(() => page.getByTestId('usage-limit').textContent(), waitLong).toBe('$0.0200');
+    await expect.poll(() => page.getByTestId('usage-limit').textContent(), waitLong).toBe('$0.02');
     const spent = Number((await page.getByTestId('usage-spent').textContent())?.replace('$', ''));
     expect(spent).toBeGreaterThan(0);
     expect(spent).toBeLessThanOrEqual(0.02);

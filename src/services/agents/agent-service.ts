@@ -77,6 +77,39 @@ const slugTaken = (slug: string) =>
     },
   );
 
+/**
+ * Ids a definition names must exist in the workspace: `providerKeyId: "nope"` was saved and then
+ * silently fell back to the default key. 400 naming the field, and the key's provider must match.
+ */
+async function checkReferences(repositories: Repositories, workspaceId: string, definition: AgentDefinition) {
+  const references = [
+    { field: 'providerKeyId', id: definition.providerKeyId, provider: definition.provider },
+    ...definition.fallbacks.map((fallback, index) => ({
+      field: `fallbacks[${index}].providerKeyId`,
+      id: fallback.providerKeyId,
+      provider: fallback.provider,
+    })),
+  ];
+  for (const reference of references) {
+    if (reference.id === null) continue;
+    const key = await repositories.providerKeys.find(workspaceId, reference.id);
+    if (!key) {
+      throw invalidError(
+        'provider_key_not_found',
+        `${reference.field}: no provider key with id "${reference.id}" in this workspace. Pick one from GET …/provider-keys, or send null for the workspace default.`,
+        { field: reference.field, id: reference.id },
+      );
+    }
+    if (key.provider !== reference.provider) {
+      throw invalidError(
+        'provider_key_mismatch',
+        `${reference.field}: the key "${key.label}" is a ${key.provider} key, but the agent calls ${reference.provider}.`,
+        { field: reference.field, id: reference.id, keyProvider: key.provider },
+      );
+    }
+  }
+}
+
 /** Agents: every change makes an immutable version; deleting hides the agent and keeps its history. */
 export function createAgentService(dependencies: {
   database: Database;
@@ -88,6 +121,7 @@ export function createAgentService(dependencies: {
     async create(access: WorkspaceAccess, input: AgentInput): Promise<AgentView> {
       const definition = definitionFromInput(input);
       checkDefinition(definition);
+      await checkReferences(repositories, access.workspaceId, definition);
       const now = clock.now();
       const agentId = newId(now.getTime());
       const versionId = newId(now.getTime());
@@ -159,6 +193,7 @@ export function createAgentService(dependencies: {
           const changes = changedFields(before, after);
           if (changes.length === 0) return toAgentView(found);
           checkDefinition(after);
+          await checkReferences(scoped, access.workspaceId, after);
           const now = clock.now();
           const number = found.agent.version + 1;
           const updated = await scoped.agents.addVersion(

@@ -33,7 +33,7 @@ export function AgentBudgetForm(props: { workspaceId: string; agentId: string })
               label="Agent monthly limit (USD)"
               placeholder="no agent limit"
               min={0}
-              decimalScale={4}
+              decimalScale={9}
               w={220}
               value={limit}
               onChange={setLimit}

@@ -2,8 +2,7 @@
 
 export function formatCost(costUsd: number | null, priced = true): string {
   if (!priced || costUsd === null) return 'not priced';
-  if (costUsd === 0) return '$0.00';
-  return costUsd < 0.01 ? `$${costUsd.toFixed(6)}` : `$${costUsd.toFixed(4)}`;
+  return formatUsd(costUsd);
 }
 
 export function formatMs(ms: number | null): string {
@@ -29,9 +28,17 @@ export function formatJson(value: unknown): string {
 }
 
 /** Budget amounts: cents for dollars and up, four decimals below a dollar (test budgets are tiny). */
+/**
+ * Every amount of money the console shows, the same way everywhere: cents for a dollar and more,
+ * and below a dollar as many digits as the amount has (up to nine, the store's precision), so
+ * $0.000011 never shows as $0.0000 in one place and $0.000011 in another.
+ */
 export function formatUsd(value: number | null): string {
   if (value === null) return 'no limit';
-  return `$${value.toFixed(value !== 0 && Math.abs(value) < 1 ? 4 : 2)}`;
+  if (value === 0 || Math.abs(value) >= 1) return `$${value.toFixed(2)}`;
+  const text = value.toFixed(9).replace(/0+$/, '');
+  const decimals = text.length - text.indexOf('.') - 1;
+  return `$${decimals < 2 ? value.toFixed(2) : text}`;
 }
 
 export function formatDate(iso: string | null): string {

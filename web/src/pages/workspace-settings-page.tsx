@@ -75,7 +75,7 @@ export function WorkspaceSettingsPage(props: { workspaceId: string }) {
                 label="Monthly budget (USD)"
                 description="Empty: no limit."
                 min={0}
-                decimalScale={2}
+                decimalScale={9}
                 value={draft.monthlyBudgetUsd}
                 onChange={(value) => setDraft({ ...draft, monthlyBudgetUsd: value })}
               />
