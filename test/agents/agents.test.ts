@@ -239,3 +239,37 @@ describe('ids an agent names', () => {
     }
   });
 });
+
+describe('what a user typed comes back as typed', () => {
+  it('keeps the key order of schemas, inputs and outputs', async () => {
+    const testApp = await createTestApp();
+    try {
+      const fixture = await createWorkspaceFixture(testApp.services, 'key-order');
+      const api = apiClient(testApp, fixture);
+      const schema = {
+        type: 'object',
+        properties: { zeta_long_name: { type: 'string' }, b: { type: 'string' }, alpha: { type: 'string' } },
+        required: ['zeta_long_name', 'b', 'alpha'],
+      };
+      const agent = await api.createAgent({
+        name: 'Ordered',
+        provider: 'mock',
+        model: 'mock-model',
+        inputSchema: schema,
+        outputSchema: schema,
+      });
+      const read = (await api.get(`/agents/${agent.id}`)).json();
+      expect(Object.keys(read.inputSchema.properties)).toEqual(['zeta_long_name', 'b', 'alpha']);
+      expect(Object.keys(read.outputSchema.properties)).toEqual(['zeta_long_name', 'b', 'alpha']);
+      const executed = await api.post(`/agents/${agent.id}/executions`, {
+        input: { zeta_long_name: 'z', b: 'b', alpha: 'a' },
+        mode: 'mock',
+      });
+      const stored = (await api.get(`/executions/${executed.json().id}`)).json();
+      expect(Object.keys(stored.input)).toEqual(['zeta_long_name', 'b', 'alpha']);
+      expect(Object.keys(stored.output)).toEqual(['zeta_long_name', 'b', 'alpha']);
+    } finally {
+      await testApp.close();
+    }
+  });
+});

@@ -100,7 +100,7 @@ export function createAgentRepository(database: Database) {
           sql`(${agents.slug} ilike ${pattern} or ${agentVersions.definition}->>'name' ilike ${pattern})`,
         );
       }
-      if (options.tag) conditions.push(sql`${agentVersions.definition}->'tags' ? ${options.tag}`);
+      if (options.tag) conditions.push(sql`(${agentVersions.definition}->'tags')::jsonb ? ${options.tag}`);
       return database
         .select({ agent: agents, version: agentVersions })
         .from(agents)

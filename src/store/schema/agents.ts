@@ -5,6 +5,7 @@ import {
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -59,7 +60,8 @@ export const agentVersions = pgTable(
       .notNull()
       .references(() => agents.id, { onDelete: 'cascade' }),
     number: integer('number').notNull(),
-    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    /** `json`, not `jsonb`: schemas and templates come back with the key order the user wrote. */
+    definition: json('definition').$type<Record<string, unknown>>().notNull(),
     changedFields: jsonb('changed_fields').$type<string[]>().notNull(),
     createdBy: text('created_by'),
     createdAt: timestampColumn('created_at').notNull().defaultNow(),
@@ -96,8 +98,9 @@ export const executions = pgTable(
     status: text('status').notNull(),
     mode: text('mode').notNull(),
     trigger: text('trigger').notNull(),
-    input: jsonb('input'),
-    output: jsonb('output'),
+    /** Inputs and outputs keep their key order (`json`): a structured answer reads as the model wrote it. */
+    input: json('input'),
+    output: json('output'),
     rawOutput: text('raw_output'),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
