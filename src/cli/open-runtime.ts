@@ -2,6 +2,7 @@ import type { Configuration } from '../core/configuration.ts';
 import { parseAllowedHosts } from '../security/ssrf-guard.ts';
 import { createServices, type Services } from '../services/create-services.ts';
 import { prepareKeyring } from '../services/provider-keys/prepare-keyring.ts';
+import { openChangeNotifications } from '../store/change-notifications.ts';
 import { openStore, type Store } from '../store/database.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { createInstanceRepository } from '../store/repositories/instance-repository.ts';
@@ -17,7 +18,14 @@ export interface Runtime {
  * What every command that touches data needs: the database opened and migrated, the keyring
  * ready (refusing to go on if stored secrets cannot be decrypted), and the services wired.
  */
-export async function openRuntime(configuration: Configuration, logger: Logger): Promise<Runtime> {
+export async function openRuntime(
+  configuration: Configuration,
+  logger: Logger,
+  options: {
+    /** A node that authenticates requests listens for revocations, so it may cache credentials. */
+    listenForCredentialChanges?: boolean;
+  } = {},
+): Promise<Runtime> {
   const store = await openStore({
     databaseUrl: configuration.databaseUrl,
     dataDirectory: configuration.dataDirectory,
@@ -39,8 +47,12 @@ export async function openRuntime(configuration: Configuration, logger: Logger):
       repositories: createRepositories(store.database),
       logger,
     });
+    const changeNotifications = options.listenForCredentialChanges
+      ? await openChangeNotifications(store, { log: logger })
+      : undefined;
     const services = createServices({
       store,
+      changeNotifications,
       publicUrl: configuration.publicUrl,
       keyring,
       allowedProviderHosts: parseAllowedHosts(configuration.allowedProviderHosts),

@@ -4,7 +4,7 @@ import type { Permission } from '../security/permissions.ts';
 import type { AuditActor } from '../services/audit/audit-log.ts';
 import type { Services } from '../services/create-services.ts';
 import type { Principal, WorkspaceAccess } from '../services/identity/principal.ts';
-import { requirePermission, resolveWorkspaceAccess } from '../services/identity/workspace-access.ts';
+import { requirePermission } from '../services/identity/workspace-access.ts';
 import { readCookie, sessionCookieName } from './cookies.ts';
 import { createRateLimitCheck, type RateLimitClass } from './rate-limit.ts';
 
@@ -58,7 +58,7 @@ export function createAuthenticationHook(services: Services) {
 
     const workspaceId = (request.params as Record<string, string | undefined>).workspaceId;
     if (workspaceId === undefined) return;
-    const access = await resolveWorkspaceAccess(services.repositories, principal, workspaceId);
+    const access = await services.authentication.workspaceAccess(principal, workspaceId);
     request.workspaceAccess = access;
     requirePermission(access, config.permission ?? 'read');
     const tokenLimit =

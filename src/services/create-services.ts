@@ -3,6 +3,7 @@ import type { Keyring } from '../security/keyring.ts';
 import { createPasswordHasher, type PasswordHasher } from '../security/password-hashing.ts';
 import { type AllowedHosts, type HostLookup, parseAllowedHosts } from '../security/ssrf-guard.ts';
 import { createGuardedFetch } from '../security/ssrf-guarded-fetch.ts';
+import { type ChangeNotifications, defaultChangeNotifications } from '../store/change-notifications.ts';
 import type { Store } from '../store/database.ts';
 import { createRepositories } from '../store/repositories/index.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
@@ -19,6 +20,7 @@ import {
   type LoginThrottlePolicy,
   type SessionPolicy,
 } from './identity/authentication-service.ts';
+import { createCredentialChanges } from './identity/credential-changes.ts';
 import { type Clock, systemClock } from './identity/identity-clock.ts';
 import { createMemberService } from './identity/member-service.ts';
 import { createSetupService } from './identity/setup-service.ts';
@@ -53,6 +55,11 @@ export interface ServiceOptions {
   redisUrl?: string | undefined;
   logger?: Logger;
   webhookSettings?: Partial<WebhookDispatcherSettings>;
+  /**
+   * How revocations reach every node (see store/change-notifications.ts); closed by `close()`.
+   * Absent: in process on PGlite; on PostgreSQL publish-only, so this node caches no credentials.
+   */
+  changeNotifications?: ChangeNotifications;
 }
 
 /** Wires every use case over one store; the composition root for the server and the CLI. */
@@ -80,6 +87,8 @@ export function createServices(options: ServiceOptions) {
   });
   const alerts = createAlertService({ repositories, clock, webhooks });
   const budgets = createBudgetService({ repositories, clock, alerts });
+  const changeNotifications = options.changeNotifications ?? defaultChangeNotifications(options.store);
+  const credentialChanges = createCredentialChanges({ database, notifications: changeNotifications });
   let executions: ExecutionService | undefined;
   let runs: RunService | undefined;
   let approvals: ApprovalService | undefined;
@@ -101,8 +110,10 @@ export function createServices(options: ServiceOptions) {
     webhooks,
     alerts,
     budgets,
-    /** Releases connections held outside the store (Redis). */
-    close: () => rateLimiter.close(),
+    /** Releases connections held outside the store (Redis, the change listener). */
+    close: async () => {
+      await Promise.all([rateLimiter.close(), changeNotifications.close()]);
+    },
     allowedProviderHosts,
     audit,
     clock,
@@ -110,16 +121,25 @@ export function createServices(options: ServiceOptions) {
     repositories,
     setup: createSetupService({ database }),
     authentication: createAuthenticationService({
+      database,
       repositories,
       passwordHasher,
       clock,
       sessionPolicy: options.sessionPolicy,
       loginThrottlePolicy: options.loginThrottlePolicy,
       audit,
+      notifications: changeNotifications,
+      credentialChanges,
     }),
-    workspaces: createWorkspaceService({ database, repositories }),
-    members: createMemberService({ database, repositories, clock, publicUrl: options.publicUrl }),
-    apiTokens: createApiTokenService({ repositories, clock }),
+    workspaces: createWorkspaceService({ database, repositories, credentialChanges }),
+    members: createMemberService({
+      database,
+      repositories,
+      clock,
+      publicUrl: options.publicUrl,
+      credentialChanges,
+    }),
+    apiTokens: createApiTokenService({ database, repositories, clock, credentialChanges }),
     providerKeys: createProviderKeyService({
       database,
       repositories,

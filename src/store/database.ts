@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import type { Logger } from 'drizzle-orm/logger';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { drizzle as drizzleNodePostgres } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePostgres } from 'drizzle-orm/node-postgres/migrator';
@@ -46,6 +47,8 @@ export interface OpenStoreOptions {
   dataDirectory?: string | undefined;
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** Hears every statement the database handle sends (tests and benches count round trips). */
+  queryLogger?: Logger;
 }
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -56,16 +59,17 @@ const migrationLockKey = 7_240_915_001;
 
 /** Opens PGlite in the data folder, or a PostgreSQL pool when a URL is given. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
-  if (options.databaseUrl) return openPostgresStore(options.databaseUrl, options.poolSize ?? 10);
-  return openPgliteStore(options.dataDirectory ?? 'memory://');
+  if (options.databaseUrl)
+    return openPostgresStore(options.databaseUrl, options.poolSize ?? 10, options.queryLogger);
+  return openPgliteStore(options.dataDirectory ?? 'memory://', options.queryLogger);
 }
 
-async function openPgliteStore(dataDirectory: string): Promise<Store> {
+async function openPgliteStore(dataDirectory: string, logger: Logger | undefined): Promise<Store> {
   const inMemory = dataDirectory.startsWith('memory://');
   const databaseFolder = inMemory ? undefined : `${dataDirectory.replace(/\/+$/, '')}/pgdata`;
   if (databaseFolder) await mkdir(databaseFolder, { recursive: true });
   const client = await PGlite.create(databaseFolder);
-  const database = drizzlePglite(client, { schema }) as unknown as Database;
+  const database = drizzlePglite(client, { schema, logger }) as unknown as Database;
   const store: Store = {
     kind: 'pglite',
     database,
@@ -90,11 +94,15 @@ async function openPgliteStore(dataDirectory: string): Promise<Store> {
   return store;
 }
 
-async function openPostgresStore(databaseUrl: string, poolSize: number): Promise<Store> {
+async function openPostgresStore(
+  databaseUrl: string,
+  poolSize: number,
+  logger: Logger | undefined,
+): Promise<Store> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  const database = drizzleNodePostgres(pool, { schema }) as unknown as Database;
+  const database = drizzleNodePostgres(pool, { schema, logger }) as unknown as Database;
   let closed = false;
   const store: Store = {
     kind: 'postgres',

@@ -10,6 +10,7 @@ import {
   startWorkflowRuntime,
   type WorkflowRuntime,
 } from '../../src/services/workflows/start-workflow-runtime.ts';
+import { openChangeNotifications } from '../../src/store/change-notifications.ts';
 import { openStore, type Store } from '../../src/store/database.ts';
 import type { Logger } from '../../src/telemetry/logger.ts';
 
@@ -63,6 +64,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const store = options.store ?? (await openStore({ dataDirectory: 'memory://' }));
   await store.migrate();
   const publicUrl = options.publicUrl ?? 'http://127.0.0.1:3000';
+  // Like a serving node: on PostgreSQL a listener of its own, so credentials are cached as in production.
+  const changeNotifications = options.changeNotifications ?? (await openChangeNotifications(store));
   const services = createServices({
     passwordHasher: createPasswordHasher({ cost: 2 ** 10 }),
     keyring: createKeyring([makeMasterKey('test', randomBytes(32))]),
@@ -71,6 +74,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     ...options,
     store,
     publicUrl,
+    changeNotifications,
   });
   const app = await createApp({
     store,
@@ -98,6 +102,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       await workflowRuntime?.stop(1_000);
       await app.close();
+      await changeNotifications.close();
       await store.close();
     },
   };

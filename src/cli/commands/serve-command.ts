@@ -12,7 +12,7 @@ export async function serveCommand(): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
   const startedAt = performance.now();
-  const { store, services } = await openRuntime(configuration, logger);
+  const { store, services } = await openRuntime(configuration, logger, { listenForCredentialChanges: true });
   await startExecutionRecovery({ store, logger });
   const webhookLoop = services.webhooks.start();
   // Workers in process by default; FLIGHTDECK_WORKERS=0 makes an API-only node that only enqueues.

@@ -2,7 +2,9 @@ import { FlightdeckError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { type Role, roleAllows, roleAtMost } from '../../security/permissions.ts';
 import { newApiToken } from '../../security/secret-tokens.ts';
+import type { Database } from '../../store/database.ts';
 import type { ApiTokenRow, Repositories } from '../../store/repositories/index.ts';
+import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
 import type { Clock } from './identity-clock.ts';
 import type { WorkspaceAccess } from './principal.ts';
 
@@ -30,9 +32,16 @@ function toView(row: ApiTokenRow, creator: ApiTokenView['createdBy']): ApiTokenV
   };
 }
 
-/** Workspace API tokens: shown once on creation, stored as SHA-256, revocable at once. */
-export function createApiTokenService(dependencies: { repositories: Repositories; clock: Clock }) {
+/** Workspace API tokens: shown once on creation, stored as SHA-256, revocable at once on every node. */
+export function createApiTokenService(dependencies: {
+  database: Database;
+  repositories: Repositories;
+  clock: Clock;
+  credentialChanges?: CredentialChanges;
+}) {
   const { repositories, clock } = dependencies;
+  const changes =
+    dependencies.credentialChanges ?? createCredentialChanges({ database: dependencies.database });
   return {
     async list(access: WorkspaceAccess): Promise<ApiTokenView[]> {
       const rows = await repositories.apiTokens.listActive(access.workspaceId);
@@ -82,7 +91,10 @@ export function createApiTokenService(dependencies: { repositories: Repositories
           details: { role: access.role },
         });
       }
-      await repositories.apiTokens.revoke(access.workspaceId, tokenId, clock.now());
+      await changes.commit(async (scoped, announce) => {
+        await scoped.apiTokens.revoke(access.workspaceId, tokenId, clock.now());
+        announce({ kind: 'token-revoked', tokenId });
+      });
       return toView(row, null);
     },
   };

@@ -3,10 +3,15 @@ import { newId } from '../../core/ids.ts';
 import type { PasswordHasher } from '../../security/password-hashing.ts';
 import { isRole, lowerRole } from '../../security/permissions.ts';
 import { apiTokenPattern, hashSecret, randomSecret } from '../../security/secret-tokens.ts';
+import { type ChangeNotifications, silentChangeNotifications } from '../../store/change-notifications.ts';
+import type { Database } from '../../store/database.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
+import { type CredentialCacheSettings, createCredentialCache } from './credential-cache.ts';
+import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
 import type { Clock } from './identity-clock.ts';
-import type { Principal } from './principal.ts';
+import type { Principal, WorkspaceAccess } from './principal.ts';
+import { resolveWorkspaceAccess } from './workspace-access.ts';
 
 export interface SessionPolicy {
   /** A session unused for this long ends. */
@@ -51,25 +56,41 @@ const invalidCredentials = () =>
     message: 'The email or password is incorrect.',
   });
 
-/** Sign-in, sessions and API token authentication. */
+/** The stores move last-used and idle clocks at most once a minute; a copy touched since needs no round trip. */
+const touchIntervalMs = 60_000;
+const dueForTouch = (last: Date | null, now: Date): boolean =>
+  last === null || now.getTime() - last.getTime() >= touchIntervalMs;
+
+/**
+ * Sign-in, sessions and API token authentication. Tokens, sessions and memberships are read
+ * through a per-node cache that every node's change notices keep honest (see credential-cache.ts);
+ * without `notifications` (services built by hand) nothing is cached.
+ */
 export function createAuthenticationService(dependencies: {
+  database: Database;
   repositories: Repositories;
   passwordHasher: PasswordHasher;
   clock: Clock;
-  sessionPolicy?: SessionPolicy;
-  loginThrottlePolicy?: LoginThrottlePolicy;
+  sessionPolicy?: SessionPolicy | undefined;
+  loginThrottlePolicy?: LoginThrottlePolicy | undefined;
   audit: AuditLog;
+  /** The feed the cache listens to; silent (no cache) by default. */
+  notifications?: ChangeNotifications;
+  credentialChanges?: CredentialChanges;
+  cacheSettings?: Partial<CredentialCacheSettings>;
 }) {
   const { repositories, passwordHasher, clock } = dependencies;
-  // The stores move last-used and idle clocks at most once a minute anyway; remembering when this
-  // node last asked spares a round trip on every other request.
-  const lastTouched = new Map<string, number>();
-  const dueForTouch = (key: string, now: Date): boolean => {
-    const previous = lastTouched.get(key);
-    if (previous !== undefined && now.getTime() - previous < 60_000) return false;
-    if (lastTouched.size > 50_000) lastTouched.clear();
-    lastTouched.set(key, now.getTime());
-    return true;
+  const cache = createCredentialCache({
+    notifications: dependencies.notifications ?? silentChangeNotifications,
+    settings: dependencies.cacheSettings,
+  });
+  const changes =
+    dependencies.credentialChanges ?? createCredentialChanges({ database: dependencies.database });
+  const memberships = {
+    findMembership: (workspaceId: string, userId: string) =>
+      cache.membership(workspaceId, userId, () =>
+        repositories.workspaces.findMembership(workspaceId, userId),
+      ),
   };
   const sessionPolicy = dependencies.sessionPolicy ?? defaultSessionPolicy;
   const throttlePolicy = dependencies.loginThrottlePolicy ?? defaultLoginThrottlePolicy;
@@ -152,8 +173,12 @@ export function createAuthenticationService(dependencies: {
       };
     },
 
+    /** Ends the session on every node before it answers. */
     async logout(sessionIdHash: string): Promise<void> {
-      await repositories.sessions.delete(sessionIdHash);
+      await changes.commit(async (scoped, announce) => {
+        await scoped.sessions.delete(sessionIdHash);
+        announce({ kind: 'session-ended', sessionIdHash });
+      });
     },
 
     /** The user behind a session cookie, or null when it is unknown, expired or idle too long. */
@@ -161,13 +186,19 @@ export function createAuthenticationService(dependencies: {
       if (sessionId.length === 0 || sessionId.length > 128) return null;
       const idHash = hashSecret(sessionId);
       const now = clock.now();
-      const found = await repositories.sessions.findActive(
+      const idleCutoff = new Date(now.getTime() - sessionPolicy.idleTimeoutMs);
+      const found = await cache.session(
         idHash,
-        now,
-        new Date(now.getTime() - sessionPolicy.idleTimeoutMs),
+        () => repositories.sessions.findActive(idHash, now, idleCutoff),
+        // The copy's clocks decide as the row's would; an idle-looking copy is reread, since
+        // another node may have seen the session since.
+        (entry) => entry.session.expiresAt > now && entry.session.lastSeenAt > idleCutoff,
       );
       if (!found) return null;
-      if (dueForTouch(`session:${idHash}`, now)) await repositories.sessions.touch(idHash, now);
+      if (dueForTouch(found.session.lastSeenAt, now)) {
+        found.session.lastSeenAt = now;
+        await repositories.sessions.touch(idHash, now);
+      }
       return {
         kind: 'user',
         userId: found.user.id,
@@ -181,12 +212,19 @@ export function createAuthenticationService(dependencies: {
     /** The workspace access behind a bearer token; a revoked token stops on its next request. */
     async authenticateToken(token: string): Promise<Principal | null> {
       if (!apiTokenPattern.test(token)) return null;
-      const found = await repositories.apiTokens.findActiveByHash(hashSecret(token));
-      if (!found || found.creatorRole === null) return null;
-      if (!isRole(found.token.role) || !isRole(found.creatorRole)) return null;
+      const tokenHash = hashSecret(token);
+      const found = await cache.token(tokenHash, async () => {
+        const row = await repositories.apiTokens.findActiveByHash(tokenHash);
+        if (!row || row.creatorRole === null) return undefined;
+        if (!isRole(row.token.role) || !isRole(row.creatorRole)) return undefined;
+        return { token: row.token, creatorRole: row.creatorRole };
+      });
+      if (!found || !isRole(found.token.role) || !isRole(found.creatorRole)) return null;
       const now = clock.now();
-      if (dueForTouch(`token:${found.token.id}`, now))
+      if (dueForTouch(found.token.lastUsedAt, now)) {
+        found.token.lastUsedAt = now;
         await repositories.apiTokens.touch(found.token.id, now);
+      }
       return {
         kind: 'token',
         tokenId: found.token.id,
@@ -197,21 +235,35 @@ export function createAuthenticationService(dependencies: {
       };
     },
 
+    /** The caller's role in a workspace (404 when not a member), memberships read through the cache. */
+    workspaceAccess(principal: Principal, workspaceId: string): Promise<WorkspaceAccess> {
+      return resolveWorkspaceAccess(memberships, principal, workspaceId);
+    },
+
+    /** Entries this node holds, by kind (tests and diagnostics). */
+    get cacheSize() {
+      return cache.size;
+    },
+
     /** Redeems a one-time set-password link and signs the user in. */
     async setPasswordWithLink(input: { token: string; passwordHash: string }, origin: RequestOrigin) {
-      const consumed = await repositories.passwordTokens.consume(hashSecret(input.token), clock.now());
-      if (!consumed) {
-        throw new FlightdeckError({
-          code: 'password_link_invalid',
-          kind: 'invalid',
-          message:
-            'This set-password link is unknown, already used or expired. Ask an admin for a new invitation.',
-        });
-      }
-      await repositories.users.setPassword(consumed.userId, input.passwordHash);
-      // Any older session of this account predates the new password.
-      await repositories.sessions.deleteForUser(consumed.userId);
-      const user = await repositories.users.findById(consumed.userId);
+      const userId = await changes.commit(async (scoped, announce) => {
+        const consumed = await scoped.passwordTokens.consume(hashSecret(input.token), clock.now());
+        if (!consumed) {
+          throw new FlightdeckError({
+            code: 'password_link_invalid',
+            kind: 'invalid',
+            message:
+              'This set-password link is unknown, already used or expired. Ask an admin for a new invitation.',
+          });
+        }
+        await scoped.users.setPassword(consumed.userId, input.passwordHash);
+        // Any older session of this account predates the new password.
+        await scoped.sessions.deleteForUser(consumed.userId);
+        announce({ kind: 'user-sessions-ended', userId: consumed.userId });
+        return consumed.userId;
+      });
+      const user = await repositories.users.findById(userId);
       if (!user) throw invalidCredentials();
       const session = await issueSession(user.id, origin);
       return {

@@ -4,6 +4,7 @@ import { isRole, type Role, roleAtMost } from '../../security/permissions.ts';
 import type { Database } from '../../store/database.ts';
 import { inTransaction, type MemberRow, type Repositories } from '../../store/repositories/index.ts';
 import { newPasswordLink } from './authentication-service.ts';
+import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
 import type { Clock } from './identity-clock.ts';
 import type { WorkspaceAccess } from './principal.ts';
 
@@ -57,8 +58,11 @@ export function createMemberService(dependencies: {
   repositories: Repositories;
   clock: Clock;
   publicUrl: string;
+  /** Role changes and removals reach every node's authentication cache before they answer. */
+  credentialChanges?: CredentialChanges;
 }) {
   const { database, repositories, clock } = dependencies;
+  const changes = dependencies.credentialChanges ?? createCredentialChanges({ database });
   return {
     async list(access: WorkspaceAccess): Promise<MemberView[]> {
       return (await repositories.workspaces.listMembers(access.workspaceId)).map(toView);
@@ -110,7 +114,7 @@ export function createMemberService(dependencies: {
       userId: string,
       role: Role,
     ): Promise<{ member: MemberView; previousRole: string }> {
-      return inTransaction(database, async (scoped) => {
+      return changes.commit(async (scoped, announce) => {
         const target = await scoped.workspaces.findMember(access.workspaceId, userId);
         if (!target || !isRole(target.role)) throw memberNotFound();
         checkRoleChangeAllowed(access, target.role, role);
@@ -119,12 +123,13 @@ export function createMemberService(dependencies: {
           if (owners <= 1) throw lastOwner();
         }
         await scoped.workspaces.setRole(access.workspaceId, userId, role);
+        announce({ kind: 'membership-changed', workspaceId: access.workspaceId, userId });
         return { member: toView({ ...target, role }), previousRole: target.role };
       });
     },
 
     async remove(access: WorkspaceAccess, userId: string): Promise<MemberView> {
-      return inTransaction(database, async (scoped) => {
+      return changes.commit(async (scoped, announce) => {
         const target = await scoped.workspaces.findMember(access.workspaceId, userId);
         if (!target || !isRole(target.role)) throw memberNotFound();
         checkRoleChangeAllowed(access, target.role, null);
@@ -133,6 +138,7 @@ export function createMemberService(dependencies: {
           if (owners <= 1) throw lastOwner();
         }
         await scoped.workspaces.removeMember(access.workspaceId, userId);
+        announce({ kind: 'membership-changed', workspaceId: access.workspaceId, userId });
         return toView(target);
       });
     },

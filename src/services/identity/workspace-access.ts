@@ -1,7 +1,11 @@
 import { FlightdeckError, notFoundError } from '../../core/errors.ts';
 import { isRole, type Permission, roleAllows } from '../../security/permissions.ts';
-import type { Repositories } from '../../store/repositories/index.ts';
 import type { Principal, WorkspaceAccess } from './principal.ts';
+
+/** Where a user's role in a workspace is read: the repository, or the authentication cache over it. */
+export interface MembershipLookup {
+  findMembership(workspaceId: string, userId: string): Promise<{ role: string } | undefined>;
+}
 
 /** The one answer for a workspace the caller cannot see: the same whether it exists or not. */
 export function workspaceNotFound(): FlightdeckError {
@@ -13,7 +17,7 @@ export function workspaceNotFound(): FlightdeckError {
  * 404 (never 403), so ids from other tenants reveal nothing.
  */
 export async function resolveWorkspaceAccess(
-  repositories: Repositories,
+  memberships: MembershipLookup,
   principal: Principal,
   workspaceId: string,
 ): Promise<WorkspaceAccess> {
@@ -21,7 +25,7 @@ export async function resolveWorkspaceAccess(
     if (principal.workspaceId !== workspaceId) throw workspaceNotFound();
     return { workspaceId, role: principal.role, userId: principal.userId, tokenId: principal.tokenId };
   }
-  const membership = await repositories.workspaces.findMembership(workspaceId, principal.userId);
+  const membership = await memberships.findMembership(workspaceId, principal.userId);
   if (!membership || !isRole(membership.role)) throw workspaceNotFound();
   return { workspaceId, role: membership.role, userId: principal.userId, tokenId: null };
 }

@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.ts';
 import { isRole, roleAllows } from '../../security/permissions.ts';
 import type { Database } from '../../store/database.ts';
 import { inTransaction, type Repositories, type WorkspaceRow } from '../../store/repositories/index.ts';
+import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
 import type { Principal, WorkspaceAccess } from './principal.ts';
 import { workspaceNotFound } from './workspace-access.ts';
 import {
@@ -48,8 +49,14 @@ function toView(row: WorkspaceRow, role: string): WorkspaceView {
 const settingsTtlMs = 5_000;
 
 /** Workspaces: the tenant boundary. Creating one makes the caller its owner. */
-export function createWorkspaceService(dependencies: { database: Database; repositories: Repositories }) {
+export function createWorkspaceService(dependencies: {
+  database: Database;
+  repositories: Repositories;
+  /** A deletion reaches every node's authentication cache before it answers. */
+  credentialChanges?: CredentialChanges;
+}) {
   const { database, repositories } = dependencies;
+  const changes = dependencies.credentialChanges ?? createCredentialChanges({ database });
   const settingsCache = new Map<string, { settings: Required<WorkspaceSettings>; expiresAt: number }>();
 
   return {
@@ -118,7 +125,11 @@ export function createWorkspaceService(dependencies: { database: Database; repos
     },
 
     async delete(access: WorkspaceAccess): Promise<void> {
-      const deleted = await repositories.workspaces.delete(access.workspaceId);
+      const deleted = await changes.commit(async (scoped, announce) => {
+        const found = await scoped.workspaces.delete(access.workspaceId);
+        if (found) announce({ kind: 'workspace-deleted', workspaceId: access.workspaceId });
+        return found;
+      });
       if (!deleted) throw workspaceNotFound();
     },
   };
