@@ -96,11 +96,12 @@ export function partialStreamCost(
 }
 
 /** A budget that never refuses: for services built without guardrails (tools, some tests). */
-export const unlimitedBudget: Pick<BudgetService, 'reserve' | 'settle' | 'release'> = {
+export const unlimitedBudget: Pick<BudgetService, 'reserve' | 'settle' | 'release' | 'isLimited'> = {
   reserve: async (request) => ({ id: `unlimited-${request.executionId ?? ''}`, amountUsd: 0 }),
   settle: async () => {},
   release: async () => {},
+  isLimited: async () => false,
 };
 
-export type ExecutionBudget = Pick<BudgetService, 'reserve' | 'settle' | 'release'>;
+export type ExecutionBudget = Pick<BudgetService, 'reserve' | 'settle' | 'release' | 'isLimited'>;
 export type { Reservation };

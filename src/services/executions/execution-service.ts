@@ -353,6 +353,15 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       const overrides = request.mode === 'live' ? await priceOverridesOf(workspaceId) : [];
       if (request.mode === 'live') {
         estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null, overrides);
+        if (!estimate.priced && (await budget.isLimited(workspaceId, agent.id))) {
+          // Nothing can be held for a model without a price, so a limit could not be kept: refuse.
+          throw new FlightdeckError({
+            code: 'price_unknown',
+            kind: 'unprocessable',
+            message: `The price of ${definition.model} is not in the catalog, and this workspace or agent has a spending limit that could not be kept without one. Add a price override for "${definition.model}" in the workspace settings (priceOverrides), or run in mock mode.`,
+            details: { model: definition.model, provider: definition.provider },
+          });
+        }
         reservation = await budget.reserve({
           workspaceId,
           agentId: agent.id,

@@ -85,6 +85,11 @@ export function createBudgetService(dependencies: {
   return {
     reclaimExpired,
 
+    /** True when a workspace or agent limit applies: then a run of unknown price cannot be held. */
+    async isLimited(workspaceId: string, agentId: string | null): Promise<boolean> {
+      return (await limitsFor(workspaceId, agentId)).some((limit) => limit.limitUsd !== null);
+    },
+
     /** Takes the hold or throws 402 `budget_exceeded` before any provider call. */
     async reserve(request: ReserveRequest): Promise<Reservation> {
       const now = clock.now();
