@@ -228,6 +228,33 @@ describe('workflow runs through the API', () => {
     expect(again.json().error.code).toBe('run_not_retryable');
   });
 
+  it('runs a step again under its own retry policy, each try its own execution', async () => {
+    const scan = await scanner();
+    const workflow = await flows.createWorkflow({
+      name: `Step retry ${scan.slug}`,
+      steps: [
+        {
+          id: 'scan',
+          agent: scan.slug,
+          input: { repo: '{{ run.input.repo }}' },
+          retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+        },
+      ],
+    });
+    fake.script([{ fault: 'server_error' }]);
+    const run = await flows.waitForRun((await flows.startRun(workflow.id, { input: { repo: 'r' } })).id);
+    expect(run.status).toBe('completed');
+    expect(fake.calls).toHaveLength(2);
+    expect(run.steps[0]?.attempts).toBe(1);
+    const executions = (await api.get(`/executions?limit=5`))
+      .json()
+      .items.filter((execution: { workflowRunId: string }) => execution.workflowRunId === run.id);
+    expect(executions.map((execution: { status: string }) => execution.status).sort()).toEqual([
+      'completed',
+      'failed',
+    ]);
+  });
+
   it('cancels a run during a slow step: the provider request is aborted and open steps end cancelled', async () => {
     const scan = await scanner('fault:hang');
     const check = await checker();

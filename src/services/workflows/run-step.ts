@@ -83,6 +83,36 @@ export async function prepareStep(input: {
   }
 }
 
+/** Execution failures a step retry may get past; refusals (budget, input, keys) will not change. */
+const retryableStepErrors = new Set([
+  'provider_unavailable',
+  'provider_timeout',
+  'provider_rate_limited',
+  'provider_invalid_response',
+  'output_invalid',
+]);
+
+/** Exponential from `baseDelayMs` (default 1 s), capped at `maxDelayMs` (default 30 s). */
+export function stepRetryDelayMs(
+  retry: { baseDelayMs?: number; maxDelayMs?: number },
+  tried: number,
+): number {
+  const base = retry.baseDelayMs ?? 1_000;
+  return Math.min(retry.maxDelayMs ?? 30_000, base * 2 ** (tried - 1));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 const failed = (
   code: string,
   message: string,
@@ -162,19 +192,35 @@ export async function runPreparedStep(input: {
         return outcomeOfExecution(toExecutionView(earlier));
       }
     }
-    const execution = await input.executions.prepare(
-      input.access,
-      step.agent,
-      { input: prepared.input, mode: run.mode as 'live' | 'mock', promptAddition: prepared.promptAddition },
-      {
-        trigger: 'workflow',
-        idempotencyKey: stepExecutionKey(run.id, step.id, input.attempt),
-        workflowRunId: run.id,
-        workflowStepId: step.id,
-      },
-    );
-    if (execution.kind === 'replay') return outcomeOfExecution(execution.execution);
-    return outcomeOfExecution(await execution.run({ stream: false, abortSignal: input.abortSignal }));
+    // The step's own retry policy, on top of the agent's provider retries: a step whose execution
+    // failed for a reason that may pass (provider trouble, an invalid answer) runs again, each try
+    // its own execution and idempotency key. Budget, input and key refusals are not retried.
+    const maxTries = Math.max(1, Math.min(10, step.retry?.maxAttempts ?? 1));
+    let outcome: StepOutcome = failed('step_not_run', 'The step did not run.');
+    for (let attemptTry = 1; attemptTry <= maxTries; attemptTry++) {
+      const key = stepExecutionKey(run.id, step.id, input.attempt);
+      const execution = await input.executions.prepare(
+        input.access,
+        step.agent,
+        { input: prepared.input, mode: run.mode as 'live' | 'mock', promptAddition: prepared.promptAddition },
+        {
+          trigger: 'workflow',
+          idempotencyKey: attemptTry === 1 ? key : `${key}:try${attemptTry}`,
+          workflowRunId: run.id,
+          workflowStepId: step.id,
+        },
+      );
+      const tried = outcomeOfExecution(
+        execution.kind === 'replay'
+          ? execution.execution
+          : await execution.run({ stream: false, abortSignal: input.abortSignal }),
+      );
+      outcome = { ...tried, costUsd: outcome.costUsd + tried.costUsd };
+      if (tried.status === 'completed' || input.abortSignal.aborted || attemptTry === maxTries) break;
+      if (!retryableStepErrors.has(tried.errorCode ?? '')) break;
+      await sleep(stepRetryDelayMs(step.retry ?? {}, attemptTry), input.abortSignal);
+    }
+    return outcome;
   } catch (error) {
     if (FlightdeckError.isInstance(error)) return failed(error.code, error.message);
     throw error;
