@@ -139,7 +139,7 @@ describe('workflow triggers, http steps and limits', () => {
     expect(run.status).toBe('completed');
     expect(received).toHaveLength(1);
     expect(received[0]?.headers.authorization).toBe(`Bearer ${secretValue}`);
-    const headline = (run.steps[0]?.output as { headline: string }).headline;
+    const headline = (run.steps[0]?.output as { headline: string } | undefined)?.headline;
     expect(JSON.parse(received[0]?.body ?? '{}')).toEqual({ headline, ticket: 42 });
     const notify = run.steps[1];
     expect(notify?.output).toEqual({ delivered: true, length: received[0]?.body.length });
