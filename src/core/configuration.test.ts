@@ -18,6 +18,12 @@ describe('safeParseConfiguration', () => {
         bodyLimitBytes: 1_048_576,
         shutdownTimeoutMs: 10_000,
         allowedProviderHosts: '',
+        workers: 8,
+        queueHeartbeatSeconds: 10,
+        queueMonitorSeconds: 5,
+        metricsToken: undefined,
+        metricsPort: 9464,
+        alertmanagerSecret: undefined,
       },
     });
   });

@@ -72,6 +72,12 @@ const environmentSchema = z.object({
   FLIGHTDECK_WORKERS: integerBetween(0, 1_000, 8, 'a number of workflow runs driven at once (0: none)'),
   FLIGHTDECK_QUEUE_HEARTBEAT_SECONDS: integerBetween(10, 3_600, 10, 'seconds (at least 10)'),
   FLIGHTDECK_QUEUE_MONITOR_SECONDS: integerBetween(1, 3_600, 5, 'seconds'),
+  FLIGHTDECK_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
+  FLIGHTDECK_METRICS_PORT: integerBetween(0, 65_535, 9464, 'a TCP port (0: off)'),
+  FLIGHTDECK_ALERTMANAGER_SECRET: z.preprocess(
+    emptyToUndefined,
+    z.string().min(16, { message: 'a shared secret of at least 16 characters' }).optional(),
+  ),
 });
 
 export type LogLevel = (typeof logLevels)[number];
@@ -95,6 +101,12 @@ export interface Configuration {
   /** A run whose worker sent no heartbeat for this long goes to another worker. */
   queueHeartbeatSeconds: number;
   queueMonitorSeconds: number;
+  /** When set, `GET /metrics` asks for `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** Where `flightdeck worker` serves its own `/metrics` (it serves no API); 0 turns that off. */
+  metricsPort: number;
+  /** The secret Alertmanager sends to `POST /api/alerts/alertmanager`; the receiver is off without it. */
+  alertmanagerSecret: string | undefined;
 }
 
 export type ConfigurationResult =
@@ -133,6 +145,9 @@ export function safeParseConfiguration(environment: Record<string, string | unde
       workers: values.FLIGHTDECK_WORKERS,
       queueHeartbeatSeconds: values.FLIGHTDECK_QUEUE_HEARTBEAT_SECONDS,
       queueMonitorSeconds: values.FLIGHTDECK_QUEUE_MONITOR_SECONDS,
+      metricsToken: values.FLIGHTDECK_METRICS_TOKEN,
+      metricsPort: values.FLIGHTDECK_METRICS_PORT,
+      alertmanagerSecret: values.FLIGHTDECK_ALERTMANAGER_SECRET,
     },
   };
 }

@@ -16,12 +16,14 @@ import {
 import { newId } from '../core/ids.ts';
 import type { Permission } from '../security/permissions.ts';
 import type { Services } from '../services/create-services.ts';
+import { createAlertmanagerReceiver } from '../services/guardrails/alertmanager-receiver.ts';
 import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { createRateLimitCheck } from './rate-limit.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
+import { alertmanagerRoutes } from './routes/alertmanager-routes.ts';
 import { approvalRoutes } from './routes/approval-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { consoleRoutes } from './routes/console-routes.ts';
@@ -29,6 +31,7 @@ import { executionRoutes } from './routes/execution-routes.ts';
 import { guardrailRoutes } from './routes/guardrail-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
+import { metricsRoutes } from './routes/metrics-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
 import { openAiRoutes } from './routes/openai-routes.ts';
 import { providerKeyRoutes } from './routes/provider-key-routes.ts';
@@ -50,6 +53,10 @@ export interface AppDependencies {
   bodyLimitBytes?: number;
   /** The built web console (default web/dist); without a build `/` explains how to make one. */
   consoleDirectory?: string;
+  /** FLIGHTDECK_METRICS_TOKEN: `GET /metrics` asks for it as a bearer token when set. */
+  metricsToken?: string;
+  /** FLIGHTDECK_ALERTMANAGER_SECRET: the Alertmanager receiver is off without it. */
+  alertmanagerSecret?: string;
 }
 
 /** The app with the zod type provider, so route files get typed requests from their schemas. */
@@ -129,6 +136,8 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  services.telemetry.metrics.setVersion(dependencies.version);
+  app.addHook('onResponse', services.telemetry.recordHttpRequest);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -154,6 +163,16 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     app.swagger(),
   );
   await app.register(healthRoutes({ store: dependencies.store }));
+  await app.register(metricsRoutes({ telemetry: services.telemetry, token: dependencies.metricsToken }));
+  await app.register(
+    alertmanagerRoutes({
+      receiver: createAlertmanagerReceiver({
+        alerts: services.alerts,
+        labels: services.telemetry.labels,
+        secret: dependencies.alertmanagerSecret,
+      }),
+    }),
+  );
   const secureCookies = dependencies.publicUrl.startsWith('https://');
   await app.register(sessionRoutes({ services, secureCookies }));
   await app.register(workspaceRoutes({ services }));

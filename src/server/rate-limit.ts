@@ -39,6 +39,7 @@ export function createRateLimitCheck(services: Services) {
     reply.header('ratelimit-reset', String(resetSeconds));
     const refused = decisions.find((decision) => !decision.allowed);
     if (refused) {
+      services.telemetry.recordRateLimitRefusal(workspaceId, refused === decisions[0] ? limitClass : 'token');
       throw new FlightdeckError({
         code: 'rate_limited',
         kind: 'rate_limited',

@@ -6,7 +6,9 @@ import { createGuardedFetch } from '../security/ssrf-guarded-fetch.ts';
 import { type ChangeNotifications, defaultChangeNotifications } from '../store/change-notifications.ts';
 import type { Store } from '../store/database.ts';
 import { createRepositories } from '../store/repositories/index.ts';
+import { createTelemetryReadings } from '../store/telemetry-readings.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
+import { createTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 import { createAgentService } from './agents/agent-service.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { createExecutionService, type ExecutionService } from './executions/execution-service.ts';
@@ -54,6 +56,8 @@ export interface ServiceOptions {
   /** REDIS_URL: shared rate limits across nodes; in memory when absent. */
   redisUrl?: string | undefined;
   logger?: Logger;
+  /** Metrics (and their hooks) of this process; one of its own when absent. */
+  telemetry?: Telemetry;
   webhookSettings?: Partial<WebhookDispatcherSettings>;
   /**
    * How revocations reach every node (see store/change-notifications.ts); closed by `close()`.
@@ -71,6 +75,9 @@ export function createServices(options: ServiceOptions) {
   const allowedProviderHosts = options.allowedProviderHosts ?? parseAllowedHosts('');
   const audit = createAuditLog({ repositories, clock });
   const logger = options.logger ?? createSilentLogger();
+  const telemetry =
+    options.telemetry ?? createTelemetry({ readings: createTelemetryReadings(database), logger });
+  telemetry.observeRepositories(repositories);
   const rateLimiter = createRateLimiter({ redisUrl: options.redisUrl, logger });
   const webhooks = createWebhookDispatcher({
     repositories,
@@ -105,6 +112,7 @@ export function createServices(options: ServiceOptions) {
   });
   return {
     nodeId,
+    telemetry,
     runSignals,
     rateLimiter,
     webhooks,
@@ -154,18 +162,21 @@ export function createServices(options: ServiceOptions) {
     secrets: createWorkspaceSecretService({ repositories, keyring: options.keyring, clock, audit }),
     /** Built on first use because it resolves keys through `providerKeys` above. */
     get executions(): ExecutionService {
-      executions ??= createExecutionService({
-        nodeId,
-        repositories,
-        clock,
-        credentials: this.providerKeys,
-        allowedProviderHosts,
-        providerLookup: options.providerLookup,
-        providerFetch: options.providerFetch,
-        budget: budgets,
-        priceOverridesOf: async (workspaceId) =>
-          (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
-      });
+      executions ??= telemetry.observeExecutions(
+        createExecutionService({
+          nodeId,
+          modelCaller: telemetry.modelCaller,
+          repositories,
+          clock,
+          credentials: this.providerKeys,
+          allowedProviderHosts,
+          providerLookup: options.providerLookup,
+          providerFetch: options.providerFetch,
+          budget: budgets,
+          priceOverridesOf: async (workspaceId) =>
+            (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
+        }),
+      );
       return executions;
     },
     /** Agents as OpenAI models; built on first use, like the executions it runs. */

@@ -41,6 +41,8 @@ export async function serveCommand(): Promise<void> {
     version: flightdeckVersion,
     publicUrl: configuration.publicUrl,
     bodyLimitBytes: configuration.bodyLimitBytes,
+    metricsToken: configuration.metricsToken,
+    alertmanagerSecret: configuration.alertmanagerSecret,
   });
   const server = await startServer({
     app,

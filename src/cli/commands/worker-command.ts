@@ -1,6 +1,7 @@
 import { startExecutionRecovery } from '../../services/executions/execution-recovery.ts';
 import { startWorkflowRuntime } from '../../services/workflows/start-workflow-runtime.ts';
 import { createLogger } from '../../telemetry/logger.ts';
+import { serveMetrics } from '../../telemetry/serve-metrics.ts';
 import { loadConfiguration } from '../load-configuration.ts';
 import { openRuntime } from '../open-runtime.ts';
 
@@ -28,7 +29,20 @@ export async function workerCommand(options: { concurrency?: string }): Promise<
       monitorIntervalSeconds: configuration.queueMonitorSeconds,
     },
   });
-  logger.info({ workers, nodeId: services.nodeId }, 'workflow worker is ready');
+  // A worker serves no API, but its counters are the ones that count the runs it drives.
+  const metricsServer =
+    configuration.metricsPort > 0
+      ? await serveMetrics({
+          metrics: services.telemetry.metrics,
+          host: configuration.host,
+          port: configuration.metricsPort,
+          token: configuration.metricsToken,
+        })
+      : null;
+  logger.info(
+    { workers, nodeId: services.nodeId, metricsPort: metricsServer?.port },
+    'workflow worker is ready',
+  );
   process.stdout.write(`\nFlightdeck worker is running (${workers} runs at once)\n\n`);
 
   let signalled = false;
@@ -37,6 +51,7 @@ export async function workerCommand(options: { concurrency?: string }): Promise<
     signalled = true;
     logger.info({ signal }, 'worker shutting down: finishing or handing back runs');
     await runtime.stop(configuration.shutdownTimeoutMs);
+    await metricsServer?.close();
     await services.close();
     await store.close();
     logger.flush?.();
