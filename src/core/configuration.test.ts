@@ -24,6 +24,8 @@ describe('safeParseConfiguration', () => {
         metricsToken: undefined,
         metricsPort: 9464,
         alertmanagerSecret: undefined,
+        tracesEndpoint: undefined,
+        serviceName: 'flightdeck',
       },
     });
   });

@@ -29,6 +29,10 @@ const redisUrl = z.preprocess(
     .optional(),
 );
 
+const httpUrl = z.string().refine((text) => /^https?:\/\//.test(text) && URL.canParse(text), {
+  message: 'an http(s) URL such as http://127.0.0.1:4318',
+});
+
 const integerBetween = (minimum: number, maximum: number, fallback: number, what: string) =>
   z.preprocess(
     emptyToUndefined,
@@ -74,6 +78,9 @@ const environmentSchema = z.object({
   FLIGHTDECK_QUEUE_MONITOR_SECONDS: integerBetween(1, 3_600, 5, 'seconds'),
   FLIGHTDECK_METRICS_TOKEN: z.preprocess(emptyToUndefined, z.string().optional()),
   FLIGHTDECK_METRICS_PORT: integerBetween(0, 65_535, 9464, 'a TCP port (0: off)'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyToUndefined, httpUrl.optional()),
+  OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('flightdeck')),
   FLIGHTDECK_ALERTMANAGER_SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(16, { message: 'a shared secret of at least 16 characters' }).optional(),
@@ -107,6 +114,12 @@ export interface Configuration {
   metricsPort: number;
   /** The secret Alertmanager sends to `POST /api/alerts/alertmanager`; the receiver is off without it. */
   alertmanagerSecret: string | undefined;
+  /**
+   * Where traces go by OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or
+   * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`; undefined (no tracing at all) when neither is set.
+   */
+  tracesEndpoint: string | undefined;
+  serviceName: string;
 }
 
 export type ConfigurationResult =
@@ -148,6 +161,12 @@ export function safeParseConfiguration(environment: Record<string, string | unde
       metricsToken: values.FLIGHTDECK_METRICS_TOKEN,
       metricsPort: values.FLIGHTDECK_METRICS_PORT,
       alertmanagerSecret: values.FLIGHTDECK_ALERTMANAGER_SECRET,
+      tracesEndpoint:
+        values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+        (values.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
+          ? undefined
+          : `${values.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
+      serviceName: values.OTEL_SERVICE_NAME,
     },
   };
 }

@@ -19,6 +19,8 @@ import type { Services } from '../services/create-services.ts';
 import { createAlertmanagerReceiver } from '../services/guardrails/alertmanager-receiver.ts';
 import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
+import { tracingEnabled } from '../telemetry/start-tracing.ts';
+import { traceHttp } from '../telemetry/trace-http.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { createRateLimitCheck } from './rate-limit.ts';
@@ -138,6 +140,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   });
   services.telemetry.metrics.setVersion(dependencies.version);
   app.addHook('onResponse', services.telemetry.recordHttpRequest);
+  traceHttp(app, tracingEnabled);
 
   await app.register(fastifySwagger, {
     openapi: {

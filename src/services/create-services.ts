@@ -217,7 +217,7 @@ export function createServices(options: ServiceOptions) {
         logger,
         workerId: nodeId,
       });
-      return workflowEngine;
+      return telemetry.traceEngine(workflowEngine);
     },
   };
 }

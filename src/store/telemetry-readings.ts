@@ -62,6 +62,15 @@ export function createTelemetryReadings(database: Database) {
       return row?.slug;
     },
 
+    /** Whether the workspace lets prompts and outputs onto trace spans (settings.traceContent). */
+    async traceContent(workspaceId: string): Promise<boolean> {
+      const [row] = await queryRows<{ allowed: boolean | null }>(
+        database,
+        sql`select (settings->>'traceContent')::boolean as allowed from workspaces where id = ${workspaceId}`,
+      );
+      return row?.allowed === true;
+    },
+
     /** What the end of a run is counted with. */
     async endedRun(runId: string): Promise<EndedRun | undefined> {
       const [row] = await queryRows<{

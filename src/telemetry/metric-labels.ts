@@ -37,7 +37,7 @@ export function workspaceSlugs(rows: readonly WorkspaceLabelRow[]): Map<string, 
 }
 
 /** Small time-bounded memo: labels change rarely (a rename) and must not cost a query per event. */
-function createMemo<Value>(ttlMs: number, maxEntries: number) {
+export function createMemo<Value>(ttlMs: number, maxEntries: number) {
   const entries = new Map<string, { value: Promise<Value>; expiresAt: number }>();
   return (key: string, load: () => Promise<Value>): Promise<Value> => {
     const now = Date.now();

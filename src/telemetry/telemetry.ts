@@ -5,10 +5,13 @@ import type { Repositories } from '../store/repositories/index.ts';
 import type { TelemetryReadings } from '../store/telemetry-readings.ts';
 import { createFlightdeckMetrics } from './flightdeck-metrics.ts';
 import { createSilentLogger, type Logger } from './logger.ts';
-import { createMetricLabels } from './metric-labels.ts';
+import { createMemo, createMetricLabels } from './metric-labels.ts';
 import { observeExecutions } from './observe-executions.ts';
 import { observeWorkflowRepositories } from './observe-workflow-repositories.ts';
 import { registerStateGauges } from './state-gauges.ts';
+import { traceExecution } from './trace-executions.ts';
+import { traceModelCalls } from './trace-model-calls.ts';
+import { traceRunDrive } from './tracing.ts';
 
 export interface TelemetryOptions {
   readings: TelemetryReadings;
@@ -48,12 +51,31 @@ export function createTelemetry(options: TelemetryOptions) {
     onError,
   });
 
+  const contentMemo = createMemo<boolean>(5_000, 5_000);
+  const contentAllowed = (workspaceId: string) =>
+    contentMemo(workspaceId, () => options.readings.traceContent(workspaceId));
+  const tracedEngines = new WeakSet<object>();
+
   return {
     metrics,
     labels,
     breakers,
-    /** The model caller executions use: its breakers are the ones `/metrics` shows. */
-    modelCaller: createModelCaller({ breakers }) satisfies ModelCaller,
+    /**
+     * The model caller executions use: its breakers are the ones `/metrics` shows, and each
+     * provider attempt is a `chat {model}` span while tracing is on.
+     */
+    modelCaller: traceModelCalls(createModelCaller({ breakers }), contentAllowed) satisfies ModelCaller,
+
+    /** Makes every drive of a run a `workflow.run` span (in place; once per engine). */
+    traceEngine<Engine extends { drive(runId: string, leaseSignal: AbortSignal): Promise<void> }>(
+      engine: Engine,
+    ): Engine {
+      if (tracedEngines.has(engine)) return engine;
+      tracedEngines.add(engine);
+      const drive = engine.drive.bind(engine);
+      engine.drive = (runId, leaseSignal) => traceRunDrive(runId, () => drive(runId, leaseSignal));
+      return engine;
+    },
 
     /** Counts run ends and approval waits at the repository transitions (see the observer). */
     observeRepositories(repositories: Pick<Repositories, 'workflowRuns' | 'workflowApprovals'>) {
@@ -63,7 +85,7 @@ export function createTelemetry(options: TelemetryOptions) {
 
     /** Counts executions when their records finish. */
     observeExecutions<Service extends Parameters<typeof observeExecutions>[0]>(service: Service): Service {
-      return observeExecutions(service, { metrics, labels, onError });
+      return observeExecutions(service, { metrics, labels, onError, around: traceExecution });
     },
 
     /** One 429 from the workspace limit (`execution`, `default`) or a token's own limit (`token`). */

@@ -3,6 +3,7 @@ import { startServer } from '../../server/start-server.ts';
 import { startExecutionRecovery } from '../../services/executions/execution-recovery.ts';
 import { startWorkflowRuntime } from '../../services/workflows/start-workflow-runtime.ts';
 import { createLogger } from '../../telemetry/logger.ts';
+import { startTracing } from '../../telemetry/start-tracing.ts';
 import { loadConfiguration } from '../load-configuration.ts';
 import { openRuntime } from '../open-runtime.ts';
 import { flightdeckVersion } from '../version.ts';
@@ -11,6 +12,12 @@ import { flightdeckVersion } from '../version.ts';
 export async function serveCommand(): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
+  // Before anything that makes spans; nothing at all without OTEL_EXPORTER_OTLP_ENDPOINT.
+  const tracing = startTracing({
+    endpoint: configuration.tracesEndpoint,
+    serviceName: configuration.serviceName,
+    version: flightdeckVersion,
+  });
   const startedAt = performance.now();
   const { store, services } = await openRuntime(configuration, logger, { listenForCredentialChanges: true });
   await startExecutionRecovery({ store, logger });
@@ -57,6 +64,7 @@ export async function serveCommand(): Promise<void> {
       clearInterval(reclaimTimer);
       await services.close();
       await store.close();
+      await tracing?.shutdown();
     },
   });
   const readyInMs = Math.round(performance.now() - startedAt);

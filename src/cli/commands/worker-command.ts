@@ -2,8 +2,10 @@ import { startExecutionRecovery } from '../../services/executions/execution-reco
 import { startWorkflowRuntime } from '../../services/workflows/start-workflow-runtime.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { serveMetrics } from '../../telemetry/serve-metrics.ts';
+import { startTracing } from '../../telemetry/start-tracing.ts';
 import { loadConfiguration } from '../load-configuration.ts';
 import { openRuntime } from '../open-runtime.ts';
+import { flightdeckVersion } from '../version.ts';
 
 /**
  * `flightdeck worker`: drives workflow runs from the shared queue without serving HTTP (scaled-out
@@ -12,6 +14,11 @@ import { openRuntime } from '../open-runtime.ts';
 export async function workerCommand(options: { concurrency?: string }): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
+  const tracing = startTracing({
+    endpoint: configuration.tracesEndpoint,
+    serviceName: configuration.serviceName,
+    version: flightdeckVersion,
+  });
   const { store, services } = await openRuntime(configuration, logger);
   await startExecutionRecovery({ store, logger });
   const workers =
@@ -54,6 +61,7 @@ export async function workerCommand(options: { concurrency?: string }): Promise<
     await metricsServer?.close();
     await services.close();
     await store.close();
+    await tracing?.shutdown();
     logger.flush?.();
     process.exit(0);
   };

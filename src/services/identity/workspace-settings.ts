@@ -10,6 +10,7 @@ export const defaultWorkspaceSettings: Required<WorkspaceSettings> = {
   alertWebhookUrl: null,
   priceOverrides: [],
   approverRoles: ['admin', 'member'],
+  traceContent: false,
 };
 
 const pricePerMillion = z.number().min(0).max(100_000);
@@ -56,6 +57,7 @@ export const workspaceSettingsPatchSchema = z
       .max(2)
       .refine((values) => new Set(values).size === values.length, { message: 'roles must be distinct' })
       .optional(),
+    traceContent: z.boolean().optional(),
   })
   .strict();
 
@@ -66,6 +68,7 @@ export const workspaceSettingsSchema = z.object({
   alertWebhookUrl: z.string().nullable(),
   priceOverrides: z.array(priceOverrideSchema),
   approverRoles: z.array(z.enum(['admin', 'member'])),
+  traceContent: z.boolean(),
 });
 
 /** Stored settings with a default for every field (rows written before a field existed lack it). */

@@ -8,6 +8,7 @@ import type {
   WorkflowStepRunRow,
 } from '../../store/repositories/index.ts';
 import { createSilentLogger, type Logger } from '../../telemetry/logger.ts';
+import { traceStep } from '../../telemetry/tracing.ts';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
@@ -145,7 +146,7 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
       });
 
       const launch = (step: WorkflowStepDefinition, previous: WorkflowStepRunRow) => {
-        const task = (async () => {
+        const task = traceStep({ runId, stepId: step.id, kind: step.kind ?? 'agent' }, async () => {
           const prepared: PreparedStep = await prepareStep({
             step,
             run: run,
@@ -228,7 +229,7 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
             });
           }
           signals.notify(runId);
-        })()
+        })
           .catch((error: unknown) => {
             // Only the database failing gets here (step failures are outcomes): give the lease back.
             logger.error({ err: error, runId, stepId: step.id }, 'workflow step could not be recorded');

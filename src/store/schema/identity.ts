@@ -33,6 +33,8 @@ export interface WorkspaceSettingsColumn {
   alertWebhookUrl: string | null;
   /** Roles that may decide approvals (owners always may); all but viewers when absent. */
   approverRoles?: Array<'admin' | 'member'>;
+  /** Prompts and outputs go on trace spans only when true (secrets never do). */
+  traceContent?: boolean;
   /** The workspace's own prices for models the catalog does not know (USD per million tokens). */
   priceOverrides?: Array<{
     model: string;
