@@ -1,6 +1,8 @@
 import { Cron } from 'croner';
 import type {
+  AgentStepDefinition,
   ApprovalStrategy,
+  HttpStepDefinition,
   WorkflowDefinition,
   WorkflowProblem,
   WorkflowStepDefinition,
@@ -17,8 +19,13 @@ export interface WorkflowInput {
   riskRule?: WorkflowDefinition['riskRule'];
   costCapUsd?: number | null;
   triggers?: { webhook?: boolean; schedule?: string | null; timezone?: string | null };
-  steps: Array<Omit<WorkflowStepDefinition, 'kind'> & { kind?: 'agent' | 'http' }>;
+  steps: WorkflowStepInput[];
 }
+
+/** A step as requests give it: `kind` may be left out for agent steps. */
+export type WorkflowStepInput =
+  | (Omit<AgentStepDefinition, 'kind' | 'input'> & { kind?: 'agent'; input?: Record<string, unknown> })
+  | HttpStepDefinition;
 
 export type WorkflowPatch = Partial<WorkflowInput>;
 
