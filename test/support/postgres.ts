@@ -33,3 +33,17 @@ async function runAdmin(statement: string): Promise<void> {
     await client.end();
   }
 }
+
+/** Whether the test server answers; suites that need it skip (with the reason in their name) when not. */
+export async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: adminDatabaseUrl, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

@@ -155,6 +155,8 @@ export async function runPreparedStep(input: {
   attempt: number;
   /** The step was left `running` by a worker that lost its lease. */
   recovering: boolean;
+  /** Executions the step already committed (or parked for approval): never reused. */
+  committedExecutionIds: readonly string[];
   executions: ExecutionService;
   repositories: Repositories;
   httpFetch: typeof globalThis.fetch;
@@ -183,13 +185,13 @@ export async function runPreparedStep(input: {
     if (step.kind !== 'agent') throw new Error('prepared agent input for a non-agent step');
     if (input.recovering && input.attempt > 1) {
       // The lost worker may have finished its execution before it could commit the step: use it
-      // rather than calling the provider a second time.
-      const earlier = await input.repositories.executions.findByIdempotencyKey(
-        run.workspaceId,
-        stepExecutionKey(run.id, step.id, input.attempt - 1),
-      );
-      if (earlier?.status === 'completed') {
-        return outcomeOfExecution(toExecutionView(earlier));
+      // rather than calling the provider a second time. The step's newest execution, not only the
+      // previous attempt's: that attempt may itself have been a recovery that reused the result and
+      // was lost before committing it (a kill right after a reclaim). One the step already committed
+      // or parked for approval is the output a revision replaces, never this attempt's result.
+      const latest = await input.repositories.workflowRuns.latestStepExecution(run, step.id);
+      if (latest?.status === 'completed' && !input.committedExecutionIds.includes(latest.id)) {
+        return outcomeOfExecution(toExecutionView(latest));
       }
     }
     // The step's own retry policy, on top of the agent's provider retries: a step whose execution

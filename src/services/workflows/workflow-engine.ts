@@ -132,6 +132,10 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
       // believes: it would otherwise claim the step back (each claim a new provider call) and two
       // drivers could bounce a step between them until pg-boss noticed the older lease was gone.
       let overtaken = false;
+      // The first statement that failed in a step task. Returning after it would complete the job
+      // and leave the run `running` with no job to drive it (a brief blip of the database was
+      // enough); rethrowing hands the run back to the queue.
+      let failure: unknown;
       const stopOvertaken = (stepId: string) => {
         overtaken = true;
         logger.info({ runId, stepId }, 'workflow step moved by another driver or a cancel; stopping');
@@ -189,11 +193,16 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
             access,
             attempt,
             recovering: previous.status === 'running',
+            committedExecutionIds: previous.executionIds,
             executions: dependencies.executions(),
             repositories,
             httpFetch: dependencies.httpFetch,
             abortSignal: controller.signal,
           });
+          // A failure made by our own abort (lease lost, overtaken, cancelled) is not the step's:
+          // committing it would fail a run the next lease holder can finish. Leave the attempt
+          // `running` for that holder to claim again; a completed outcome may still land.
+          if (controller.signal.aborted && outcome.status === 'failed') return;
           const reason = outcome.status === 'completed' ? await gate.reasonFor(step, outcome.output) : null;
           if (reason !== null) {
             if (await gate.park(step, attempt, reason, outcome, null)) {
@@ -233,6 +242,7 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
           .catch((error: unknown) => {
             // Only the database failing gets here (step failures are outcomes): give the lease back.
             logger.error({ err: error, runId, stepId: step.id }, 'workflow step could not be recorded');
+            failure ??= error;
             controller.abort(error);
           })
           .finally(() => inFlight.delete(step.id));
@@ -280,6 +290,7 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
         leaseSignal.removeEventListener('abort', onLease);
         release();
       }
+      if (failure !== undefined) throw failure;
       if (overtaken && !leaseSignal.aborted) {
         // Cancelled or finished elsewhere: nothing left to drive. Still running: hand the run back,
         // so whoever holds it next starts from the stored state (the queue's fencing ignores this

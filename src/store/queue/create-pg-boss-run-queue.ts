@@ -14,6 +14,15 @@ export async function createPgBossRunQueue(
   settings: Partial<RunQueueSettings> = {},
 ): Promise<RunQueue> {
   const { heartbeatSeconds, monitorIntervalSeconds } = { ...defaultRunQueueSettings, ...settings };
+  const timing = {
+    monitorIntervalSeconds,
+    superviseIntervalSeconds: monitorIntervalSeconds,
+    // Fetches skip the runs the cached queue row lists as active (stately keys), and that cache
+    // refreshes every 60 s by default: a run handed back after its worker died stayed invisible to
+    // every worker for up to a minute after its lease expired. Refresh it as often as the monitor
+    // rewrites the list.
+    queueCacheIntervalSeconds: monitorIntervalSeconds,
+  };
   const boss =
     connection.kind === 'pglite'
       ? new PgBoss({
@@ -21,16 +30,14 @@ export async function createPgBossRunQueue(
           backend: 'pglite',
           schema: 'pgboss',
           useListenNotify: true,
-          monitorIntervalSeconds,
-          superviseIntervalSeconds: monitorIntervalSeconds,
+          ...timing,
         })
       : new PgBoss({
           connectionString: connection.url,
           schema: 'pgboss',
           max: 4,
           useListenNotify: true,
-          monitorIntervalSeconds,
-          superviseIntervalSeconds: monitorIntervalSeconds,
+          ...timing,
         });
   // pg-boss reports connection trouble as events; a queue that cannot reach the database
   // must not crash the process (the next poll retries).
@@ -52,18 +59,23 @@ export async function createPgBossRunQueue(
       await boss.send(queueName, { runId }, { singletonKey: runId });
     },
     async work(drive, options) {
-      await boss.work<{ runId: string }>(
-        queueName,
-        {
-          localConcurrency: options.concurrency,
-          batchSize: 1,
-          pollingIntervalSeconds: 2,
-          notifyPollingIntervalSeconds: 5,
-        },
-        async ([job]) => {
-          if (job) await drive(job.data.runId, job.signal);
-        },
-      );
+      // One pg-boss worker per slot, so each slot can wake itself: a pg-boss worker waits out its
+      // polling interval (5 s with LISTEN/NOTIFY) after every job unless notified, which drained a
+      // backlog at one run per slot per 5 s however short the runs were and left runs handed back
+      // by the monitor (no NOTIFY) waiting too. A slot that just finished a run fetches the next at
+      // once; an empty fetch still waits, and so does a hand-back (a run that throws every time, or
+      // a database in trouble, must not spin).
+      for (let slot = 0; slot < options.concurrency; slot++) {
+        let slotId: string | undefined;
+        slotId = await boss.work<{ runId: string }>(
+          queueName,
+          { localConcurrency: 1, batchSize: 1, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 5 },
+          async ([job]) => {
+            if (job) await drive(job.data.runId, job.signal);
+            if (slotId !== undefined) boss.notifyWorker(slotId);
+          },
+        );
+      }
     },
     async depth() {
       const queue = await boss.getQueue(queueName);

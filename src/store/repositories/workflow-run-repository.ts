@@ -1,7 +1,8 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { queryRows } from '../query-rows.ts';
-import { workflowRunEvents, workflowRuns, workflowStepRuns } from '../schema/index.ts';
+import { executions, workflowRunEvents, workflowRuns, workflowStepRuns } from '../schema/index.ts';
+import type { ExecutionRow } from './execution-repository.ts';
 
 export type WorkflowRunRow = typeof workflowRuns.$inferSelect;
 export type WorkflowRunInsert = typeof workflowRuns.$inferInsert;
@@ -27,6 +28,14 @@ export interface StepOutcome {
   errorCode: string | null;
   errorMessage: string | null;
 }
+
+/**
+ * Why an execution of a step that was claimed again ended. Its worker lost the run's lease (it died,
+ * or stopped heartbeating): without this the record stayed `running` until the interrupted sweep,
+ * which on PostgreSQL waits for the agent's deadline plus a margin.
+ */
+const abandonedExecutionMessage =
+  'The worker running this workflow step stopped before it finished (crash, restart or lost lease); the step was claimed again.';
 
 /** SQL NULL for undefined/null, JSON text otherwise (cast with ::json in the statement). */
 const jsonText = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
@@ -132,30 +141,51 @@ export function createWorkflowRunRepository(database: Database) {
 
     /**
      * Takes a step for one attempt: `pending`/`ready` (or `running` left by a lost lease) → `running`,
-     * attempt + 1, the rendered input stored, `step-start` appended. Only while the run is running.
+     * attempt + 1, the rendered input stored, `step-start` appended. Only while the run is running,
+     * and with `attempt` only while the step is still on the attempt the caller saw: a claim of a
+     * `running` step must name the attempt it takes over, or a driver that lost its lease could take
+     * the step back from the one that now holds it. Executions of the step still `running` belong
+     * to an attempt nobody will commit: they end `failed`/`interrupted` in the same statement.
      * Answers the attempt number, or undefined when another worker or a cancel got there first.
+     * The run row is locked first, as cancel, finish and retry take it: a statement that took the step
+     * and then the run deadlocked with a cancel taking the run and then the steps (PostgreSQL then
+     * aborts one of them a second later, often the cancel).
      */
     async claimStep(
       runId: string,
       stepId: string,
-      claim: { fromStatuses: readonly string[]; workerId: string; input: unknown; now: Date },
+      claim: {
+        fromStatuses: readonly string[];
+        attempt?: number;
+        workerId: string;
+        input: unknown;
+        now: Date;
+      },
     ): Promise<number | undefined> {
       const statuses = sql.join(
         claim.fromStatuses.map((status) => sql`${status}`),
         sql`, `,
       );
+      const onAttempt = claim.attempt === undefined ? sql`` : sql`and attempt = ${claim.attempt}`;
       const rows = await queryRows<{ attempt: number }>(
         database,
         sql`with live as (
-              select id from workflow_runs where id = ${runId} and status = 'running'),
+              select id from workflow_runs where id = ${runId} and status = 'running' for no key update),
             claimed as (
               update workflow_step_runs
                  set status = 'running', attempt = attempt + 1, worker_id = ${claim.workerId},
                      input = ${jsonText(claim.input)}::json, started_at = ${claim.now}, finished_at = null,
                      error_code = null, error_message = null
-               where run_id = ${runId} and step_id = ${stepId} and status in (${statuses})
+               where run_id = ${runId} and step_id = ${stepId} and status in (${statuses}) ${onAttempt}
                  and exists (select 1 from live)
            returning attempt),
+            interrupted as (
+              update executions
+                 set status = 'failed', error_code = 'interrupted', error_message = ${abandonedExecutionMessage},
+                     finished_at = ${claim.now}
+               where workflow_run_id = ${runId} and workflow_step_id = ${stepId} and status = 'running'
+                 and exists (select 1 from claimed)
+           returning id),
             bumped as (
               update workflow_runs set event_sequence = event_sequence + 1
                where id = ${runId} and exists (select 1 from claimed)
@@ -172,13 +202,41 @@ export function createWorkflowRunRepository(database: Database) {
     },
 
     /**
+     * The newest execution a step of the run made, any attempt or try: what a recovering attempt
+     * looks at before calling the provider again. Bounded by the run's start (less an hour, for
+     * clocks of other nodes running behind) so the (workspace, created_at) index serves it.
+     */
+    async latestStepExecution(
+      run: { id: string; workspaceId: string; createdAt: Date },
+      stepId: string,
+    ): Promise<ExecutionRow | undefined> {
+      const [row] = await database
+        .select()
+        .from(executions)
+        .where(
+          and(
+            eq(executions.workspaceId, run.workspaceId),
+            gte(executions.createdAt, new Date(run.createdAt.getTime() - 60 * 60 * 1000)),
+            eq(executions.workflowRunId, run.id),
+            eq(executions.workflowStepId, stepId),
+          ),
+        )
+        .orderBy(desc(executions.createdAt), desc(executions.id))
+        .limit(1);
+      return row;
+    },
+
+    /**
      * Commits an attempt's outcome with its transition, adds its cost to the run and appends
      * `step-end`, in one statement. False when the attempt is no longer the step's current one.
+     * Locks the run row before the step, for the same reason as `claimStep`.
      */
     async commitStep(runId: string, stepId: string, attempt: number, outcome: StepOutcome, now: Date) {
       const rows = await queryRows<{ committed: number }>(
         database,
-        sql`with committed as (
+        sql`with locked as (
+              select id from workflow_runs where id = ${runId} for no key update),
+            committed as (
               update workflow_step_runs
                  set status = ${outcome.status}, output = ${jsonText(outcome.output)}::json,
                      execution_id = coalesce(${outcome.executionId}, execution_id),
@@ -187,6 +245,7 @@ export function createWorkflowRunRepository(database: Database) {
                      cost_usd = cost_usd + ${outcome.costUsd}, error_code = ${outcome.errorCode},
                      error_message = ${outcome.errorMessage}, finished_at = ${now}
                where run_id = ${runId} and step_id = ${stepId} and attempt = ${attempt} and status = 'running'
+                 and exists (select 1 from locked)
            returning step_id),
             bumped as (
               update workflow_runs
