@@ -53,6 +53,25 @@ export async function startWorkflowRuntime(options: WorkflowRuntimeOptions): Pro
           intervalMs: scheduleIntervalMs,
         })
       : null;
+  // A run recorded but never enqueued (the database failed between the insert and the send) would
+  // wait forever: runs still queued after a minute are handed to the queue again (the run id is the
+  // job's singleton key, so a run already waiting is not queued twice).
+  const requeueStale = async () => {
+    const before = new Date(services.clock.now().getTime() - 60_000);
+    for (const runId of await services.repositories.workflowRuns.listStaleQueuedIds(before, 500)) {
+      await queue.enqueue(runId);
+    }
+  };
+  const staleSweep =
+    options.workers > 0
+      ? setInterval(() => {
+          requeueStale().catch((error: unknown) => logger.warn({ err: error }, 'stale run sweep failed'));
+        }, 60_000)
+      : null;
+  staleSweep?.unref();
+  if (options.workers > 0) {
+    await requeueStale().catch((error: unknown) => logger.warn({ err: error }, 'stale run sweep failed'));
+  }
   // Approval deadlines hold across restarts and nodes: every node sweeps, one wins each approval.
   const approvalSweep =
     scheduleIntervalMs > 0
@@ -68,6 +87,7 @@ export async function startWorkflowRuntime(options: WorkflowRuntimeOptions): Pro
     scheduler,
     async stop(timeoutMs = 10_000) {
       if (approvalSweep) clearInterval(approvalSweep);
+      if (staleSweep) clearInterval(staleSweep);
       await scheduler?.stop();
       await queue.stop({ timeoutMs });
     },

@@ -53,7 +53,10 @@ export function createWorkflowApprovalRepository(database: Database) {
       const hasOutput = input.artifactId !== null;
       const rows = await queryRows<{ approval: string }>(
         database,
-        sql`with parked as (
+        // The run row is locked first, as claims, commits and cancels do: one lock order, no deadlock.
+        sql`with locked as (
+              select id from workflow_runs where id = ${input.runId} for no key update),
+            parked as (
               update workflow_step_runs
                  set status = 'waiting_approval', output = ${jsonText(input.output)}::json,
                      execution_id = coalesce(${input.executionId}, execution_id),
@@ -61,7 +64,7 @@ export function createWorkflowApprovalRepository(database: Database) {
                                           else (execution_ids::jsonb || to_jsonb(${input.executionId}::text))::json end,
                      cost_usd = cost_usd + ${input.costUsd}
                where run_id = ${input.runId} and step_id = ${input.stepId} and attempt = ${input.attempt}
-                 and status = 'running'
+                 and status = 'running' and exists (select 1 from locked)
            returning workspace_id, revisions),
             run as (
               update workflow_runs
@@ -161,12 +164,18 @@ export function createWorkflowApprovalRepository(database: Database) {
       const hasEdit = decision.kind === 'approve' && decision.hasEdit;
       const rows = await queryRows<{ id: string }>(
         database,
-        sql`with decided as (
+        sql`with locked as (
+              select r.id from workflow_runs r
+                join workflow_approvals a on a.run_id = r.id
+               where a.workspace_id = ${workspaceId} and a.id = ${approvalId}
+                 for no key update of r),
+            decided as (
               update workflow_approvals
                  set status = ${status}, decided_by = ${actor.userId}, decided_by_token = ${actor.tokenId},
                      decided_at = ${now}, comment = ${comment}, feedback = ${feedback},
                      edited_output = ${edited}::json
                where workspace_id = ${workspaceId} and id = ${approvalId} and status = 'pending'
+                 and exists (select 1 from locked)
                  and exists (select 1 from workflow_runs r where r.id = workflow_approvals.run_id
                               and r.status in ('running', 'waiting_approval'))
            returning id, run_id, step_id, reason, estimate_usd, output),

@@ -373,12 +373,16 @@ export function createWorkflowRunRepository(database: Database) {
         .limit(limit);
     },
 
-    /** Runs left `queued` or `running` (after a restart, to hand them back to the queue). */
-    async listUnfinishedIds(limit: number): Promise<string[]> {
+    /**
+     * Runs still `queued` that were created before `createdBefore`: recorded, but their job never made
+     * it into the queue (the database failed between the two), so the sweep hands them to it again.
+     */
+    async listStaleQueuedIds(createdBefore: Date, limit: number): Promise<string[]> {
       const rows = await database
         .select({ id: workflowRuns.id })
         .from(workflowRuns)
-        .where(inArray(workflowRuns.status, ['queued', 'running']))
+        .where(and(eq(workflowRuns.status, 'queued'), lt(workflowRuns.createdAt, createdBefore)))
+        .orderBy(asc(workflowRuns.createdAt))
         .limit(limit);
       return rows.map((row) => row.id);
     },

@@ -267,5 +267,7 @@ export const workflowArtifacts = pgTable(
     createdBy: text('created_by'),
     createdAt: at('created_at').notNull().defaultNow(),
   },
-  (table) => [uniqueIndex('workflow_artifacts_run_step_version').on(table.runId, table.stepId, table.version)],
+  (table) => [
+    uniqueIndex('workflow_artifacts_run_step_version').on(table.runId, table.stepId, table.version),
+  ],
 );
