@@ -91,6 +91,8 @@ describe('workflow runs through the API', () => {
     const execution = (await api.get(`/executions/${step?.executionId}`)).json();
     expect(execution).toMatchObject({ trigger: 'workflow', workflowRunId: run.id, workflowStepId: 'scan' });
     expect(fake.calls).toHaveLength(1);
+    // The provider call carries the step attempt's idempotency key.
+    expect(fake.calls[0]?.headers['idempotency-key']).toBe(`workflow:${run.id}:scan:1`);
   });
 
   it('resolves {{scan.output.summary.total}} into the next step with its type kept', async () => {

@@ -344,6 +344,11 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         request.mode,
         request,
       );
+      // The key reaches the provider too, so one that dedupes requests (OpenAI accepts the header)
+      // can answer a repeated call from its own record.
+      if (options.idempotencyKey !== undefined) {
+        callRequest.headers = { ...callRequest.headers, 'Idempotency-Key': options.idempotencyKey };
+      }
       const now = clock.now();
       const executionId = newId(now.getTime());
       // Live runs hold their most expensive outcome against the budget before any provider call
