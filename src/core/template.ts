@@ -20,8 +20,12 @@ export interface ParsedTemplate {
 }
 
 const placeholderPattern = /\{\{([^{}]*)\}\}/g;
-/** `input`, then `.name` or `[index]` segments; names are letters, digits, `_` and `-`. */
+/**
+ * `input`, then `.name` or `[index]` segments; names are letters, digits, `_` and `-`. Or
+ * `context.<name>`: a context document the run hands the agent (see docs/approvals.md).
+ */
 const pathPattern = /^input((?:\.[A-Za-z_][\w-]*|\[\d+\])*)$/;
+const contextPattern = /^context\.([A-Za-z_][\w-]*)$/;
 const segmentPattern = /\.([A-Za-z_][\w-]*)|\[(\d+)\]/g;
 /** Names that reach an object's prototype instead of its data. */
 const forbiddenSegments = new Set(['__proto__', 'constructor', 'prototype']);
@@ -33,11 +37,29 @@ export function parseTemplate(text: string): ParsedTemplate {
   let last = 0;
   for (const match of text.matchAll(placeholderPattern)) {
     const source = (match[1] ?? '').trim();
+    const contextMatch = contextPattern.exec(source);
+    if (contextMatch) {
+      if (forbiddenSegments.has(contextMatch[1] ?? '')) {
+        throw invalidError(
+          'template_invalid',
+          `The template placeholder "${match[0]}" uses a name that is not allowed.`,
+          {
+            placeholder: match[0],
+          },
+        );
+      }
+      const path = ['context', contextMatch[1] ?? ''];
+      if (match.index > last) parts.push(text.slice(last, match.index));
+      parts.push({ path, source });
+      paths.push(path);
+      last = match.index + match[0].length;
+      continue;
+    }
     const pathMatch = pathPattern.exec(source);
     if (!pathMatch) {
       throw invalidError(
         'template_invalid',
-        `The template placeholder "{{${match[1]}}}" is not a lookup. Use {{ input.field }} or {{ input.list[0].field }}; expressions and code are not supported.`,
+        `The template placeholder "{{${match[1]}}}" is not a lookup. Use {{ input.field }}, {{ input.list[0].field }} or {{ context.<document> }}; expressions and code are not supported.`,
         { placeholder: match[0] },
       );
     }
@@ -82,6 +104,8 @@ export function renderTemplate(
   template: ParsedTemplate,
   input: unknown,
   maxCharacters = maxRenderedPromptCharacters,
+  /** Context documents by name, for `{{ context.<name> }}`. */
+  context: Readonly<Record<string, string>> = {},
 ): string {
   const pieces: string[] = [];
   let length = 0;
@@ -102,6 +126,18 @@ export function renderTemplate(
   for (const part of template.parts) {
     if (typeof part === 'string') {
       append(part);
+      continue;
+    }
+    if (part.path[0] === 'context') {
+      const name = part.path[1] ?? '';
+      if (!Object.hasOwn(context, name)) {
+        throw invalidError(
+          'context_document_missing',
+          `The prompt template uses {{ context.${name} }}, but the run hands the agent no context document named "${name}". Name it in the run's context list.`,
+          { name },
+        );
+      }
+      append(context[name] ?? '');
       continue;
     }
     const value = lookup(input, part.path);
@@ -155,6 +191,7 @@ export function formatPath(path: readonly string[]): string {
 export function findUnsatisfiablePaths(template: ParsedTemplate, schema: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const path of template.paths) {
+    if (path[0] === 'context') continue;
     let current: unknown = schema;
     for (const segment of path.slice(1)) {
       const node = resolveNode(current, schema);

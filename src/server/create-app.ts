@@ -29,6 +29,7 @@ import { alertmanagerRoutes } from './routes/alertmanager-routes.ts';
 import { approvalRoutes } from './routes/approval-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { consoleRoutes } from './routes/console-routes.ts';
+import { contextDocumentRoutes } from './routes/context-document-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
 import { guardrailRoutes } from './routes/guardrail-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -192,6 +193,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(workflowRoutes({ workflows: services.workflows }));
   await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
   await app.register(approvalRoutes({ approvals: services.approvals, runs: services.runs }));
+  await app.register(contextDocumentRoutes({ contextDocuments: services.contextDocuments }));
   await app.register(
     workflowHookRoutes({
       workflows: services.workflows,

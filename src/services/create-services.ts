@@ -34,6 +34,7 @@ import {
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
 import { type ApprovalService, createApprovalService } from './workflows/approval-service.ts';
+import { createContextDocumentService } from './workflows/context-document-service.ts';
 import { createRunService, type RunService } from './workflows/run-service.ts';
 import { createRunSignals } from './workflows/run-signals.ts';
 import { createWorkflowEngine, type WorkflowEngine } from './workflows/workflow-engine.ts';
@@ -104,6 +105,7 @@ export function createServices(options: ServiceOptions) {
   /** Identifies this process in executions it records and workflow steps it claims. */
   const nodeId = newId();
   const runSignals = createRunSignals();
+  const contextDocuments = createContextDocumentService({ database, repositories, clock });
   // http workflow steps reach user URLs: the same SSRF guard and allow-list as provider calls.
   const stepFetch = createGuardedFetch({
     fetch: options.providerFetch,
@@ -193,9 +195,11 @@ export function createServices(options: ServiceOptions) {
         clock,
         credentials: this.providerKeys,
         signals: runSignals,
+        pinContext: (workspaceId, requested) => contextDocuments.pin(workspaceId, requested),
       });
       return runs;
     },
+    contextDocuments,
     get approvals(): ApprovalService {
       approvals ??= createApprovalService({
         repositories,

@@ -5,7 +5,7 @@ import type { RunService } from '../../services/workflows/run-service.ts';
 import { accessOf } from '../authentication.ts';
 import { authenticated, errorResponses, errorSchema, listOf, workspaceIdParams } from '../schemas.ts';
 import { agentParams } from './agent-routes.ts';
-import { runSchema } from './workflow-schemas.ts';
+import { contextRequestSchema, runSchema } from './workflow-schemas.ts';
 
 const approvalParams = workspaceIdParams.extend({ approvalId: z.string().min(1).max(64) });
 const runParams = workspaceIdParams.extend({ runId: z.string().min(1).max(64) });
@@ -203,6 +203,7 @@ export function approvalRoutes(dependencies: {
               approvalStrategy: z
                 .enum(['none', 'checkpoint_required', 'final_only', 'auto_approve_low_risk'])
                 .default('checkpoint_required'),
+              context: contextRequestSchema.optional(),
             })
             .strict(),
           response: { 202: runSchema, ...errorResponses, 422: errorSchema, 503: errorSchema },

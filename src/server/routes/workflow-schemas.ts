@@ -176,6 +176,7 @@ export const runSchema = z.object({
   error: errorShape,
   costUsd: z.number(),
   costCapUsd: z.number().nullable(),
+  context: z.array(z.object({ documentId: z.string(), name: z.string(), version: z.number().int() })),
   steps: z.array(stepRunSchema),
   createdBy: z.string().nullable(),
   createdAt: z.date(),
@@ -183,9 +184,19 @@ export const runSchema = z.object({
   finishedAt: z.date().nullable(),
 });
 
+/** Context documents a run hands its agents (`{{ context.<name> }}`), by id or name, latest or a version. */
+export const contextRequestSchema = z
+  .array(
+    z
+      .object({ documentId: z.string().min(1).max(100), version: z.number().int().min(1).optional() })
+      .strict(),
+  )
+  .max(20);
+
 export const startRunBody = z
   .object({
     input: z.unknown(),
     mode: z.enum(['live', 'mock']).default('live'),
+    context: contextRequestSchema.optional(),
   })
   .strict();

@@ -49,6 +49,8 @@ export interface ExecuteRequest {
   history?: ChatMessage[];
   /** Text added after the rendered prompt, e.g. a reviewer's feedback on a previous answer. */
   promptAddition?: string;
+  /** Context documents by name, for `{{ context.<name> }}` in the prompt template (workflow runs). */
+  context?: Readonly<Record<string, string>>;
   /** Per-call overrides within what the agent allows (the caller checks the bounds). */
   temperature?: number;
   maxTokens?: number;
@@ -196,7 +198,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     mode: ExecutionMode,
     extras: Pick<
       ExecuteRequest,
-      'history' | 'promptAddition' | 'temperature' | 'maxTokens' | 'responseFormat'
+      'history' | 'promptAddition' | 'temperature' | 'maxTokens' | 'responseFormat' | 'context'
     > = {},
   ) {
     const compiled = compiledVersions.get(version);
@@ -211,7 +213,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         },
       );
     }
-    const rendered = renderTemplate(compiled.template, input);
+    const rendered = renderTemplate(compiled.template, input, undefined, extras.context);
     const prompt = extras.promptAddition ? `${rendered}\n\n${extras.promptAddition}` : rendered;
 
     const targets =
@@ -318,6 +320,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
               ...(request.promptAddition === undefined ? {} : { promptAddition: request.promptAddition }),
               ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
               ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
+              ...(request.context === undefined ? {} : { context: request.context }),
               ...(request.responseFormat === undefined ? {} : { responseFormat: request.responseFormat }),
             }),
           )

@@ -14,6 +14,7 @@ import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
+import type { ContextPin } from './context-document-service.ts';
 import type { RunSignals } from './run-signals.ts';
 import {
   type RunEventView,
@@ -36,6 +37,9 @@ export interface RunListQuery {
   to?: Date;
 }
 
+/** The documents a run asks for: by id or name, at a version or the latest. */
+export type ContextRequest = ReadonlyArray<{ documentId: string; version?: number | undefined }>;
+
 export const runNotFound = () =>
   notFoundError('run_not_found', 'No workflow run with this id in this workspace.');
 
@@ -57,6 +61,11 @@ export function createRunService(dependencies: {
   clock: Clock;
   credentials: ProviderCredentialResolver;
   signals: RunSignals;
+  /** Resolves a run's context list to pinned document versions. */
+  pinContext: (
+    workspaceId: string,
+    requested: ReadonlyArray<{ documentId: string; version?: number | undefined }>,
+  ) => Promise<ContextPin[]>;
 }) {
   const { database, repositories, clock, signals } = dependencies;
   let queue: RunQueue | null = null;
@@ -176,10 +185,13 @@ export function createRunService(dependencies: {
   async function startOf(
     found: WorkflowWithVersion,
     access: { workspaceId: string; role: string; userId: string | null; tokenId: string | null },
-    request: { input: unknown; mode: RunMode },
+    request: { input: unknown; mode: RunMode; context?: ContextRequest },
     trigger: RunTrigger,
   ): Promise<RunView> {
     if (!queue) throw queueMissing();
+    const context = request.context
+      ? await dependencies.pinContext(access.workspaceId, request.context)
+      : null;
     const definition = found.version.definition as unknown as WorkflowDefinition;
     const input = request.input === undefined ? {} : request.input;
     await checkStartable(access.workspaceId, definition, input, request.mode);
@@ -209,6 +221,7 @@ export function createRunService(dependencies: {
           tokenId: access.tokenId,
           actingRole: access.role,
           costCapUsd: definition.costCapUsd,
+          context,
           createdAt: now,
         },
         steps,
@@ -238,7 +251,12 @@ export function createRunService(dependencies: {
     async startSession(
       access: WorkspaceAccess,
       agentReference: string,
-      request: { input: unknown; mode: RunMode; approvalStrategy: WorkflowDefinition['approvalStrategy'] },
+      request: {
+        input: unknown;
+        mode: RunMode;
+        approvalStrategy: WorkflowDefinition['approvalStrategy'];
+        context?: ContextRequest;
+      },
     ): Promise<RunView> {
       const agent = await repositories.agents.find(access.workspaceId, agentReference);
       if (!agent) throw agentNotFound();
@@ -254,7 +272,7 @@ export function createRunService(dependencies: {
     async start(
       access: WorkspaceAccess,
       workflowReference: string,
-      request: { input: unknown; mode: RunMode },
+      request: { input: unknown; mode: RunMode; context?: ContextRequest },
     ): Promise<RunView> {
       const found = await repositories.workflows.find(access.workspaceId, workflowReference);
       if (!found) throw workflowNotFound();

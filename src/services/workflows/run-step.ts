@@ -15,7 +15,13 @@ import { revisionPrompt } from './step-gate.ts';
 
 /** A step ready to run: its rendered input, or the reason it cannot run. */
 export type PreparedStep =
-  | { kind: 'agent'; input: unknown; inputView: unknown; promptAddition: string | undefined }
+  | {
+      kind: 'agent';
+      input: unknown;
+      inputView: unknown;
+      promptAddition: string | undefined;
+      context: Readonly<Record<string, string>>;
+    }
   | { kind: 'http'; request: HttpStepRequest; inputView: unknown; secretValues: string[]; timeoutMs: number }
   | { kind: 'invalid'; inputView: unknown; code: string; message: string };
 
@@ -33,6 +39,8 @@ export async function prepareStep(input: {
   stepIds: ReadonlySet<string>;
   resolveSecrets: (workspaceId: string, names: readonly string[]) => Promise<Record<string, string>>;
   definition: WorkflowDefinition;
+  /** The run's context documents by name, for `{{ context.<name> }}` in agent templates. */
+  context: Readonly<Record<string, string>>;
 }): Promise<PreparedStep> {
   const { step, run, stepIds } = input;
   const state = input.states.get(step.id);
@@ -51,7 +59,7 @@ export async function prepareStep(input: {
       const promptAddition = state?.revisionFeedback
         ? revisionPrompt(state.revisionFeedback, state.output)
         : undefined;
-      return { kind: 'agent', input: rendered, inputView: rendered, promptAddition };
+      return { kind: 'agent', input: rendered, inputView: rendered, promptAddition, context: input.context };
     }
     const headers = step.headers ?? {};
     const secretNames = new Set<string>();
@@ -204,7 +212,12 @@ export async function runPreparedStep(input: {
       const execution = await input.executions.prepare(
         input.access,
         step.agent,
-        { input: prepared.input, mode: run.mode as 'live' | 'mock', promptAddition: prepared.promptAddition },
+        {
+          input: prepared.input,
+          mode: run.mode as 'live' | 'mock',
+          promptAddition: prepared.promptAddition,
+          context: prepared.context,
+        },
         {
           trigger: 'workflow',
           idempotencyKey: attemptTry === 1 ? key : `${key}:try${attemptTry}`,

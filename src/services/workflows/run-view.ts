@@ -67,6 +67,8 @@ export interface RunView {
   costUsd: number;
   /** The run's cost cap: the workflow's, plus what approvers added; null without one. */
   costCapUsd: number | null;
+  /** The context documents handed to the agents, at the versions pinned when the run started. */
+  context: Array<{ documentId: string; name: string; version: number }>;
   steps: StepRunView[];
   createdBy: string | null;
   createdAt: Date;
@@ -113,6 +115,7 @@ export function toRunView(row: WorkflowRunRow, steps: readonly WorkflowStepRunRo
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
     costUsd: row.costUsd,
     costCapUsd: row.costCapUsd,
+    context: row.context ?? [],
     steps: steps.map(toStepRunView),
     createdBy: row.createdBy,
     createdAt: row.createdAt,

@@ -62,11 +62,13 @@ export function createStepGate(dependencies: {
       step: WorkflowStepDefinition,
       input: unknown,
       executions: ExecutionService,
+      context: Readonly<Record<string, string>> = {},
     ): Promise<number | null> {
       if (run.costCapUsd === null || run.mode !== 'live' || step.kind !== 'agent') return null;
       const { estimate } = await executions.estimateFor(dependencies.access, step.agent, {
         input,
         mode: 'live',
+        context,
       });
       return spentUsd + estimate > run.costCapUsd ? estimate : null;
     },

@@ -12,6 +12,7 @@ import { traceStep } from '../../telemetry/tracing.ts';
 import type { ExecutionService } from '../executions/execution-service.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
+import { loadContext } from './context-document-service.ts';
 import type { RunSignals } from './run-signals.ts';
 import { type PreparedStep, prepareStep, runPreparedStep } from './run-step.ts';
 import { type ApprovalNotifier, createStepGate } from './step-gate.ts';
@@ -115,6 +116,12 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
         userId: run.createdBy ?? '',
         tokenId: run.tokenId,
       };
+      // The run's context documents at their pinned versions, read once per driver when a step needs them.
+      let contextTexts: Promise<Record<string, string>> | undefined;
+      const contextOnce = () => {
+        contextTexts ??= loadContext(repositories, run.workspaceId, run.context);
+        return contextTexts;
+      };
       const gate = createStepGate({
         repositories,
         clock,
@@ -158,10 +165,11 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
             stepIds: new Set(stepsById.keys()),
             resolveSecrets: dependencies.resolveSecrets,
             definition,
+            context: await contextOnce(),
           });
           const capEstimate =
             prepared.kind === 'agent'
-              ? await gate.capExceededBy(step, prepared.input, dependencies.executions())
+              ? await gate.capExceededBy(step, prepared.input, dependencies.executions(), prepared.context)
               : null;
           // Claimed from exactly what this driver saw: a step still `pending`/`ready`, or the very
           // attempt it found `running` (left by a lost lease, or its own commit that did not land).

@@ -2,6 +2,7 @@ export * from './agent-repository.ts';
 export * from './api-token-repository.ts';
 export * from './audit-event-repository.ts';
 export * from './budget-repository.ts';
+export * from './context-document-repository.ts';
 export * from './execution-repository.ts';
 export * from './instance-repository.ts';
 export * from './lock-repository.ts';

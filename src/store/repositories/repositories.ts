@@ -3,6 +3,7 @@ import { createAgentRepository } from './agent-repository.ts';
 import { createApiTokenRepository } from './api-token-repository.ts';
 import { createAuditEventRepository } from './audit-event-repository.ts';
 import { createBudgetRepository } from './budget-repository.ts';
+import { createContextDocumentRepository } from './context-document-repository.ts';
 import { createExecutionRepository } from './execution-repository.ts';
 import { createLockRepository } from './lock-repository.ts';
 import { createLoginThrottleRepository } from './login-throttle-repository.ts';
@@ -37,6 +38,7 @@ export function createRepositories(database: Database) {
     workflows: createWorkflowRepository(database),
     workflowRuns: createWorkflowRunRepository(database),
     workflowApprovals: createWorkflowApprovalRepository(database),
+    contextDocuments: createContextDocumentRepository(database),
   };
 }
 

@@ -104,6 +104,8 @@ export const workflowRuns = pgTable(
     tokenId: text('token_id'),
     /** The role the run acts with (the starter's, or `member` for webhooks and schedules). */
     actingRole: text('acting_role').notNull(),
+    /** The context documents the run hands its agents, with the versions it pinned at start. */
+    context: json('context').$type<Array<{ documentId: string; name: string; version: number }>>(),
     /** The run's cost cap (the workflow's `costCapUsd` plus what approvers added); null without one. */
     costCapUsd: doublePrecision('cost_cap_usd'),
     createdAt: at('created_at').notNull().defaultNow(),
@@ -270,4 +272,44 @@ export const workflowArtifacts = pgTable(
   (table) => [
     uniqueIndex('workflow_artifacts_run_step_version').on(table.runId, table.stepId, table.version),
   ],
+);
+
+/** A workspace's context document (text or Markdown) that runs can hand to agents; versioned. */
+export const contextDocuments = pgTable(
+  'context_documents',
+  {
+    id: text('id').primaryKey(),
+    workspaceId: text('workspace_id')
+      .notNull()
+      .references(() => workspaces.id, { onDelete: 'cascade' }),
+    /** What templates call it: `{{ context.<name> }}`. */
+    name: text('name').notNull(),
+    format: text('format').notNull(),
+    version: integer('version').notNull(),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    deletedAt: at('deleted_at'),
+  },
+  (table) => [
+    uniqueIndex('context_documents_workspace_name')
+      .on(table.workspaceId, table.name)
+      .where(sql`${table.deletedAt} is null`),
+  ],
+);
+
+/** One immutable version of a context document's text. */
+export const contextDocumentVersions = pgTable(
+  'context_document_versions',
+  {
+    documentId: text('document_id')
+      .notNull()
+      .references(() => contextDocuments.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    content: text('content').notNull(),
+    createdBy: text('created_by'),
+    createdAt: at('created_at').notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.documentId, table.version] })],
 );
