@@ -53,9 +53,16 @@ export function createWorkflowApprovalRepository(database: Database) {
       const hasOutput = input.artifactId !== null;
       const rows = await queryRows<{ approval: string }>(
         database,
-        // The run row is locked first, as claims, commits and cancels do: one lock order, no deadlock.
-        sql`with locked as (
-              select id from workflow_runs where id = ${input.runId} for no key update),
+        // The run row is taken first, by the one update of it, as claims, commits and cancels do:
+        // one lock order (run, then step), no deadlock.
+        sql`with run as (
+              update workflow_runs
+                 set event_sequence = event_sequence + 1, cost_usd = cost_usd + ${input.costUsd}
+               where id = ${input.runId}
+                 and exists (select 1 from workflow_step_runs
+                              where run_id = ${input.runId} and step_id = ${input.stepId}
+                                and attempt = ${input.attempt} and status = 'running')
+           returning workflow_id, event_sequence, workspace_id),
             parked as (
               update workflow_step_runs
                  set status = 'waiting_approval', output = ${jsonText(input.output)}::json,
@@ -64,13 +71,8 @@ export function createWorkflowApprovalRepository(database: Database) {
                                           else (execution_ids::jsonb || to_jsonb(${input.executionId}::text))::json end,
                      cost_usd = cost_usd + ${input.costUsd}
                where run_id = ${input.runId} and step_id = ${input.stepId} and attempt = ${input.attempt}
-                 and status = 'running' and exists (select 1 from locked)
+                 and status = 'running' and exists (select 1 from run)
            returning workspace_id, revisions),
-            run as (
-              update workflow_runs
-                 set event_sequence = event_sequence + 1, cost_usd = cost_usd + ${input.costUsd}
-               where id = ${input.runId} and exists (select 1 from parked)
-           returning workflow_id, event_sequence, workspace_id),
             approval as (
               insert into workflow_approvals
                      (id, workspace_id, run_id, workflow_id, step_id, attempt, revision, status, reason, output,
@@ -88,7 +90,7 @@ export function createWorkflowApprovalRepository(database: Database) {
                                 where run_id = ${input.runId} and step_id = ${input.stepId}), 0) + 1,
                      'step', ${input.approvalId}, ${input.executionId}, ${jsonText(input.output)}::json, ${input.now}
                 from run
-               where ${hasOutput}
+               where ${hasOutput} and exists (select 1 from parked)
            returning id),
             event as (
               insert into workflow_run_events (run_id, sequence, workspace_id, type, step_id, data, created_at)
@@ -97,6 +99,7 @@ export function createWorkflowApprovalRepository(database: Database) {
                                        'reason', ${input.reason}::text),
                      ${input.now}
                 from run
+               where exists (select 1 from parked)
            returning sequence)
             select id as approval from approval`,
       );
@@ -164,21 +167,26 @@ export function createWorkflowApprovalRepository(database: Database) {
       const hasEdit = decision.kind === 'approve' && decision.hasEdit;
       const rows = await queryRows<{ id: string }>(
         database,
-        sql`with locked as (
-              select r.id from workflow_runs r
-                join workflow_approvals a on a.run_id = r.id
-               where a.workspace_id = ${workspaceId} and a.id = ${approvalId}
-                 for no key update of r),
-            decided as (
+        // Lock order: the approval (one decision wins), then the run, then the step, as claims,
+        // commits and cancels take run before step; the step update waits for the run's.
+        sql`with decided as (
               update workflow_approvals
                  set status = ${status}, decided_by = ${actor.userId}, decided_by_token = ${actor.tokenId},
                      decided_at = ${now}, comment = ${comment}, feedback = ${feedback},
                      edited_output = ${edited}::json
                where workspace_id = ${workspaceId} and id = ${approvalId} and status = 'pending'
-                 and exists (select 1 from locked)
                  and exists (select 1 from workflow_runs r where r.id = workflow_approvals.run_id
                               and r.status in ('running', 'waiting_approval'))
            returning id, run_id, step_id, reason, estimate_usd, output),
+            run as (
+              update workflow_runs r
+                 set status = 'running', event_sequence = r.event_sequence + 1,
+                     cost_cap_usd = case when d.reason = 'cost_cap' and ${decision.kind}::text = 'approve'
+                                         then coalesce(r.cost_cap_usd, 0) + coalesce(d.estimate_usd, 0)
+                                         else r.cost_cap_usd end
+                from decided d
+               where r.id = d.run_id
+           returning r.id, r.workspace_id, r.event_sequence),
             step as (
               update workflow_step_runs s
                  set status = case
@@ -193,16 +201,8 @@ export function createWorkflowApprovalRepository(database: Database) {
                      finished_at = case when ${decision.kind}::text = 'revise' or d.reason = 'cost_cap' then null else ${now}::timestamptz end
                 from decided d
                where s.run_id = d.run_id and s.step_id = d.step_id and s.status = 'waiting_approval'
+                 and exists (select 1 from run)
            returning s.step_id),
-            run as (
-              update workflow_runs r
-                 set status = 'running', event_sequence = r.event_sequence + 1,
-                     cost_cap_usd = case when d.reason = 'cost_cap' and ${decision.kind}::text = 'approve'
-                                         then coalesce(r.cost_cap_usd, 0) + coalesce(d.estimate_usd, 0)
-                                         else r.cost_cap_usd end
-                from decided d
-               where r.id = d.run_id
-           returning r.id, r.workspace_id, r.event_sequence),
             artifact as (
               insert into workflow_artifacts
                      (id, workspace_id, run_id, step_id, type, version, source, approval_id, content, created_by, created_at)

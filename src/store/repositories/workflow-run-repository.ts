@@ -147,9 +147,9 @@ export function createWorkflowRunRepository(database: Database) {
      * the step back from the one that now holds it. Executions of the step still `running` belong
      * to an attempt nobody will commit: they end `failed`/`interrupted` in the same statement.
      * Answers the attempt number, or undefined when another worker or a cancel got there first.
-     * The run row is locked first, as cancel, finish and retry take it: a statement that took the step
-     * and then the run deadlocked with a cancel taking the run and then the steps (PostgreSQL then
-     * aborts one of them a second later, often the cancel).
+     * The run row is taken first, by the statement's one update of it (as cancel, finish and retry
+     * take it): taking the step and then the run deadlocked with a cancel; a `for no key update` of
+     * the run beside an update of the same row deadlocked parallel claims of one run.
      */
     async claimStep(
       runId: string,
@@ -169,15 +169,19 @@ export function createWorkflowRunRepository(database: Database) {
       const onAttempt = claim.attempt === undefined ? sql`` : sql`and attempt = ${claim.attempt}`;
       const rows = await queryRows<{ attempt: number }>(
         database,
-        sql`with live as (
-              select id from workflow_runs where id = ${runId} and status = 'running' for no key update),
+        sql`with bumped as (
+              update workflow_runs set event_sequence = event_sequence + 1
+               where id = ${runId} and status = 'running'
+                 and exists (select 1 from workflow_step_runs
+                              where run_id = ${runId} and step_id = ${stepId} and status in (${statuses}) ${onAttempt})
+           returning event_sequence, workspace_id),
             claimed as (
               update workflow_step_runs
                  set status = 'running', attempt = attempt + 1, worker_id = ${claim.workerId},
                      input = ${jsonText(claim.input)}::json, started_at = ${claim.now}, finished_at = null,
                      error_code = null, error_message = null
                where run_id = ${runId} and step_id = ${stepId} and status in (${statuses}) ${onAttempt}
-                 and exists (select 1 from live)
+                 and exists (select 1 from bumped)
            returning attempt),
             interrupted as (
               update executions
@@ -186,10 +190,6 @@ export function createWorkflowRunRepository(database: Database) {
                where workflow_run_id = ${runId} and workflow_step_id = ${stepId} and status = 'running'
                  and exists (select 1 from claimed)
            returning id),
-            bumped as (
-              update workflow_runs set event_sequence = event_sequence + 1
-               where id = ${runId} and exists (select 1 from claimed)
-           returning event_sequence, workspace_id),
             event as (
               insert into workflow_run_events (run_id, sequence, workspace_id, type, step_id, data, created_at)
               select ${runId}, bumped.event_sequence, bumped.workspace_id, 'step-start', ${stepId},
@@ -229,13 +229,19 @@ export function createWorkflowRunRepository(database: Database) {
     /**
      * Commits an attempt's outcome with its transition, adds its cost to the run and appends
      * `step-end`, in one statement. False when the attempt is no longer the step's current one.
-     * Locks the run row before the step, for the same reason as `claimStep`.
+     * Takes the run row before the step, by its one update of it, for the same reasons as `claimStep`.
      */
     async commitStep(runId: string, stepId: string, attempt: number, outcome: StepOutcome, now: Date) {
       const rows = await queryRows<{ committed: number }>(
         database,
-        sql`with locked as (
-              select id from workflow_runs where id = ${runId} for no key update),
+        sql`with bumped as (
+              update workflow_runs
+                 set event_sequence = event_sequence + 1, cost_usd = cost_usd + ${outcome.costUsd}
+               where id = ${runId}
+                 and exists (select 1 from workflow_step_runs
+                              where run_id = ${runId} and step_id = ${stepId} and attempt = ${attempt}
+                                and status = 'running')
+           returning event_sequence, workspace_id),
             committed as (
               update workflow_step_runs
                  set status = ${outcome.status}, output = ${jsonText(outcome.output)}::json,
@@ -245,13 +251,8 @@ export function createWorkflowRunRepository(database: Database) {
                      cost_usd = cost_usd + ${outcome.costUsd}, error_code = ${outcome.errorCode},
                      error_message = ${outcome.errorMessage}, finished_at = ${now}
                where run_id = ${runId} and step_id = ${stepId} and attempt = ${attempt} and status = 'running'
-                 and exists (select 1 from locked)
+                 and exists (select 1 from bumped)
            returning step_id),
-            bumped as (
-              update workflow_runs
-                 set event_sequence = event_sequence + 1, cost_usd = cost_usd + ${outcome.costUsd}
-               where id = ${runId} and exists (select 1 from committed)
-           returning event_sequence, workspace_id),
             event as (
               insert into workflow_run_events (run_id, sequence, workspace_id, type, step_id, data, created_at)
               select ${runId}, event_sequence, workspace_id, 'step-end', ${stepId},
@@ -259,6 +260,7 @@ export function createWorkflowRunRepository(database: Database) {
                                        'costUsd', ${outcome.costUsd}::float8, 'errorCode', ${outcome.errorCode}::text),
                      ${now}
                 from bumped
+               where exists (select 1 from committed)
            returning sequence)
             select count(*)::int as committed from committed`,
       );
