@@ -149,8 +149,9 @@ export function classifyStatement(statement: TappedStatement, phase: 'start' | '
   }
   if (/^select (workspace_id, workflow_id, status|slug from workflows)/.test(text))
     return 'metrics: ended-run reading';
-  if (/^with live as/.test(text)) return 'step claim';
-  if (/^with (locked as \(.*?\), )?committed as/.test(text)) return 'step commit';
+  // The step transitions are CTE chains whose first member has moved between versions.
+  if (/^with .*\bclaimed as \( update workflow_step_runs/.test(text)) return 'step claim';
+  if (/^with .*\bcommitted as \( update workflow_step_runs/.test(text)) return 'step commit';
   if (/^with started as/.test(text)) return 'run queued → running';
   if (/^with ended as/.test(text)) return 'run finish';
   if (/^insert into "?workflow_artifacts"?/.test(text)) return 'step artifact insert';
