@@ -12,6 +12,16 @@ export interface CreateLoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+/** A workflow webhook URL carries its secret as the last path segment: logs keep only the workflow id. */
+const webhookPathSecret = /^(\/hooks\/workflows\/[^/?#]+\/)[^/?#]+/;
+
+/** Request lines name the URL; one that is a credential (a webhook's) is logged without it. */
+function redactRequestUrl(object: Record<string, unknown>): Record<string, unknown> {
+  const request = object.req as { url?: unknown } | undefined;
+  if (typeof request?.url !== 'string' || !webhookPathSecret.test(request.url)) return object;
+  return { ...object, req: { ...request, url: request.url.replace(webhookPathSecret, '$1[redacted]') } };
+}
+
 /**
  * JSON logs with secrets removed before they are written: headers that carry credentials
  * by path, and any field whose name says key, secret, token or password by walking the object.
@@ -31,7 +41,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       censor: '[redacted]',
     },
     formatters: {
-      log: (object) => redactSecrets(object) as Record<string, unknown>,
+      log: (object) => redactRequestUrl(redactSecrets(object) as Record<string, unknown>),
     },
   };
   if (options.destination) return pino(configuration, options.destination);

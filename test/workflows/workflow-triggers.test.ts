@@ -1,7 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import { apiClient } from '../executions/execution-test-kit.ts';
 import { createWorkspaceFixture, type WorkspaceFixture } from '../support/identity-fixture.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
@@ -186,6 +188,31 @@ describe('workflow triggers, http steps and limits', () => {
     expect(answers.map((answer) => answer.statusCode)).toEqual([202, 202, 429]);
     expect(Number(answers[2]?.headers['retry-after'])).toBeGreaterThan(0);
     expect(answers[2]?.json().error.code).toBe('rate_limited');
+  });
+});
+
+describe('webhook secrets and the request log', () => {
+  it('logs a webhook request without the secret in its URL', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, callback) {
+        lines.push(String(chunk));
+        callback();
+      },
+    });
+    const logged = await createTestApp({ logger: createLogger({ level: 'info', destination }) });
+    try {
+      await logged.app.inject({
+        method: 'POST',
+        url: '/hooks/workflows/wf_1/whs_canarysecret0001',
+        payload: {},
+      });
+    } finally {
+      await logged.close();
+    }
+    const text = lines.join('');
+    expect(text).toContain('/hooks/workflows/wf_1/[redacted]');
+    expect(text).not.toContain('whs_canarysecret0001');
   });
 });
 

@@ -21,7 +21,7 @@ import {
   definitionFromInput,
   readDefinition,
 } from './agent-definition.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, decodeVersionCursor, encodeCursor } from './cursor.ts';
 
 export interface AgentView extends AgentDefinition {
   id: string;
@@ -231,16 +231,7 @@ export function createAgentService(dependencies: {
     ): Promise<{ items: AgentVersionView[]; nextCursor: string | null }> {
       const found = await repositories.agents.find(access.workspaceId, reference);
       if (!found) throw agentNotFound();
-      let beforeNumber: number | undefined;
-      if (options.cursor !== undefined) {
-        beforeNumber = Number(options.cursor);
-        if (!Number.isInteger(beforeNumber) || beforeNumber < 1) {
-          throw invalidError(
-            'cursor_invalid',
-            'The cursor is not one this list returned. Start again without it.',
-          );
-        }
-      }
+      const beforeNumber = decodeVersionCursor(options.cursor);
       const rows = await repositories.agents.listVersions(access.workspaceId, found.agent.id, {
         limit: options.limit + 1,
         beforeNumber,

@@ -14,3 +14,13 @@ export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   }
   return { createdAt, id };
 }
+
+/** Reads a versions-list cursor (the last version number of the previous page), or 400 `cursor_invalid`. */
+export function decodeVersionCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  const beforeNumber = Number(cursor);
+  if (!Number.isInteger(beforeNumber) || beforeNumber < 1) {
+    throw invalidError('cursor_invalid', 'The cursor is not one this list returned. Start again without it.');
+  }
+  return beforeNumber;
+}

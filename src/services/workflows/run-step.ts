@@ -1,6 +1,7 @@
 import { FlightdeckError } from '../../core/errors.ts';
 import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
 import { collectReferences, renderWorkflowValue } from '../../core/workflow/workflow-template.ts';
+import { backoffDelay, systemClock } from '../../llm/index.ts';
 import type {
   Repositories,
   StepOutcome,
@@ -99,27 +100,6 @@ const retryableStepErrors = new Set([
   'provider_invalid_response',
   'output_invalid',
 ]);
-
-/** Exponential from `baseDelayMs` (default 1 s), capped at `maxDelayMs` (default 30 s). */
-export function stepRetryDelayMs(
-  retry: { baseDelayMs?: number; maxDelayMs?: number },
-  tried: number,
-): number {
-  const base = retry.baseDelayMs ?? 1_000;
-  return Math.min(retry.maxDelayMs ?? 30_000, base * 2 ** (tried - 1));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 const failed = (
   code: string,
@@ -233,7 +213,15 @@ export async function runPreparedStep(input: {
       outcome = { ...tried, costUsd: outcome.costUsd + tried.costUsd };
       if (tried.status === 'completed' || input.abortSignal.aborted || attemptTry === maxTries) break;
       if (!retryableStepErrors.has(tried.errorCode ?? '')) break;
-      await sleep(stepRetryDelayMs(step.retry ?? {}, attemptTry), input.abortSignal);
+      // The provider layer's backoff (full jitter), from the step's own bounds.
+      const delayMs = backoffDelay({
+        retryNumber: attemptTry,
+        baseDelayMs: step.retry?.baseDelayMs ?? 1_000,
+        maxDelayMs: step.retry?.maxDelayMs ?? 30_000,
+        random: Math.random,
+      });
+      await systemClock.sleep(delayMs, input.abortSignal).catch(() => undefined);
+      if (input.abortSignal.aborted) break;
     }
     return outcome;
   } catch (error) {

@@ -11,7 +11,7 @@ import {
   type WorkflowWithVersion,
 } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
-import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
+import { decodeCursor, decodeVersionCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import {
@@ -267,16 +267,7 @@ export function createWorkflowService(dependencies: {
     ): Promise<{ items: WorkflowVersionView[]; nextCursor: string | null }> {
       const found = await repositories.workflows.find(access.workspaceId, reference);
       if (!found) throw workflowNotFound();
-      let beforeNumber: number | undefined;
-      if (options.cursor !== undefined) {
-        beforeNumber = Number(options.cursor);
-        if (!Number.isInteger(beforeNumber) || beforeNumber < 1) {
-          throw invalidError(
-            'cursor_invalid',
-            'The cursor is not one this list returned. Start again without it.',
-          );
-        }
-      }
+      const beforeNumber = decodeVersionCursor(options.cursor);
       const rows = await repositories.workflows.listVersions(access.workspaceId, found.workflow.id, {
         limit: options.limit + 1,
         beforeNumber,

@@ -77,10 +77,6 @@ export async function createPgBossRunQueue(
         );
       }
     },
-    async depth() {
-      const queue = await boss.getQueue(queueName);
-      return (queue as { queuedCount?: number } | null)?.queuedCount ?? 0;
-    },
     async stop(options = {}) {
       if (stopped) return;
       stopped = true;

@@ -14,8 +14,6 @@ export interface RunQueue {
     drive: (runId: string, signal: AbortSignal) => Promise<void>,
     options: { concurrency: number },
   ): Promise<void>;
-  /** Runs waiting for a worker (queued or due for a retry). */
-  depth(): Promise<number>;
   /** Stops taking jobs and waits up to `timeoutMs` for the ones in hand; the rest are handed back. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, lt, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
+import { jsonText } from '../json-text.ts';
 import { queryRows } from '../query-rows.ts';
 import { workflowApprovals, workflowArtifacts } from '../schema/index.ts';
 
@@ -19,8 +20,6 @@ export type ApprovalDecision =
   | { kind: 'approve'; comment: string | null; editedOutput: unknown; hasEdit: boolean }
   | { kind: 'reject'; feedback: string }
   | { kind: 'revise'; feedback: string };
-
-const jsonText = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
 /**
  * Approvals and artifacts. Requesting an approval moves the step to `waiting_approval` and appends

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
+import { jsonText } from '../json-text.ts';
 import { queryRows } from '../query-rows.ts';
 import { executions, workflowRunEvents, workflowRuns, workflowStepRuns } from '../schema/index.ts';
 import type { ExecutionRow } from './execution-repository.ts';
@@ -36,9 +37,6 @@ export interface StepOutcome {
  */
 const abandonedExecutionMessage =
   'The worker running this workflow step stopped before it finished (crash, restart or lost lease); the step was claimed again.';
-
-/** SQL NULL for undefined/null, JSON text otherwise (cast with ::json in the statement). */
-const jsonText = (value: unknown) => (value === undefined || value === null ? null : JSON.stringify(value));
 
 /**
  * Runs, their steps and their events. Every transition is one conditional statement that also
