@@ -32,6 +32,14 @@ export const agents = pgTable(
     currentVersionId: text('current_version_id').notNull(),
     /** The current version's number, incremented by every change. */
     version: integer('version').notNull(),
+    /**
+     * The version API, workflow and OpenAI-compatible callers run when they name none (the
+     * `production` label). Saving makes a draft (`currentVersionId`); only a publish moves this.
+     */
+    publishedVersionId: text('published_version_id'),
+    publishedVersion: integer('published_version'),
+    /** Other labels callers can target (`staging`, your own): label → version number, in the order set. */
+    labels: json('labels').$type<Record<string, number>>().notNull().default({}),
     createdBy: text('created_by'),
     createdAt: timestampColumn('created_at').notNull().defaultNow(),
     updatedAt: timestampColumn('updated_at').notNull().defaultNow(),
