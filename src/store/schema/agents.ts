@@ -89,6 +89,24 @@ export interface ExecutionAttemptColumn {
   purpose: 'answer' | 'repair';
 }
 
+/** One tool call the model asked for inside an execution, as stored in `executions.tool_calls`. */
+export interface ExecutionToolCallColumn {
+  /** The provider's id of the call (OpenAI `call_…`, Anthropic `toolu_…`). */
+  id: string;
+  tool: string;
+  kind: string;
+  /** The arguments the tool ran with (edited ones after an approval), secrets never included. */
+  arguments: unknown;
+  result: unknown;
+  error: { code: string; message: string } | null;
+  status: 'succeeded' | 'failed' | 'rejected' | 'waiting_approval';
+  latencyMs: number;
+  /** Which model turn asked for it (1 for the first answer). */
+  turn: number;
+  childExecutionId?: string;
+  approvalId?: string;
+}
+
 /**
  * One run of one agent version. Written `running` before the provider call and finished after it,
  * so a process that dies mid-call leaves a row the next start can mark `interrupted`.
@@ -138,6 +156,15 @@ export const executions = pgTable(
     /** Set when a workflow step made this execution: the run and the step id. */
     workflowRunId: text('workflow_run_id'),
     workflowStepId: text('workflow_step_id'),
+    /** Tool calls in the order the model asked for them; `json` keeps argument key order as typed. */
+    toolCalls: json('tool_calls').$type<ExecutionToolCallColumn[]>().notNull().default([]),
+    /** Set on an execution an `agent` tool of another execution made. */
+    parentExecutionId: text('parent_execution_id'),
+    /**
+     * The tool loop's conversation when it stopped for an approval (status `waiting_approval`), so
+     * the execution that continues after the decision does not call the model again for done turns.
+     */
+    loopState: json('loop_state').$type<Record<string, unknown>>(),
     createdAt: timestampColumn('created_at').notNull().defaultNow(),
     finishedAt: timestampColumn('finished_at'),
   },
