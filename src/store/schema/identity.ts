@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   index,
   integer,
   jsonb,
@@ -20,6 +21,11 @@ export const users = pgTable(
     name: text('name').notNull(),
     /** Null until an invited user sets a password. */
     passwordHash: text('password_hash'),
+    /**
+     * When the holder proved control of the address (a link that was emailed to it was used);
+     * null until then. Unverified accounts join other workspaces only by accepting an invitation.
+     */
+    emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
@@ -63,6 +69,13 @@ export const memberships = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role').notNull(),
+    /**
+     * `active`, or `pending` while an invitation of an existing, unverified account waits for its
+     * holder to accept it; a pending membership grants nothing.
+     */
+    status: text('status').notNull().default('active'),
+    /** Who added the member (null for the first owner and for rows older than this column). */
+    invitedBy: text('invited_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
   },
   (table) => [
@@ -113,12 +126,19 @@ export const apiTokens = pgTable(
   (table) => [index('api_tokens_workspace').on(table.workspaceId)],
 );
 
-/** One-time links that let an invited user set a password. */
+/** One-time links: set a password (an invitation or a reset), or verify an email address. */
 export const passwordTokens = pgTable('password_tokens', {
   tokenHash: text('token_hash').primaryKey(),
   userId: text('user_id')
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
+  /** `password` (invitation or reset) or `email_verification`. */
+  purpose: text('purpose').notNull().default('password'),
+  /**
+   * True when the link went only to the user's mailbox; using such a link proves control of the
+   * address. False when it was handed to the admin who invited (no SMTP, or the send failed).
+   */
+  emailed: boolean('emailed').notNull().default(false),
   expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
   createdAt: createdAt(),
