@@ -7,6 +7,7 @@ export * from './execution-repository.ts';
 export * from './instance-repository.ts';
 export * from './lock-repository.ts';
 export * from './login-throttle-repository.ts';
+export * from './mcp-server-repository.ts';
 export * from './notification-repository.ts';
 export * from './password-token-repository.ts';
 export * from './provider-key-repository.ts';

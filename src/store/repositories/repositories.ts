@@ -7,6 +7,7 @@ import { createContextDocumentRepository } from './context-document-repository.t
 import { createExecutionRepository } from './execution-repository.ts';
 import { createLockRepository } from './lock-repository.ts';
 import { createLoginThrottleRepository } from './login-throttle-repository.ts';
+import { createMcpServerRepository } from './mcp-server-repository.ts';
 import { createNotificationRepository } from './notification-repository.ts';
 import { createPasswordTokenRepository } from './password-token-repository.ts';
 import { createProviderKeyRepository } from './provider-key-repository.ts';
@@ -39,6 +40,7 @@ export function createRepositories(database: Database) {
     workflowRuns: createWorkflowRunRepository(database),
     workflowApprovals: createWorkflowApprovalRepository(database),
     contextDocuments: createContextDocumentRepository(database),
+    mcpServers: createMcpServerRepository(database),
   };
 }
 
