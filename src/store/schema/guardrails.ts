@@ -51,6 +51,12 @@ export const budgetReservations = pgTable(
     reservedUsd: usd('reserved_usd').notNull(),
     spentUsd: usd('spent_usd'),
     state: text('state').notNull(),
+    /**
+     * `hold`: one execution's reservation. `lease`: a node's slice of the budget that it hands out
+     * to its executions in memory (docs/decisions/2026-12-02-budget-leases.md); what they spend is
+     * taken off the lease's `reserved_usd` and recorded as a settled `hold` row of its own.
+     */
+    kind: text('kind').notNull().default('hold'),
     createdAt: at('created_at').notNull().defaultNow(),
     expiresAt: at('expires_at').notNull(),
     finishedAt: at('finished_at'),
