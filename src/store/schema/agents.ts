@@ -165,6 +165,10 @@ export const executions = pgTable(
      * the execution that continues after the decision does not call the model again for done turns.
      */
     loopState: json('loop_state').$type<Record<string, unknown>>(),
+    /** Mode `replay`: the recorded execution this one answered from. */
+    replayOf: text('replay_of'),
+    /** Machine-readable facts of the failure, e.g. what differs from the recording (`replay_mismatch`). */
+    errorDetails: json('error_details').$type<Record<string, unknown>>(),
     createdAt: timestampColumn('created_at').notNull().defaultNow(),
     finishedAt: timestampColumn('finished_at'),
   },

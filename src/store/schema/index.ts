@@ -4,4 +4,5 @@ export * from './identity.ts';
 export * from './instance.ts';
 export * from './mcp-servers.ts';
 export * from './provider-keys.ts';
+export * from './recordings.ts';
 export * from './workflows.ts';

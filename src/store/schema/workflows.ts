@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  boolean,
   doublePrecision,
   index,
   integer,
@@ -108,6 +109,10 @@ export const workflowRuns = pgTable(
     context: json('context').$type<Array<{ documentId: string; name: string; version: number }>>(),
     /** The run's cost cap (the workflow's `costCapUsd` plus what approvers added); null without one. */
     costCapUsd: doublePrecision('cost_cap_usd'),
+    /** Every agent step's provider exchanges are recorded (`record: true` or the workspace setting). */
+    record: boolean('record').notNull().default(false),
+    /** Mode `replay`: the recorded run whose steps' exchanges answer this run's provider calls. */
+    replayOf: text('replay_of'),
     createdAt: at('created_at').notNull().defaultNow(),
     startedAt: at('started_at'),
     finishedAt: at('finished_at'),
