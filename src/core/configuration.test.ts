@@ -26,6 +26,8 @@ describe('safeParseConfiguration', () => {
         alertmanagerSecret: undefined,
         tracesEndpoint: undefined,
         serviceName: 'flightdeck',
+        trustedProxies: '',
+        overload: { maxEventLoopDelayMs: 1_000, maxHeapUsedPercent: 90, retryAfterSeconds: 5 },
       },
     });
   });

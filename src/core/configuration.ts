@@ -81,6 +81,29 @@ const environmentSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(emptyToUndefined, httpUrl.optional()),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(emptyToUndefined, httpUrl.optional()),
   OTEL_SERVICE_NAME: z.preprocess(emptyToUndefined, z.string().min(1).default('flightdeck')),
+  FLIGHTDECK_TRUSTED_PROXIES: z.preprocess(emptyToUndefined, z.string().default('')),
+  FLIGHTDECK_OVERLOAD_EVENT_LOOP_DELAY_MS: integerBetween(0, 60_000, 1_000, 'milliseconds (0: off)'),
+  FLIGHTDECK_OVERLOAD_HEAP_PERCENT: integerBetween(0, 100, 90, 'a percentage of the heap limit (0: off)'),
+  FLIGHTDECK_OVERLOAD_RETRY_AFTER_SECONDS: integerBetween(1, 3_600, 5, 'seconds'),
+  FLIGHTDECK_SMTP_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((text) => /^smtps?:\/\//.test(text) && URL.canParse(text), {
+        message: 'an SMTP URL such as smtp://user:password@mail.example.com:587 or smtps://…:465',
+      })
+      .optional(),
+  ),
+  FLIGHTDECK_EMAIL_FROM: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .max(320)
+      .refine((text) => /^[^\r\n]*@[^\r\n]+$/.test(text), {
+        message: 'a sender such as "Flightdeck <flightdeck@example.com>" (one line, with an address)',
+      })
+      .optional(),
+  ),
   FLIGHTDECK_ALERTMANAGER_SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(16, { message: 'a shared secret of at least 16 characters' }).optional(),
@@ -115,11 +138,26 @@ export interface Configuration {
   /** The secret Alertmanager sends to `POST /api/alerts/alertmanager`; the receiver is off without it. */
   alertmanagerSecret: string | undefined;
   /**
+   * Where invitations, password resets, address verification and alerts are sent (nodemailer);
+   * undefined: no email, and invitation links are handed to the admin who invites.
+   */
+  email: { smtpUrl: string; from: string } | undefined;
+  /**
    * Where traces go by OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, or
    * OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`; undefined (no tracing at all) when neither is set.
    */
   tracesEndpoint: string | undefined;
   serviceName: string;
+  /**
+   * Raw comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For is
+   * believed (Fastify's trustProxy); empty: the client address is the socket's peer.
+   */
+  trustedProxies: string;
+  /**
+   * When the node sheds load with 503 `overloaded`: a mean event-loop delay per second above
+   * `maxEventLoopDelayMs`, or heap use above `maxHeapUsedPercent` of V8's limit (0 turns either off).
+   */
+  overload: { maxEventLoopDelayMs: number; maxHeapUsedPercent: number; retryAfterSeconds: number };
 }
 
 export type ConfigurationResult =
@@ -139,6 +177,17 @@ export function safeParseConfiguration(environment: Record<string, string | unde
     };
   }
   const values = parsed.data;
+  if (values.FLIGHTDECK_SMTP_URL !== undefined && values.FLIGHTDECK_EMAIL_FROM === undefined) {
+    return {
+      success: false,
+      problems: [
+        {
+          variable: 'FLIGHTDECK_EMAIL_FROM',
+          message: 'a sender such as "Flightdeck <flightdeck@example.com>" when FLIGHTDECK_SMTP_URL is set',
+        },
+      ],
+    };
+  }
   const displayHost = values.HOST === '0.0.0.0' || values.HOST === '::' ? '127.0.0.1' : values.HOST;
   const hostForUrl = displayHost.includes(':') ? `[${displayHost}]` : displayHost;
   return {
@@ -161,12 +210,22 @@ export function safeParseConfiguration(environment: Record<string, string | unde
       metricsToken: values.FLIGHTDECK_METRICS_TOKEN,
       metricsPort: values.FLIGHTDECK_METRICS_PORT,
       alertmanagerSecret: values.FLIGHTDECK_ALERTMANAGER_SECRET,
+      email:
+        values.FLIGHTDECK_SMTP_URL === undefined || values.FLIGHTDECK_EMAIL_FROM === undefined
+          ? undefined
+          : { smtpUrl: values.FLIGHTDECK_SMTP_URL, from: values.FLIGHTDECK_EMAIL_FROM },
       tracesEndpoint:
         values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
         (values.OTEL_EXPORTER_OTLP_ENDPOINT === undefined
           ? undefined
           : `${values.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
       serviceName: values.OTEL_SERVICE_NAME,
+      trustedProxies: values.FLIGHTDECK_TRUSTED_PROXIES.trim(),
+      overload: {
+        maxEventLoopDelayMs: values.FLIGHTDECK_OVERLOAD_EVENT_LOOP_DELAY_MS,
+        maxHeapUsedPercent: values.FLIGHTDECK_OVERLOAD_HEAP_PERCENT,
+        retryAfterSeconds: values.FLIGHTDECK_OVERLOAD_RETRY_AFTER_SECONDS,
+      },
     },
   };
 }

@@ -23,6 +23,7 @@ import { tracingEnabled } from '../telemetry/start-tracing.ts';
 import { traceHttp } from '../telemetry/trace-http.ts';
 import { createAuthenticationHook } from './authentication.ts';
 import { createErrorHandler } from './error-handler.ts';
+import { type OverloadLimits, registerOverloadProtection } from './overload-protection.ts';
 import { createRateLimitCheck } from './rate-limit.ts';
 import { agentRoutes } from './routes/agent-routes.ts';
 import { alertmanagerRoutes } from './routes/alertmanager-routes.ts';
@@ -60,6 +61,10 @@ export interface AppDependencies {
   metricsToken?: string;
   /** FLIGHTDECK_ALERTMANAGER_SECRET: the Alertmanager receiver is off without it. */
   alertmanagerSecret?: string;
+  /** When the node answers 503 `overloaded` (FLIGHTDECK_OVERLOAD_*); off when absent, as in tests. */
+  overload?: OverloadLimits;
+  /** FLIGHTDECK_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client (request.ip). */
+  trustedProxies?: string;
 }
 
 /** The app with the zod type provider, so route files get typed requests from their schemas. */
@@ -103,6 +108,8 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       return typeof offered === 'string' && requestIdPattern.test(offered) ? offered : newId();
     },
     return503OnClosing: true,
+    // Login throttling and rate limits key on request.ip: only listed proxies may set it.
+    trustProxy: dependencies.trustedProxies ? dependencies.trustedProxies : false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
@@ -127,6 +134,9 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
       });
     }
   });
+
+  // First of the onRequest hooks: a node under pressure refuses before authenticating.
+  if (dependencies.overload) await registerOverloadProtection(app, dependencies.overload);
 
   const services = dependencies.services;
   app.decorateRequest('principal', null);

@@ -50,6 +50,8 @@ export async function serveCommand(): Promise<void> {
     bodyLimitBytes: configuration.bodyLimitBytes,
     metricsToken: configuration.metricsToken,
     alertmanagerSecret: configuration.alertmanagerSecret,
+    overload: configuration.overload,
+    trustedProxies: configuration.trustedProxies,
   });
   const server = await startServer({
     app,
