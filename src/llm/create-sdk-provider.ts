@@ -1,6 +1,7 @@
-import type { LanguageModel, LanguageModelUsage } from 'ai';
-import { generateText, jsonSchema, Output, streamText } from 'ai';
+import type { LanguageModel, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
+import { generateText, jsonSchema, Output, streamText, tool } from 'ai';
 import type {
+  ChatMessage,
   FinishReason,
   GenerateRequest,
   GenerateResult,
@@ -8,6 +9,8 @@ import type {
   ProviderKind,
   ProviderStreamEvent,
   TokenUsage,
+  ToolCallRequest,
+  ToolDefinition,
 } from './language-model-provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { toProviderError } from './to-provider-error.ts';
@@ -32,7 +35,8 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
     return {
       model: settings.languageModel(request.model),
       system: request.system,
-      messages: request.messages,
+      messages: toModelMessages(request.messages),
+      ...(request.tools && request.tools.length > 0 ? { tools: toToolSet(request.tools) } : {}),
       temperature: request.temperature,
       maxOutputTokens: request.maxOutputTokens,
       seed: request.seed,
@@ -83,9 +87,11 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
         const requestId = readRequestId(result.response.headers);
         const finishReason = toFinishReason(result.finishReason);
         checkFinish(finishReason, request, requestId);
+        const toolCalls = result.toolCalls.map(toToolCallRequest);
         return {
           text: result.text,
-          object: request.outputSchema ? result.output : undefined,
+          object: request.outputSchema && toolCalls.length === 0 ? result.output : undefined,
+          toolCalls,
           usage: toTokenUsage(result.usage),
           finishReason,
           requestId,
@@ -107,6 +113,7 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
         ? streamText({ ...callOptions(request), output, onError: () => {} })
         : streamText({ ...callOptions(request), onError: () => {} });
       let text = '';
+      const toolCalls: ToolCallRequest[] = [];
       let timeToFirstTokenMs: number | undefined;
       let finishStep:
         | {
@@ -123,6 +130,8 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
             timeToFirstTokenMs ??= performance.now() - startedAt;
             text += part.text;
             yield { type: 'text-delta', text: part.text };
+          } else if (part.type === 'tool-call') {
+            toolCalls.push(toToolCallRequest(part));
           } else if (part.type === 'error') {
             throw part.error;
           } else if (part.type === 'finish-step') {
@@ -154,7 +163,8 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
         type: 'finish',
         result: {
           text,
-          object: schema ? parseStructured(text, request, requestId) : undefined,
+          object: schema && toolCalls.length === 0 ? parseStructured(text, request, requestId) : undefined,
+          toolCalls,
           usage: toTokenUsage(finishStep.usage),
           finishReason,
           requestId,
@@ -180,6 +190,64 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
       });
     }
   }
+}
+
+/**
+ * Our tools as the SDK's, without `execute`: the SDK stops at the model's tool calls and hands them
+ * back, so the execution's own loop runs them (recorded, validated by Ajv, approved, budgeted).
+ * `jsonSchema` without a validator: arguments are checked by our loop, which tells the model what
+ * was wrong instead of failing the call.
+ */
+function toToolSet(tools: readonly ToolDefinition[]): ToolSet {
+  const set: ToolSet = {};
+  for (const definition of tools) {
+    set[definition.name] = tool({
+      description: definition.description,
+      inputSchema: jsonSchema(definition.parameters as Parameters<typeof jsonSchema>[0]),
+    });
+  }
+  return set;
+}
+
+function toToolCallRequest(call: { toolCallId: string; toolName: string; input: unknown }): ToolCallRequest {
+  return { id: call.toolCallId, name: call.toolName, arguments: call.input ?? {} };
+}
+
+/** Our turns as the SDK's messages: assistant tool calls as `tool-call` parts, results as a `tool` message. */
+export function toModelMessages(messages: readonly ChatMessage[]): ModelMessage[] {
+  return messages.map((message): ModelMessage => {
+    if (message.role === 'user') return { role: 'user', content: message.content };
+    if (message.role === 'assistant') {
+      if (!message.toolCalls || message.toolCalls.length === 0)
+        return { role: 'assistant', content: message.content };
+      return {
+        role: 'assistant',
+        content: [
+          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
+          ...message.toolCalls.map((call) => ({
+            type: 'tool-call' as const,
+            toolCallId: call.id,
+            toolName: call.name,
+            input: call.arguments,
+          })),
+        ],
+      };
+    }
+    return {
+      role: 'tool',
+      content: message.results.map((result) => ({
+        type: 'tool-result' as const,
+        toolCallId: result.id,
+        toolName: result.name,
+        output: result.isError
+          ? {
+              type: 'error-text' as const,
+              value: typeof result.value === 'string' ? result.value : JSON.stringify(result.value),
+            }
+          : { type: 'json' as const, value: (result.value ?? null) as never },
+      })),
+    };
+  });
 }
 
 function readRequestId(headers: Record<string, string> | undefined): string | undefined {

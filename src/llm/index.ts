@@ -31,6 +31,9 @@ export type {
   ProviderKind,
   ProviderStreamEvent,
   TokenUsage,
+  ToolCallRequest,
+  ToolDefinition,
+  ToolResultMessage,
 } from './language-model-provider.ts';
 export { providerKinds } from './language-model-provider.ts';
 export type { MockProviderSettings } from './mock-provider/index.ts';

@@ -11,10 +11,37 @@ export const providerKinds: readonly ProviderKind[] = ['openai', 'anthropic', 'o
 /** A JSON Schema (draft 2020-12) as plain data, e.g. an agent's output schema. */
 export type JsonSchema = Record<string, unknown>;
 
-export interface ChatMessage {
-  role: 'user' | 'assistant';
-  content: string;
+/** A tool the model may call: its name, what it does, and the JSON Schema of its arguments. */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  parameters: JsonSchema;
 }
+
+/** A call the model asked for; `id` is the provider's and pairs the call with its result. */
+export interface ToolCallRequest {
+  id: string;
+  name: string;
+  arguments: unknown;
+}
+
+/** What a tool answered, sent back to the model; `isError` marks a failure the model should see. */
+export interface ToolResultMessage {
+  id: string;
+  name: string;
+  value: unknown;
+  isError: boolean;
+}
+
+/**
+ * One turn of the conversation. An assistant turn may carry tool calls (then its text may be
+ * empty); a `tool` turn carries the results of the calls of the assistant turn before it.
+ */
+export type ChatMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCallRequest[] }
+  /** `content` is the results as JSON text, for token counts and traces; `results` is what is sent. */
+  | { role: 'tool'; content: string; results: ToolResultMessage[] };
 
 export interface GenerateRequest {
   model: string;
@@ -32,6 +59,8 @@ export interface GenerateRequest {
    */
   jsonMode?: boolean;
   seed?: number;
+  /** Tools the model may call; an answer that calls some ends with finishReason `tool-calls`. */
+  tools?: ToolDefinition[];
   /** Extra request headers for this call only (e.g. `Idempotency-Key`). */
   headers?: Record<string, string>;
   abortSignal?: AbortSignal;
@@ -63,6 +92,8 @@ export interface GenerateResult {
   latencyMs: number;
   /** Only for streamed calls: time from sending the request to the first text delta. */
   timeToFirstTokenMs: number | undefined;
+  /** The calls the model asked for (finishReason `tool-calls`); empty otherwise. */
+  toolCalls: ToolCallRequest[];
 }
 
 export type ProviderStreamEvent =

@@ -43,6 +43,8 @@ export function anthropicError(fault: FakeFault): { status: number; body: unknow
  * (the AI SDK's `json` tool fallback: the answer is a `tool_use` block) — both are served.
  */
 export async function writeAnthropicMessage(exchange: FakeExchange): Promise<void> {
+  if (exchange.toolCalls.length > 0 && exchange.fault.fault === 'none')
+    return writeAnthropicToolUse(exchange);
   const { body, model, fault, response } = exchange;
   const forcedTool = readForcedTool(body);
   const textSchema = readOutputFormatSchema(body);
@@ -147,6 +149,83 @@ export async function writeAnthropicMessage(exchange: FakeExchange): Promise<voi
   send('message_delta', {
     type: 'message_delta',
     delta: { stop_reason: stopReason, stop_sequence: null },
+    usage: { output_tokens: usage.completionTokens },
+  });
+  send('message_stop', { type: 'message_stop' });
+  response.end();
+}
+
+/** A scripted answer that asks for tool calls: one `tool_use` block per call, `stop_reason: "tool_use"`. */
+async function writeAnthropicToolUse(exchange: FakeExchange): Promise<void> {
+  const { body, model, response } = exchange;
+  const blocks = exchange.toolCalls.map((call) => ({
+    type: 'tool_use' as const,
+    id: call.id,
+    name: call.name,
+    input: call.arguments ?? {},
+  }));
+  const usage = exchange.usage(JSON.stringify(blocks));
+  const id = `msg_${randomSuffix(24)}`;
+  const headers = { 'request-id': exchange.requestId, 'anthropic-organization-id': 'fake-organization' };
+  const usageBody = {
+    input_tokens: usage.promptTokens,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    output_tokens: usage.completionTokens,
+  };
+  if (body.stream !== true) {
+    writeJson(
+      response,
+      200,
+      {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: blocks,
+        stop_reason: 'tool_use',
+        stop_sequence: null,
+        usage: usageBody,
+      },
+      headers,
+    );
+    exchange.finish(200, usage);
+    return;
+  }
+  const send = (event: string, data: unknown) =>
+    response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  startEventStream(response, headers);
+  exchange.finish(200, usage);
+  send('message_start', {
+    type: 'message_start',
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usageBody, output_tokens: 1 },
+    },
+  });
+  for (const [index, block] of blocks.entries()) {
+    await delay(exchange.chunkDelayMs);
+    send('content_block_start', {
+      type: 'content_block_start',
+      index,
+      content_block: { ...block, input: {} },
+    });
+    send('content_block_delta', {
+      type: 'content_block_delta',
+      index,
+      delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+    });
+    send('content_block_stop', { type: 'content_block_stop', index });
+  }
+  send('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: 'tool_use', stop_sequence: null },
     usage: { output_tokens: usage.completionTokens },
   });
   send('message_stop', { type: 'message_stop' });

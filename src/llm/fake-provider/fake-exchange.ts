@@ -15,6 +15,8 @@ export interface FakeExchange {
   /** Token counts for the prompt of this request and an answer text. */
   usage(answerText: string): { promptTokens: number; completionTokens: number; cachedTokens: number };
   chunkDelayMs: number;
+  /** Tool calls a responder scripted for this answer (ids assigned); empty for a text answer. */
+  toolCalls: Array<{ id: string; name: string; arguments: unknown }>;
   /** Records the answer status and usage in the call log. */
   finish(
     status: number,

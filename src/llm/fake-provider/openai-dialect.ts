@@ -40,6 +40,7 @@ export function openAiError(fault: FakeFault): { status: number; body: unknown }
 
 /** Answers `POST /v1/chat/completions`, JSON or SSE, in the documented wire format. */
 export async function writeOpenAiChatCompletion(exchange: FakeExchange): Promise<void> {
+  if (exchange.toolCalls.length > 0 && exchange.fault.fault === 'none') return writeOpenAiToolCalls(exchange);
   const { body, model, fault, response } = exchange;
   const schema = readResponseSchema(body.response_format);
   const filtered = fault.fault === 'content_filter';
@@ -142,6 +143,95 @@ export async function writeOpenAiChatCompletion(exchange: FakeExchange): Promise
     return;
   }
   send(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }]));
+  if (includeUsage) send(chunk([], { usage: usageBody }));
+  response.end('data: [DONE]\n\n');
+}
+
+/**
+ * A scripted answer that asks for tool calls: `message.tool_calls` with `finish_reason:
+ * "tool_calls"`, or streamed as `delta.tool_calls` chunks (name first, then the arguments text).
+ */
+async function writeOpenAiToolCalls(exchange: FakeExchange): Promise<void> {
+  const { body, model, response } = exchange;
+  const calls = exchange.toolCalls.map((call) => ({
+    id: call.id,
+    type: 'function' as const,
+    function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+  }));
+  const usage = exchange.usage(calls.map((call) => call.function.name + call.function.arguments).join(''));
+  const id = `chatcmpl-${randomSuffix(29)}`;
+  const created = Math.floor(Date.now() / 1000);
+  const headers = { 'x-request-id': exchange.requestId, 'openai-processing-ms': '1' };
+  const usageBody = {
+    prompt_tokens: usage.promptTokens,
+    completion_tokens: usage.completionTokens,
+    total_tokens: usage.promptTokens + usage.completionTokens,
+  };
+  if (body.stream !== true) {
+    writeJson(
+      response,
+      200,
+      {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: null, tool_calls: calls, refusal: null },
+            logprobs: null,
+            finish_reason: 'tool_calls',
+          },
+        ],
+        usage: usageBody,
+      },
+      headers,
+    );
+    exchange.finish(200, usage);
+    return;
+  }
+  const includeUsage =
+    (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices,
+    ...(includeUsage ? { usage: null } : {}),
+    ...extra,
+  });
+  const send = (data: unknown) => response.write(`data: ${JSON.stringify(data)}\n\n`);
+  startEventStream(response, headers);
+  exchange.finish(200, usage);
+  send(chunk([{ index: 0, delta: { role: 'assistant', content: null }, finish_reason: null }]));
+  for (const [index, call] of calls.entries()) {
+    await delay(exchange.chunkDelayMs);
+    send(
+      chunk([
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              { index, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } },
+            ],
+          },
+          finish_reason: null,
+        },
+      ]),
+    );
+    send(
+      chunk([
+        {
+          index: 0,
+          delta: { tool_calls: [{ index, function: { arguments: call.function.arguments } }] },
+          finish_reason: null,
+        },
+      ]),
+    );
+  }
+  send(chunk([{ index: 0, delta: {}, finish_reason: 'tool_calls' }]));
   if (includeUsage) send(chunk([], { usage: usageBody }));
   response.end('data: [DONE]\n\n');
 }

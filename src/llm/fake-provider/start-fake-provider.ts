@@ -6,8 +6,9 @@ import type { JsonSchema } from '../language-model-provider.ts';
 import { sampleFromSchema } from '../schema-sample.ts';
 import { hashText, seededRandom } from '../seeded-random.ts';
 import { anthropicError, writeAnthropicMessage } from './anthropic-dialect.ts';
+import { type FakeResponder, readFakeConversation } from './fake-conversation.ts';
 import type { FakeExchange } from './fake-exchange.ts';
-import { contentText, writeJson } from './fake-exchange.ts';
+import { contentText, randomSuffix, writeJson } from './fake-exchange.ts';
 import type { FakeFault } from './fake-fault.ts';
 import { parseFakeFault } from './fake-fault.ts';
 import { openAiError, writeOpenAiChatCompletion, writeOpenAiModels } from './openai-dialect.ts';
@@ -26,6 +27,11 @@ export interface FakeProviderOptions {
   chunkDelayMs?: number;
   /** Listed by `GET /v1/models`. */
   models?: string[];
+  /**
+   * Scripts the model per request: answer with text, or ask for tool calls (several in one turn
+   * allowed) in the dialect's own shape — OpenAI `tool_calls`, Anthropic `tool_use` blocks.
+   */
+  respond?: FakeResponder;
 }
 
 export interface FakeProviderCall {
@@ -58,6 +64,8 @@ export interface FakeProvider {
   script(faults: FakeFault[]): void;
   /** Empties the call log and the fault queue. */
   reset(): void;
+  /** Replaces the responder (`undefined`: default answers again). */
+  respondWith(responder: FakeResponder | undefined): void;
   close(): Promise<void>;
 }
 
@@ -79,6 +87,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const calls: FakeProviderCall[] = [];
   const queue: FakeFault[] = [];
   const host = options.host ?? '127.0.0.1';
+  let responder = options.respond;
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
@@ -185,6 +194,19 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const model = rawModel?.startsWith('fault:') ? 'fake-model' : (rawModel ?? 'fake-model');
     const promptText = readPromptText(body, dialect);
     const promptTokens = estimateTokens(promptText.all) + 3 * promptText.messageCount;
+    const reply = responder
+      ? await responder(readFakeConversation(body, dialect, model, promptText.lastUser))
+      : undefined;
+    const scriptedText = reply && 'text' in reply ? reply.text : undefined;
+    const idPrefix = dialect === 'anthropic' ? 'toolu_' : 'call_';
+    const toolCalls =
+      reply && 'toolCalls' in reply
+        ? reply.toolCalls.map((toolCall) => ({
+            id: toolCall.id ?? `${idPrefix}${randomSuffix(24)}`,
+            name: toolCall.name,
+            arguments: toolCall.arguments,
+          }))
+        : [];
     const exchange: FakeExchange = {
       response,
       body,
@@ -192,7 +214,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       fault,
       requestId,
       chunkDelayMs: options.chunkDelayMs ?? 0,
+      toolCalls,
       answer(schema: JsonSchema | undefined) {
+        if (scriptedText !== undefined) return scriptedText;
         if (schema) {
           const random = seededRandom(hashText(`${model}\n${promptText.all}\n${String(body.seed ?? '')}`));
           return JSON.stringify(sampleFromSchema(schema, random));
@@ -247,6 +271,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     reset() {
       calls.length = 0;
       queue.length = 0;
+    },
+    respondWith(next) {
+      responder = next;
     },
     close() {
       return new Promise((resolve) => {

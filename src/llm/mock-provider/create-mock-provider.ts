@@ -4,6 +4,7 @@ import type {
   GenerateResult,
   LanguageModelProvider,
   ProviderStreamEvent,
+  ToolCallRequest,
 } from '../language-model-provider.ts';
 import { countPromptTokens, countTextTokens } from '../pricing/count-prompt-tokens.ts';
 import type { ProviderErrorCode } from '../provider-error.ts';
@@ -82,6 +83,27 @@ export function createMockProvider(settings: MockProviderSettings = {}): Languag
     return { text: text.charAt(0).toUpperCase() + text.slice(1), object: undefined };
   }
 
+  /**
+   * With tools: the first answer calls every tool the conversation has not called yet, once, with
+   * arguments sampled from its schema; once each has a result, the mock answers as usual.
+   */
+  function toolCallsFor(request: GenerateRequest): ToolCallRequest[] {
+    if (!request.tools || request.tools.length === 0) return [];
+    const called = new Set<string>();
+    for (const message of request.messages)
+      if (message.role === 'assistant') for (const call of message.toolCalls ?? []) called.add(call.name);
+    const random = seededRandom(
+      hashText(JSON.stringify([request.model, request.messages.length, request.seed ?? 0])),
+    );
+    return request.tools
+      .filter((tool) => !called.has(tool.name))
+      .map((tool, index) => ({
+        id: `mock_call_${request.messages.length}_${index}`,
+        name: tool.name,
+        arguments: sampleFromSchema(tool.parameters, random),
+      }));
+  }
+
   function maybeFail(request: GenerateRequest): void {
     if (!settings.failWith || failuresLeft <= 0) return;
     failuresLeft--;
@@ -120,6 +142,18 @@ export function createMockProvider(settings: MockProviderSettings = {}): Languag
       model: request.model,
       latencyMs: performance.now() - startedAt,
       timeToFirstTokenMs: undefined,
+      toolCalls: [],
+    };
+  }
+
+  function toolCallResult(request: GenerateRequest, toolCalls: ToolCallRequest[], startedAt: number) {
+    const inputTokens = countPromptTokens(request);
+    const outputTokens = countTextTokens(JSON.stringify(toolCalls));
+    return {
+      ...result(request, '', undefined, startedAt),
+      usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, cachedInputTokens: 0 },
+      finishReason: 'tool-calls' as const,
+      toolCalls,
     };
   }
 
@@ -130,12 +164,19 @@ export function createMockProvider(settings: MockProviderSettings = {}): Languag
       const startedAt = performance.now();
       if (settings.latencyMs) await sleep(settings.latencyMs, request.abortSignal);
       maybeFail(request);
+      const toolCalls = toolCallsFor(request);
+      if (toolCalls.length > 0) return toolCallResult(request, toolCalls, startedAt);
       const { text, object } = answer(request);
       return result(request, text, object, startedAt);
     },
     async *stream(request): AsyncIterable<ProviderStreamEvent> {
       const startedAt = performance.now();
       maybeFail(request);
+      const toolCalls = toolCallsFor(request);
+      if (toolCalls.length > 0) {
+        yield { type: 'finish', result: toolCallResult(request, toolCalls, startedAt) };
+        return;
+      }
       const { text, object } = answer(request);
       const chunks = text.match(/\S+\s*/g) ?? [text];
       const pause = settings.latencyMs ? settings.latencyMs / chunks.length : 0;
