@@ -7,6 +7,7 @@ import {
   budgetReservations,
   type WorkspaceSettingsColumn,
 } from '../schema/index.ts';
+import { createStatementBatcher } from './statement-batcher.ts';
 
 export interface ScopeLimit {
   scope: string;
@@ -23,13 +24,49 @@ export type ReservationFinish = 'settled' | 'released' | 'expired';
 const periodKey = (workspaceId: string, scope: string, periodStart: Date) =>
   `${workspaceId}|${scope}|${periodStart.getTime()}`;
 
+export interface FinishedReservation {
+  finished: boolean;
+  workspaceId?: string;
+  scopes?: string[];
+  periodStart?: Date;
+}
+
+/** One execution's spend taken off its node's lease and recorded as a settled hold of its own. */
+export interface LeaseSettlement {
+  leaseId: string;
+  holdId: string;
+  agentId: string | null;
+  providerKeyId: string | null;
+  executionId: string | null;
+  /** What the execution held in memory (its estimate). */
+  reservedUsd: number;
+  spentUsd: number;
+  now: Date;
+}
+
+interface FinishItem {
+  id: string;
+  how: ReservationFinish;
+  spentUsd: number;
+  now: Date;
+}
+
 /**
  * The spending ledger. Every total changes by conditional updates on one row per scope and month,
  * so concurrent reservations on any number of nodes cannot push spent + reserved over a limit, and
- * a reservation leaves the `reserved` state exactly once.
+ * a reservation leaves the `reserved` state exactly once. Finishes and lease settlements arriving
+ * in one turn of the event loop share one statement (group commit).
  */
-export function createBudgetRepository(database: Database) {
+export function createBudgetRepository(database: Database, options: { groupCommit?: boolean } = {}) {
   const knownPeriods = new Set<string>();
+  const finishes = createStatementBatcher<FinishItem, FinishedReservation>({
+    enabled: options.groupCommit ?? true,
+    flush: (items) => finishReservations(database, items),
+  });
+  const leaseSettlements = createStatementBatcher<LeaseSettlement, boolean>({
+    enabled: options.groupCommit ?? true,
+    flush: (items) => settleFromLeases(database, items),
+  });
   return {
     /**
      * Takes a hold on the workspace scope and, with an agent, the agent's scope — on every one or
@@ -54,6 +91,8 @@ export function createBudgetRepository(database: Database) {
       executionId: string | null;
       now: Date;
       expiresAt: Date;
+      /** `lease`: a node's slice of the budget (see `settleFromLease`); `hold` by default. */
+      kind?: 'hold' | 'lease';
     }): Promise<ReserveOutcome> {
       const scopes = [input.workspaceScope, input.agentScope]
         .filter((scope): scope is string => scope !== null)
@@ -121,11 +160,11 @@ export function createBudgetRepository(database: Database) {
             ),
             recorded as (
               insert into budget_reservations (id, workspace_id, period_start, scopes, agent_id,
-                provider_key_id, execution_id, reserved_usd, state, created_at, expires_at)
+                provider_key_id, execution_id, reserved_usd, state, kind, created_at, expires_at)
               select ${input.id}, ${input.workspaceId}, ${input.periodStart},
                      ${JSON.stringify(scopes.map(({ scope }) => scope))}::jsonb, ${input.agentId},
-                     ${input.providerKeyId}, ${input.executionId}, ${amount}, 'reserved', ${input.now},
-                     ${input.expiresAt}
+                     ${input.providerKeyId}, ${input.executionId}, ${amount}, 'reserved',
+                     ${input.kind ?? 'hold'}, ${input.now}, ${input.expiresAt}
               from verdict where verdict.fits
               returning id
             )
@@ -156,54 +195,23 @@ export function createBudgetRepository(database: Database) {
     },
 
     /**
-     * Ends a reservation: moves its hold out of `reserved` and adds what was really spent, in one
-     * statement (period rows locked in scope order, like `reserve`).
-     * Returns false when it had already ended (settled, released or expired): nothing counts twice.
+     * Ends a reservation (a hold, or a lease's unused rest): moves it out of `reserved` and adds
+     * what was really spent, in one statement shared with the other finishes of this turn (period
+     * rows locked in key order, like `reserve`). Answers `finished: false` when it had already
+     * ended (settled, released or expired): nothing counts twice.
      */
-    async finish(
-      id: string,
-      how: ReservationFinish,
-      spentUsd: number,
-      now: Date,
-    ): Promise<{ finished: boolean; workspaceId?: string; scopes?: string[]; periodStart?: Date }> {
-      const spent = sql`${String(spentUsd)}::numeric`;
-      const [row] = await queryRows<{ workspaceId: string; scopes: string[]; periodStart: Date | string }>(
-        database,
-        sql`with ended as (
-              update budget_reservations set state = ${how}, spent_usd = ${spent}, finished_at = ${now}
-              where id = ${id} and state = 'reserved'
-              returning workspace_id, scopes, period_start, reserved_usd
-            ),
-            locked as (
-              select p.workspace_id, p.scope, p.period_start
-              from ended
-              cross join lateral jsonb_array_elements_text(ended.scopes) as scoped(scope)
-              join budget_periods p on p.workspace_id = ended.workspace_id
-                and p.period_start = ended.period_start and p.scope = scoped.scope
-              order by p.scope
-              for update of p
-            ),
-            moved as (
-              update budget_periods p
-              set reserved_usd = greatest(p.reserved_usd - ended.reserved_usd, 0),
-                  spent_usd = p.spent_usd + ${spent}
-              from ended, locked
-              where p.workspace_id = locked.workspace_id and p.scope = locked.scope
-                and p.period_start = locked.period_start
-              returning p.scope
-            )
-            select workspace_id as "workspaceId", scopes, period_start as "periodStart",
-                   (select count(*) from moved) as moved
-            from ended`,
-      );
-      if (!row) return { finished: false };
-      const scopes = typeof row.scopes === 'string' ? (JSON.parse(row.scopes) as string[]) : row.scopes;
-      return {
-        finished: true,
-        workspaceId: row.workspaceId,
-        scopes,
-        periodStart: new Date(row.periodStart),
-      };
+    finish(id: string, how: ReservationFinish, spentUsd: number, now: Date): Promise<FinishedReservation> {
+      return finishes.submit({ id, how, spentUsd, now });
+    },
+
+    /**
+     * Records an execution's spend against its node's lease: the lease's hold shrinks by the spend,
+     * the period totals move it from reserved to spent, and a settled hold row keeps the
+     * execution's agent and key for the usage views. False when the lease had already ended
+     * (returned, or expired and reclaimed): then nothing is counted, as for an expired hold.
+     */
+    settleFromLease(settlement: LeaseSettlement): Promise<boolean> {
+      return leaseSettlements.submit(settlement);
     },
 
     /** The workspace's stored settings and, with an agent, its own monthly limit: one query for a reservation. */
@@ -286,7 +294,7 @@ export function createBudgetRepository(database: Database) {
         sql`select ${sql.identifier(column)} as id,
               coalesce(sum(spent_usd), 0)::text as spent,
               coalesce(sum(case when state = 'reserved' then reserved_usd else 0 end), 0)::text as reserved,
-              count(*)::int as calls
+              (count(*) filter (where kind = 'hold'))::int as calls
             from budget_reservations
             where workspace_id = ${workspaceId} and period_start = ${periodStart}
             group by 1 order by sum(spent_usd) desc nulls last`,
@@ -324,4 +332,149 @@ export function createBudgetRepository(database: Database) {
         });
     },
   };
+}
+
+/** Ends holds in one statement: reservation rows in id order, then their period rows in key order. */
+async function finishReservations(database: Database, items: FinishItem[]): Promise<FinishedReservation[]> {
+  const batch = JSON.stringify(
+    items.map((item) => ({
+      id: item.id,
+      how: item.how,
+      spent: String(Math.max(0, item.spentUsd)),
+      at: item.now.toISOString(),
+    })),
+  );
+  const rows = await queryRows<{
+    id: string;
+    workspaceId: string;
+    scopes: unknown;
+    periodStart: Date | string;
+  }>(
+    database,
+    sql`with batch as (
+          select distinct on (id) id, how, spent, at
+          from json_to_recordset(${batch}::json) as b(id text, how text, spent numeric, at timestamptz)
+          order by id
+        ),
+        taken as (
+          select r.id from budget_reservations r join batch on batch.id = r.id
+          where r.state = 'reserved' order by r.id for update of r
+        ),
+        ended as (
+          update budget_reservations r set state = batch.how, spent_usd = batch.spent, finished_at = batch.at
+          from batch, taken
+          where r.id = batch.id and r.id = taken.id and r.state = 'reserved'
+          returning r.id, r.workspace_id, r.scopes, r.period_start, r.reserved_usd, r.spent_usd
+        ),
+        per_scope as (
+          select ended.workspace_id, scoped.scope, ended.period_start,
+                 sum(ended.reserved_usd) as reserved, sum(ended.spent_usd) as spent
+          from ended cross join lateral jsonb_array_elements_text(ended.scopes) as scoped(scope)
+          group by 1, 2, 3
+        ),
+        locked as (
+          select p.workspace_id, p.scope, p.period_start
+          from budget_periods p join per_scope on p.workspace_id = per_scope.workspace_id
+            and p.period_start = per_scope.period_start and p.scope = per_scope.scope
+          order by p.workspace_id, p.period_start, p.scope
+          for update of p
+        ),
+        moved as (
+          update budget_periods p
+          set reserved_usd = greatest(p.reserved_usd - per_scope.reserved, 0),
+              spent_usd = p.spent_usd + per_scope.spent
+          from per_scope, locked
+          where p.workspace_id = locked.workspace_id and p.scope = locked.scope
+            and p.period_start = locked.period_start and per_scope.workspace_id = locked.workspace_id
+            and per_scope.scope = locked.scope and per_scope.period_start = locked.period_start
+          returning p.scope
+        )
+        select id, workspace_id as "workspaceId", scopes, period_start as "periodStart",
+               (select count(*) from moved) as moved
+        from ended`,
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return items.map((item) => {
+    const row = byId.get(item.id);
+    // A duplicate id in one batch ends once; its twin answers like a second finish would.
+    if (!row) return { finished: false };
+    byId.delete(item.id);
+    const scopes =
+      typeof row.scopes === 'string' ? (JSON.parse(row.scopes) as string[]) : (row.scopes as string[]);
+    return { finished: true, workspaceId: row.workspaceId, scopes, periodStart: new Date(row.periodStart) };
+  });
+}
+
+/**
+ * Settles executions against their leases in one statement: leases still `reserved` are locked in
+ * id order and shrink by what was spent on them, their period rows (key order) move that spend from
+ * reserved to spent, and each execution gets a settled hold row.
+ */
+async function settleFromLeases(database: Database, items: LeaseSettlement[]): Promise<boolean[]> {
+  const batch = JSON.stringify(
+    items.map((item) => ({
+      hold_id: item.holdId,
+      lease_id: item.leaseId,
+      agent_id: item.agentId,
+      provider_key_id: item.providerKeyId,
+      execution_id: item.executionId,
+      reserved: String(Math.max(0, item.reservedUsd)),
+      spent: String(Math.max(0, item.spentUsd)),
+      at: item.now.toISOString(),
+    })),
+  );
+  const rows = await queryRows<{ id: string }>(
+    database,
+    sql`with batch as (
+          select * from json_to_recordset(${batch}::json) as b(hold_id text, lease_id text, agent_id text,
+            provider_key_id text, execution_id text, reserved numeric, spent numeric, at timestamptz)
+        ),
+        totals as (select lease_id, sum(spent) as spent from batch group by lease_id),
+        taken as (
+          select l.id from budget_reservations l join totals on totals.lease_id = l.id
+          where l.state = 'reserved' and l.kind = 'lease' order by l.id for update of l
+        ),
+        leases as (
+          update budget_reservations l set reserved_usd = greatest(l.reserved_usd - totals.spent, 0)
+          from totals, taken
+          where l.id = totals.lease_id and l.id = taken.id and l.state = 'reserved'
+          returning l.id, l.workspace_id, l.scopes, l.period_start
+        ),
+        per_scope as (
+          select leases.workspace_id, scoped.scope, leases.period_start, sum(totals.spent) as spent
+          from leases join totals on totals.lease_id = leases.id
+          cross join lateral jsonb_array_elements_text(leases.scopes) as scoped(scope)
+          group by 1, 2, 3
+        ),
+        locked as (
+          select p.workspace_id, p.scope, p.period_start
+          from budget_periods p join per_scope on p.workspace_id = per_scope.workspace_id
+            and p.period_start = per_scope.period_start and p.scope = per_scope.scope
+          order by p.workspace_id, p.period_start, p.scope
+          for update of p
+        ),
+        moved as (
+          update budget_periods p
+          set reserved_usd = greatest(p.reserved_usd - per_scope.spent, 0),
+              spent_usd = p.spent_usd + per_scope.spent
+          from per_scope, locked
+          where p.workspace_id = locked.workspace_id and p.scope = locked.scope
+            and p.period_start = locked.period_start and per_scope.workspace_id = locked.workspace_id
+            and per_scope.scope = locked.scope and per_scope.period_start = locked.period_start
+          returning p.scope
+        ),
+        recorded as (
+          insert into budget_reservations (id, workspace_id, period_start, scopes, agent_id,
+            provider_key_id, execution_id, reserved_usd, spent_usd, state, kind, created_at,
+            expires_at, finished_at)
+          select batch.hold_id, leases.workspace_id, leases.period_start, leases.scopes, batch.agent_id,
+                 batch.provider_key_id, batch.execution_id, batch.reserved, batch.spent, 'settled',
+                 'hold', batch.at, batch.at, batch.at
+          from batch join leases on leases.id = batch.lease_id
+          returning id
+        )
+        select id, (select count(*) from moved) as moved from recorded`,
+  );
+  const recorded = new Set(rows.map((row) => row.id));
+  return items.map((item) => recorded.has(item.holdId));
 }

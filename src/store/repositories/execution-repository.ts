@@ -1,8 +1,9 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, type SQL, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { queryRows } from '../query-rows.ts';
 import { executions } from '../schema/index.ts';
 import { exactStatsLimit, rollupStats, rollupWindowCount } from './execution-rollup-stats.ts';
+import { createStatementBatcher } from './statement-batcher.ts';
 
 export type { ExecutionAttemptColumn } from '../schema/index.ts';
 
@@ -16,6 +17,7 @@ export type ExecutionFinish = Pick<
   | 'rawOutput'
   | 'errorCode'
   | 'errorMessage'
+  | 'errorDetails'
   | 'inputTokens'
   | 'outputTokens'
   | 'totalTokens'
@@ -73,45 +75,76 @@ export interface ExecutionStatsRows {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
 
-/** Execution records: one insert when a run starts, one update when it ends. */
-export function createExecutionRepository(database: Database) {
+export interface ExecutionRepositoryOptions {
+  /**
+   * Group commit (default on): the `running` inserts and the finishes of executions that arrive
+   * within one turn of the event loop go out as one multi-row statement each. Off inside a
+   * transaction (a batch would leave it) and for the bench's before.
+   */
+  groupCommit?: boolean;
+}
+
+interface FinishItem {
+  workspaceId: string;
+  executionId: string;
+  finish: ExecutionFinish;
+}
+
+/** Execution records: one insert when a run starts, one update when it ends, shared by concurrent runs. */
+export function createExecutionRepository(database: Database, options: ExecutionRepositoryOptions = {}) {
+  const groupCommit = options.groupCommit ?? true;
+  // Resolves once its statement committed: the `running` row is durable before the provider call.
+  const inserts = createStatementBatcher<ExecutionInsert, ExecutionRow | undefined>({
+    enabled: groupCommit,
+    async flush(rows) {
+      // Rows without a key never conflict (the unique index is partial); with one already taken in
+      // the workspace, the row is skipped and answers undefined (the caller then reads the first).
+      const inserted = await database
+        .insert(executions)
+        .values(rows)
+        .onConflictDoNothing({
+          target: [executions.workspaceId, executions.idempotencyKey],
+          where: sql`${executions.idempotencyKey} is not null`,
+        })
+        .returning();
+      const byId = new Map(inserted.map((row) => [row.id, row]));
+      return rows.map((row) => byId.get(row.id));
+    },
+  });
+  const finishes = createStatementBatcher<FinishItem, ExecutionRow | undefined>({
+    enabled: groupCommit,
+    async flush(items) {
+      // One statement per set of written columns (normally all items write the same ones).
+      const groups = new Map<string, FinishItem[]>();
+      for (const item of items) {
+        const signature = writtenColumns(item.finish).join(',');
+        groups.set(signature, [...(groups.get(signature) ?? []), item]);
+      }
+      const finished = new Map<string, ExecutionRow>();
+      await Promise.all(
+        [...groups.values()].map(async (group) => {
+          for (const row of await finishMany(database, group)) finished.set(row.id, row);
+        }),
+      );
+      return items.map((item) => finished.get(item.executionId));
+    },
+  });
   return {
     /**
      * Inserts a running execution. With an idempotency key already taken in the workspace, inserts
      * nothing and answers undefined (the caller then reads the first execution).
      */
-    async insertRunning(row: ExecutionInsert): Promise<ExecutionRow | undefined> {
-      const query = database.insert(executions).values(row);
-      const [inserted] =
-        row.idempotencyKey == null
-          ? await query.returning()
-          : await query
-              .onConflictDoNothing({
-                target: [executions.workspaceId, executions.idempotencyKey],
-                where: sql`${executions.idempotencyKey} is not null`,
-              })
-              .returning();
-      return inserted;
+    insertRunning(row: ExecutionInsert): Promise<ExecutionRow | undefined> {
+      return inserts.submit(row);
     },
 
     /** Finishes a running execution; answers undefined when it is no longer running (already swept). */
-    async finish(
+    finish(
       workspaceId: string,
       executionId: string,
       finish: ExecutionFinish,
     ): Promise<ExecutionRow | undefined> {
-      const [row] = await database
-        .update(executions)
-        .set(finish)
-        .where(
-          and(
-            eq(executions.workspaceId, workspaceId),
-            eq(executions.id, executionId),
-            eq(executions.status, 'running'),
-          ),
-        )
-        .returning();
-      return row;
+      return finishes.submit({ workspaceId, executionId, finish });
     },
 
     async findById(workspaceId: string, executionId: string): Promise<ExecutionRow | undefined> {
@@ -302,3 +335,48 @@ export function createExecutionRepository(database: Database) {
 }
 
 export type ExecutionRepository = ReturnType<typeof createExecutionRepository>;
+
+type ExecutionColumnKey = keyof typeof executions.$inferInsert;
+
+/** The finish fields given (undefined ones leave their column as it is, as drizzle's `set` does). */
+function writtenColumns(finish: ExecutionFinish): ExecutionColumnKey[] {
+  return (Object.keys(finish) as ExecutionColumnKey[])
+    .filter((key) => finish[key as keyof ExecutionFinish] !== undefined && key in executions)
+    .sort();
+}
+
+/**
+ * Finishes several running executions in one update: the rows travel as one JSON array read by
+ * `json_populate_recordset` into the table's own row type (json columns keep their text, so key
+ * order survives), and only rows still `running` change. The rollup trigger is per statement, so
+ * it runs once for the whole batch.
+ */
+async function finishMany(database: Database, items: FinishItem[]): Promise<ExecutionRow[]> {
+  const [first] = items;
+  if (!first) return [];
+  const keys = writtenColumns(first.finish);
+  const columnOf = (key: ExecutionColumnKey) =>
+    executions[key as keyof typeof executions] as { name: string };
+  const records = items.map((item) => {
+    const record: Record<string, unknown> = { workspace_id: item.workspaceId, id: item.executionId };
+    for (const key of keys) {
+      const value = item.finish[key as keyof ExecutionFinish];
+      record[columnOf(key).name] = value instanceof Date ? value.toISOString() : value;
+    }
+    return record;
+  });
+  const set: Record<string, SQL> = {};
+  for (const key of keys) set[key] = sql.raw(`batch."${columnOf(key).name}"`);
+  return database
+    .update(executions)
+    .set(set)
+    .from(sql`json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) as batch`)
+    .where(
+      and(
+        sql`${executions.workspaceId} = batch.workspace_id`,
+        sql`${executions.id} = batch.id`,
+        eq(executions.status, 'running'),
+      ),
+    )
+    .returning();
+}

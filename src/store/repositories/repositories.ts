@@ -11,6 +11,7 @@ import { createMcpServerRepository } from './mcp-server-repository.ts';
 import { createNotificationRepository } from './notification-repository.ts';
 import { createPasswordTokenRepository } from './password-token-repository.ts';
 import { createProviderKeyRepository } from './provider-key-repository.ts';
+import { createRecordedExchangeRepository } from './recorded-exchange-repository.ts';
 import { createSessionRepository } from './session-repository.ts';
 import { createUserRepository } from './user-repository.ts';
 import { createWorkflowApprovalRepository } from './workflow-approval-repository.ts';
@@ -19,8 +20,13 @@ import { createWorkflowRunRepository } from './workflow-run-repository.ts';
 import { createWorkspaceRepository } from './workspace-repository.ts';
 import { createWorkspaceSecretRepository } from './workspace-secret-repository.ts';
 
+export interface RepositoryOptions {
+  /** Group commit of execution records and budget settlements; off inside a transaction. */
+  groupCommit?: boolean;
+}
+
 /** Every repository over one database handle (a pool, or one transaction). */
-export function createRepositories(database: Database) {
+export function createRepositories(database: Database, options: RepositoryOptions = {}) {
   return {
     users: createUserRepository(database),
     workspaces: createWorkspaceRepository(database),
@@ -30,10 +36,10 @@ export function createRepositories(database: Database) {
     loginThrottles: createLoginThrottleRepository(database),
     locks: createLockRepository(database),
     agents: createAgentRepository(database),
-    executions: createExecutionRepository(database),
+    executions: createExecutionRepository(database, options),
     providerKeys: createProviderKeyRepository(database),
     auditEvents: createAuditEventRepository(database),
-    budgets: createBudgetRepository(database),
+    budgets: createBudgetRepository(database, options),
     notifications: createNotificationRepository(database),
     workspaceSecrets: createWorkspaceSecretRepository(database),
     workflows: createWorkflowRepository(database),
@@ -41,6 +47,7 @@ export function createRepositories(database: Database) {
     workflowApprovals: createWorkflowApprovalRepository(database),
     contextDocuments: createContextDocumentRepository(database),
     mcpServers: createMcpServerRepository(database),
+    recordedExchanges: createRecordedExchangeRepository(database),
   };
 }
 
@@ -51,5 +58,7 @@ export function inTransaction<Result>(
   database: Database,
   work: (repositories: Repositories) => Promise<Result>,
 ): Promise<Result> {
-  return database.transaction((transaction) => work(createRepositories(transaction as unknown as Database)));
+  return database.transaction((transaction) =>
+    work(createRepositories(transaction as unknown as Database, { groupCommit: false })),
+  );
 }
