@@ -1,6 +1,7 @@
 import type { Configuration } from '../core/configuration.ts';
 import { parseAllowedHosts } from '../security/ssrf-guard.ts';
 import { createServices, type Services } from '../services/create-services.ts';
+import { createSmtpEmailSender } from '../services/email/smtp-email-sender.ts';
 import { prepareKeyring } from '../services/provider-keys/prepare-keyring.ts';
 import { openChangeNotifications } from '../store/change-notifications.ts';
 import { openStore, type Store } from '../store/database.ts';
@@ -58,6 +59,9 @@ export async function openRuntime(
       allowedProviderHosts: parseAllowedHosts(configuration.allowedProviderHosts),
       redisUrl: configuration.redisUrl,
       logger,
+      email: configuration.email
+        ? createSmtpEmailSender({ url: configuration.email.smtpUrl, from: configuration.email.from, logger })
+        : undefined,
     });
     return { store, services, instanceId: instance.id };
   } catch (error) {

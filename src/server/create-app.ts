@@ -19,9 +19,9 @@ import type { Services } from '../services/create-services.ts';
 import { createAlertmanagerReceiver } from '../services/guardrails/alertmanager-receiver.ts';
 import type { Store } from '../store/database.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
-import { tracingEnabled } from '../telemetry/start-tracing.ts';
 import { traceHttp } from '../telemetry/trace-http.ts';
 import { createAuthenticationHook } from './authentication.ts';
+import { checkRequestAddress, checkRequestBody } from './check-request-text.ts';
 import { createErrorHandler } from './error-handler.ts';
 import { type OverloadLimits, registerOverloadProtection } from './overload-protection.ts';
 import { createRateLimitCheck } from './rate-limit.ts';
@@ -31,9 +31,12 @@ import { approvalRoutes } from './routes/approval-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { consoleRoutes } from './routes/console-routes.ts';
 import { contextDocumentRoutes } from './routes/context-document-routes.ts';
+import { overviewRoutes } from './routes/overview-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
 import { guardrailRoutes } from './routes/guardrail-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { invitationRoutes } from './routes/invitation-routes.ts';
+import { mcpServerRoutes } from './routes/mcp-server-routes.ts';
 import { memberRoutes } from './routes/member-routes.ts';
 import { metricsRoutes } from './routes/metrics-routes.ts';
 import { modelRoutes } from './routes/model-routes.ts';
@@ -114,6 +117,9 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
+  // First: the HTTP span must wrap every hook and route registered after it (only while tracing).
+  await traceHttp(app);
+
   const routeTable: RouteEntry[] = [];
   routeTables.set(app, routeTable);
   app.addHook('onRoute', (route) => {
@@ -141,7 +147,10 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   const services = dependencies.services;
   app.decorateRequest('principal', null);
   app.decorateRequest('workspaceAccess', null);
+  // Text the database cannot store is refused before anything reads it (authentication included).
+  app.addHook('onRequest', checkRequestAddress);
   app.addHook('onRequest', createAuthenticationHook(services));
+  app.addHook('preValidation', checkRequestBody);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -151,7 +160,6 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   });
   services.telemetry.metrics.setVersion(dependencies.version);
   app.addHook('onResponse', services.telemetry.recordHttpRequest);
-  traceHttp(app, tracingEnabled);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -191,9 +199,11 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(sessionRoutes({ services, secureCookies }));
   await app.register(workspaceRoutes({ services }));
   await app.register(memberRoutes({ services }));
+  await app.register(invitationRoutes({ services }));
   await app.register(tokenRoutes({ services }));
   await app.register(providerKeyRoutes({ services }));
   await app.register(secretRoutes({ services }));
+  await app.register(mcpServerRoutes({ services }));
   await app.register(auditRoutes({ services }));
   await app.register(guardrailRoutes({ services }));
   await app.register(modelRoutes());
@@ -204,6 +214,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
   await app.register(approvalRoutes({ approvals: services.approvals, runs: services.runs }));
   await app.register(contextDocumentRoutes({ contextDocuments: services.contextDocuments }));
+  await app.register(overviewRoutes({ overview: services.overview }));
   await app.register(
     workflowHookRoutes({
       workflows: services.workflows,

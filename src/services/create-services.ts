@@ -1,7 +1,12 @@
 import { newId } from '../core/ids.ts';
 import type { Keyring } from '../security/keyring.ts';
 import { createPasswordHasher, type PasswordHasher } from '../security/password-hashing.ts';
-import { type AllowedHosts, type HostLookup, parseAllowedHosts } from '../security/ssrf-guard.ts';
+import {
+  type AllowedHosts,
+  checkProviderUrl,
+  type HostLookup,
+  parseAllowedHosts,
+} from '../security/ssrf-guard.ts';
 import { createGuardedFetch } from '../security/ssrf-guarded-fetch.ts';
 import { type ChangeNotifications, defaultChangeNotifications } from '../store/change-notifications.ts';
 import type { Store } from '../store/database.ts';
@@ -11,11 +16,14 @@ import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 import { createAgentService } from './agents/agent-service.ts';
 import { createAuditLog } from './audit/audit-log.ts';
+import { disabledEmailSender, type EmailSender } from './email/email-sender.ts';
 import { createExecutionService, type ExecutionService } from './executions/execution-service.ts';
 import { createAlertService } from './guardrails/alert-service.ts';
+import type { BudgetLeaseSettings } from './guardrails/budget-leases.ts';
 import { createBudgetService } from './guardrails/budget-service.ts';
 import { createRateLimiter } from './guardrails/rate-limiter.ts';
 import { createWebhookDispatcher, type WebhookDispatcherSettings } from './guardrails/webhook-dispatcher.ts';
+import { createAccountLinkService } from './identity/account-link-service.ts';
 import { createApiTokenService } from './identity/api-token-service.ts';
 import {
   createAuthenticationService,
@@ -24,6 +32,7 @@ import {
 } from './identity/authentication-service.ts';
 import { createCredentialChanges } from './identity/credential-changes.ts';
 import { type Clock, systemClock } from './identity/identity-clock.ts';
+import { createInvitationService } from './identity/invitation-service.ts';
 import { createMemberService } from './identity/member-service.ts';
 import { createSetupService } from './identity/setup-service.ts';
 import { createWorkspaceService } from './identity/workspace-service.ts';
@@ -31,8 +40,11 @@ import {
   createOpenAiCompatibleService,
   type OpenAiCompatibleService,
 } from './openai/openai-compatible-service.ts';
+import { createWorkspaceOverviewService } from './overview/workspace-overview-service.ts';
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
+import { createMcpServerService } from './tools/mcp/mcp-server-service.ts';
+import { createMcpToolKind } from './tools/mcp/mcp-tool-resolver.ts';
 import { type ApprovalService, createApprovalService } from './workflows/approval-service.ts';
 import { createContextDocumentService } from './workflows/context-document-service.ts';
 import { createRunService, type RunService } from './workflows/run-service.ts';
@@ -65,12 +77,21 @@ export interface ServiceOptions {
    * Absent: in process on PGlite; on PostgreSQL publish-only, so this node caches no credentials.
    */
   changeNotifications?: ChangeNotifications;
+  /**
+   * Invitations, password resets, address verification and alerts (an SMTP sender when
+   * FLIGHTDECK_SMTP_URL is set); without it links are handed to the admin who invites.
+   */
+  email?: EmailSender;
+  /** Budget leases (docs/decisions/2026-12-02-budget-leases.md): settings, or `false` for a statement per hold. */
+  budgetLeases?: Partial<BudgetLeaseSettings> | false;
+  /** Group commit of execution records and budget settlements (default on; the bench turns it off). */
+  groupCommit?: boolean;
 }
 
 /** Wires every use case over one store; the composition root for the server and the CLI. */
 export function createServices(options: ServiceOptions) {
   const database = options.store.database;
-  const repositories = createRepositories(database);
+  const repositories = createRepositories(database, { groupCommit: options.groupCommit });
   const clock = options.clock ?? systemClock;
   const passwordHasher = options.passwordHasher ?? createPasswordHasher();
   const allowedProviderHosts = options.allowedProviderHosts ?? parseAllowedHosts('');
@@ -93,8 +114,16 @@ export function createServices(options: ServiceOptions) {
     logger,
     settings: options.webhookSettings,
   });
-  const alerts = createAlertService({ repositories, clock, webhooks });
-  const budgets = createBudgetService({ repositories, clock, alerts });
+  const email = options.email ?? disabledEmailSender;
+  const alerts = createAlertService({
+    repositories,
+    clock,
+    webhooks,
+    email,
+    publicUrl: options.publicUrl,
+    logger,
+  });
+  const budgets = createBudgetService({ repositories, clock, alerts, leases: options.budgetLeases });
   const changeNotifications = options.changeNotifications ?? defaultChangeNotifications(options.store);
   const credentialChanges = createCredentialChanges({ database, notifications: changeNotifications });
   let executions: ExecutionService | undefined;
@@ -112,6 +141,16 @@ export function createServices(options: ServiceOptions) {
     allowedHosts: allowedProviderHosts,
     lookup: options.providerLookup,
   });
+  // MCP servers as agent tools: their URLs go through the same SSRF guard and allow-list.
+  const mcpServers = createMcpServerService({
+    repositories,
+    keyring: options.keyring,
+    clock,
+    audit,
+    allowedHosts: allowedProviderHosts,
+    lookup: options.providerLookup,
+    fetch: stepFetch,
+  });
   return {
     nodeId,
     telemetry,
@@ -120,9 +159,11 @@ export function createServices(options: ServiceOptions) {
     webhooks,
     alerts,
     budgets,
+    overview: createWorkspaceOverviewService({ repositories, budgets, clock }),
     /** Releases connections held outside the store (Redis, the change listener). */
     close: async () => {
-      await Promise.all([rateLimiter.close(), changeNotifications.close()]);
+      await alerts.emailsSettled();
+      await Promise.all([rateLimiter.close(), changeNotifications.close(), email.close(), budgets.close()]);
     },
     allowedProviderHosts,
     audit,
@@ -141,14 +182,37 @@ export function createServices(options: ServiceOptions) {
       notifications: changeNotifications,
       credentialChanges,
     }),
-    workspaces: createWorkspaceService({ database, repositories, credentialChanges }),
+    workspaces: createWorkspaceService({
+      database,
+      repositories,
+      credentialChanges,
+      audit,
+      checkWebhookUrl: (url) =>
+        checkProviderUrl(url, {
+          allowedHosts: allowedProviderHosts,
+          lookup: options.providerLookup,
+          subject: 'The alert webhook URL',
+          code: 'webhook_url_refused',
+        }),
+    }),
     members: createMemberService({
       database,
       repositories,
       clock,
       publicUrl: options.publicUrl,
       credentialChanges,
+      email,
     }),
+    invitations: createInvitationService({ database, repositories, credentialChanges, email }),
+    accountLinks: createAccountLinkService({
+      database,
+      repositories,
+      clock,
+      publicUrl: options.publicUrl,
+      email,
+    }),
+    /** Whether links go by email (true) or are handed to the inviter. */
+    emailConfigured: email.configured,
     apiTokens: createApiTokenService({ database, repositories, clock, credentialChanges }),
     providerKeys: createProviderKeyService({
       database,
@@ -162,6 +226,9 @@ export function createServices(options: ServiceOptions) {
     }),
     agents: createAgentService({ database, repositories, clock }),
     secrets: createWorkspaceSecretService({ repositories, keyring: options.keyring, clock, audit }),
+    mcpServers,
+    /** The `mcp` tool kind: its resolver and its check on agent save (tools/tool.ts). */
+    mcpToolKind: createMcpToolKind({ mcpServers }),
     /** Built on first use because it resolves keys through `providerKeys` above. */
     get executions(): ExecutionService {
       executions ??= telemetry.observeExecutions(
@@ -177,6 +244,8 @@ export function createServices(options: ServiceOptions) {
           budget: budgets,
           priceOverridesOf: async (workspaceId) =>
             (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
+          recordsExecutionsOf: async (workspaceId) =>
+            (await this.workspaces.settingsOf(workspaceId)).recordExecutions,
         }),
       );
       return executions;
@@ -186,7 +255,19 @@ export function createServices(options: ServiceOptions) {
       openaiCompatible ??= createOpenAiCompatibleService({ repositories, executions: () => this.executions });
       return openaiCompatible;
     },
-    workflows: createWorkflowService({ database, repositories, clock, publicUrl: options.publicUrl }),
+    workflows: createWorkflowService({
+      database,
+      repositories,
+      clock,
+      publicUrl: options.publicUrl,
+      checkStepUrl: (url) =>
+        checkProviderUrl(url, {
+          allowedHosts: allowedProviderHosts,
+          lookup: options.providerLookup,
+          subject: "The http step's URL",
+          code: 'http_url_refused',
+        }),
+    }),
     /** Built on first use because it checks keys through `providerKeys` above. */
     get runs(): RunService {
       runs ??= createRunService({

@@ -17,7 +17,8 @@ const memberSchema = z.object({
   email: z.string(),
   name: z.string(),
   role: z.string(),
-  status: z.enum(['active', 'invited']),
+  status: z.enum(['active', 'invited', 'pending']),
+  emailVerified: z.boolean(),
   createdAt: z.date(),
 });
 const memberParams = workspaceIdParams.extend({ userId: z.string().min(1).max(64) });
@@ -48,21 +49,39 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
         schema: {
           tags: ['members'],
           summary:
-            'Add an existing user by email, or invite a new one (returns a one-time set-password link)',
+            'Add a user by email: a new address gets an invitation (emailed, or a one-time set-password link returned when email is off); an existing, unverified account joins as pending until its holder accepts',
           security: authenticated,
           params: workspaceIdParams,
           body: z.object({ email: emailSchema, role: z.enum(roles), name: nameSchema.optional() }).strict(),
           response: {
             201: z.object({
               member: memberSchema,
-              invitation: z.object({ setPasswordUrl: z.string(), expiresAt: z.date() }).nullable(),
+              invitation: z
+                .object({
+                  delivery: z.enum(['email', 'link']),
+                  setPasswordUrl: z.string().nullable(),
+                  expiresAt: z.date(),
+                  emailProblem: z.string().nullable(),
+                })
+                .nullable(),
+              existingAccount: z.boolean(),
             }),
             ...errorResponses,
           },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await services.members.add(accessOf(request), request.body)),
+      async (request, reply) => {
+        const access = accessOf(request);
+        const added = await services.members.add(access, request.body);
+        await services.audit.record(
+          access.workspaceId,
+          actorOf(request),
+          'member.added',
+          { type: 'user', id: added.member.userId },
+          { email: added.member.email, role: added.member.role, status: added.member.status },
+        );
+        return reply.status(201).send(added);
+      },
     );
 
     app.patch(

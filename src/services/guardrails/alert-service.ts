@@ -1,18 +1,76 @@
 import { budgetPeriodLabel, budgetPeriodStart, formatUsd } from '../../core/budget-period.ts';
 import { newId } from '../../core/ids.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
+import { createSilentLogger, type Logger } from '../../telemetry/logger.ts';
+import { alertMessage } from '../email/email-messages.ts';
+import { disabledEmailSender, type EmailSender } from '../email/email-sender.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import { completeSettings } from '../identity/workspace-settings.ts';
 import type { WebhookDispatcher } from './webhook-dispatcher.ts';
 
-/** Budget alerts: once per threshold per month, in the app and to the workspace's webhook. */
+interface AlertNotice {
+  kind: string;
+  title: string;
+  body: string;
+}
+
+/**
+ * Budget alerts: once per threshold per month, in the app, to the workspace's webhook and by
+ * email to the owners and admins (approval requests: to those who may decide) whose address is
+ * verified — an unverified address may belong to someone else.
+ */
 export function createAlertService(dependencies: {
   repositories: Repositories;
   clock: Clock;
   webhooks: WebhookDispatcher;
+  email?: EmailSender;
+  publicUrl?: string;
+  logger?: Logger;
 }) {
   const { repositories, clock, webhooks } = dependencies;
+  const email = dependencies.email ?? disabledEmailSender;
+  const logger = dependencies.logger ?? createSilentLogger();
+  const inFlight = new Set<Promise<void>>();
+
+  async function sendEmails(workspaceId: string, notice: AlertNotice): Promise<void> {
+    const workspace = await repositories.workspaces.findById(workspaceId);
+    if (!workspace) return;
+    const roles = notice.kind.startsWith('approval.')
+      ? ['owner', ...completeSettings(workspace.settings).approverRoles]
+      : ['owner', 'admin'];
+    const recipients = await repositories.workspaces.listVerifiedEmails(workspaceId, roles);
+    const consoleUrl = `${dependencies.publicUrl ?? ''}/workspaces/${workspaceId}`;
+    for (const to of recipients) {
+      await email.send(
+        alertMessage({
+          to,
+          workspaceName: workspace.name,
+          title: notice.title,
+          body: notice.body,
+          consoleUrl,
+        }),
+      );
+    }
+  }
+
+  /**
+   * Emails go out beside the request, never in its way: a slow or failing SMTP server must not
+   * hold up the execution that crossed a threshold, nor fail it.
+   */
+  function emailInBackground(workspaceId: string, notice: AlertNotice): void {
+    if (!email.configured) return;
+    const sending = sendEmails(workspaceId, notice)
+      .catch((error: unknown) => logger.warn({ err: error, workspaceId }, 'alert email not sent'))
+      .finally(() => inFlight.delete(sending));
+    inFlight.add(sending);
+  }
+
   return {
+    /** Waits for alert emails already started (shutdown and tests). */
+    async emailsSettled(): Promise<void> {
+      await Promise.all([...inFlight]);
+    },
+
     /**
      * One notification in the app and, when the workspace has an alert webhook, a signed delivery
      * of `event`. The dedupe key makes it fire once, whichever node gets there first.
@@ -29,6 +87,7 @@ export function createAlertService(dependencies: {
         createdAt: now,
       });
       if (!notification) return false;
+      emailInBackground(workspaceId, notice);
       const workspace = await repositories.workspaces.findById(workspaceId);
       const webhookUrl = workspace ? completeSettings(workspace.settings).alertWebhookUrl : null;
       if (webhookUrl) {
@@ -72,6 +131,7 @@ export function createAlertService(dependencies: {
         });
         if (!notification) continue;
         fired++;
+        emailInBackground(workspaceId, notification);
         if (settings.alertWebhookUrl) {
           await webhooks.enqueue(
             workspaceId,

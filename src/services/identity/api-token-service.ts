@@ -1,6 +1,6 @@
 import { FlightdeckError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import { type Role, roleAllows, roleAtMost } from '../../security/permissions.ts';
+import { isRole, type Role, roleAllows, roleAtMost } from '../../security/permissions.ts';
 import { newApiToken } from '../../security/secret-tokens.ts';
 import type { Database } from '../../store/database.ts';
 import type { ApiTokenRow, Repositories } from '../../store/repositories/index.ts';
@@ -79,10 +79,22 @@ export function createApiTokenService(dependencies: {
       };
     },
 
-    /** Members revoke their own tokens; those who manage members revoke any. */
+    /**
+     * Members revoke their own tokens; those who manage members revoke any — but nobody revokes
+     * a token whose role is above their own. A token acts as its creator, so without that rule a
+     * member-role token its owner made could revoke every owner token the same owner made.
+     */
     async revoke(access: WorkspaceAccess, tokenId: string): Promise<ApiTokenView> {
       const row = await repositories.apiTokens.findActive(access.workspaceId, tokenId);
       if (!row) throw notFoundError('token_not_found', 'No active API token with this id in this workspace.');
+      if (!isRole(row.role) || !roleAtMost(row.role, access.role)) {
+        throw new FlightdeckError({
+          code: 'role_too_high',
+          kind: 'forbidden',
+          message: `This token's role (${row.role}) is above yours (${access.role}); ask someone with that role to revoke it.`,
+          details: { tokenRole: row.role, yours: access.role },
+        });
+      }
       if (row.createdBy !== access.userId && !roleAllows(access.role, 'manage_members')) {
         throw new FlightdeckError({
           code: 'permission_denied',

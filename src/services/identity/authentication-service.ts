@@ -245,7 +245,7 @@ export function createAuthenticationService(dependencies: {
       return cache.size;
     },
 
-    /** Redeems a one-time set-password link and signs the user in. */
+    /** Redeems a one-time set-password link (an invitation or a reset) and signs the user in. */
     async setPasswordWithLink(input: { token: string; passwordHash: string }, origin: RequestOrigin) {
       const userId = await changes.commit(async (scoped, announce) => {
         const consumed = await scoped.passwordTokens.consume(hashSecret(input.token), clock.now());
@@ -258,6 +258,9 @@ export function createAuthenticationService(dependencies: {
           });
         }
         await scoped.users.setPassword(consumed.userId, input.passwordHash);
+        // A link that went only to the mailbox proves its reader controls the address; one
+        // handed to an inviter proves nothing, so the account stays unverified.
+        if (consumed.emailed) await scoped.users.markEmailVerified(consumed.userId, clock.now());
         // Any older session of this account predates the new password.
         await scoped.sessions.deleteForUser(consumed.userId);
         announce({ kind: 'user-sessions-ended', userId: consumed.userId });

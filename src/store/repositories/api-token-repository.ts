@@ -31,6 +31,8 @@ export function createApiTokenRepository(database: Database) {
           and(
             eq(memberships.workspaceId, apiTokens.workspaceId),
             eq(memberships.userId, apiTokens.createdBy),
+            // A creator removed and invited again holds no rights until they accept.
+            eq(memberships.status, 'active'),
           ),
         )
         .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)));
