@@ -44,10 +44,21 @@ const WorkflowBuilderPage = lazy(() =>
 );
 const RunsPage = lazy(() => import('./pages/runs-page.tsx').then((module) => ({ default: module.RunsPage })));
 const RunPage = lazy(() => import('./pages/run-page.tsx').then((module) => ({ default: module.RunPage })));
+const ApprovalsPage = lazy(() =>
+  import('./pages/approvals-page.tsx').then((module) => ({ default: module.ApprovalsPage })),
+);
+const ApprovalPage = lazy(() =>
+  import('./pages/approval-page.tsx').then((module) => ({ default: module.ApprovalPage })),
+);
+const ArtifactPage = lazy(() =>
+  import('./pages/artifact-page.tsx').then((module) => ({ default: module.ArtifactPage })),
+);
+const HomePage = lazy(() => import('./pages/home-page.tsx').then((module) => ({ default: module.HomePage })));
 
 type WorkspacePage = (props: { workspaceId: string; params: Record<string, string> }) => React.ReactNode;
 
 const workspaceRoutes: Array<[string, WorkspacePage]> = [
+  ['/w/:workspaceId/home', (props) => <HomePage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/agents', (props) => <AgentsPage workspaceId={props.workspaceId} />],
   [
     '/w/:workspaceId/agents/:agentId',
@@ -69,6 +80,15 @@ const workspaceRoutes: Array<[string, WorkspacePage]> = [
   [
     '/w/:workspaceId/runs/:runId',
     (props) => <RunPage workspaceId={props.workspaceId} runId={props.params.runId ?? ''} />,
+  ],
+  ['/w/:workspaceId/approvals', (props) => <ApprovalsPage workspaceId={props.workspaceId} />],
+  [
+    '/w/:workspaceId/approvals/:approvalId',
+    (props) => <ApprovalPage workspaceId={props.workspaceId} approvalId={props.params.approvalId ?? ''} />,
+  ],
+  [
+    '/w/:workspaceId/artifacts/:artifactId',
+    (props) => <ArtifactPage workspaceId={props.workspaceId} artifactId={props.params.artifactId ?? ''} />,
   ],
   ['/w/:workspaceId/usage', (props) => <UsagePage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/keys', (props) => <ProviderKeysPage workspaceId={props.workspaceId} />],
@@ -106,7 +126,7 @@ export function App() {
   return <NotFoundPage />;
 }
 
-/** `/`: setup on a fresh install, sign-in without a session, else the first workspace's agents. */
+/** `/`: setup on a fresh install, sign-in without a session, else the first workspace's home dashboard. */
 function HomeRedirect() {
   const setup = useSetupStatus();
   const me = useMe();
@@ -116,7 +136,7 @@ function HomeRedirect() {
   useEffect(() => {
     if (setupRequired === true) navigate('/setup', { replace: true });
     else if (setupRequired === false && signedOut) navigate('/login', { replace: true });
-    else if (firstWorkspace) navigate(`/w/${firstWorkspace}/agents`, { replace: true });
+    else if (firstWorkspace) navigate(`/w/${firstWorkspace}/home`, { replace: true });
   }, [setupRequired, signedOut, firstWorkspace]);
   if (setup.error || me.error) return <ErrorAlert error={setup.error ?? me.error} />;
   if (me.data && me.data.workspaces.length === 0) {

@@ -17,6 +17,7 @@ import { createUserRepository } from './user-repository.ts';
 import { createWorkflowApprovalRepository } from './workflow-approval-repository.ts';
 import { createWorkflowRepository } from './workflow-repository.ts';
 import { createWorkflowRunRepository } from './workflow-run-repository.ts';
+import { createWorkspaceOverviewRepository } from './workspace-overview-repository.ts';
 import { createWorkspaceRepository } from './workspace-repository.ts';
 import { createWorkspaceSecretRepository } from './workspace-secret-repository.ts';
 
@@ -46,6 +47,7 @@ export function createRepositories(database: Database, options: RepositoryOption
     workflowRuns: createWorkflowRunRepository(database),
     workflowApprovals: createWorkflowApprovalRepository(database),
     contextDocuments: createContextDocumentRepository(database),
+    workspaceOverview: createWorkspaceOverviewRepository(database),
     mcpServers: createMcpServerRepository(database),
     recordedExchanges: createRecordedExchangeRepository(database),
   };

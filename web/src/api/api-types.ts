@@ -146,12 +146,22 @@ export interface AgentDefinition {
   retry: AgentRetry;
   fallbacks: AgentFallback[];
   timeoutMs: number;
+  /** `required`: every step running this agent waits for approval (a patcher, say). */
+  approval?: 'required' | 'optional';
+  /** The type its outputs are stored as (`research_finding`, `content_draft`, `report`, …); null: generic. */
+  artifactType?: string | null;
 }
 
 export interface Agent extends AgentDefinition {
   id: string;
+  /** The newest version, shown in the builder and run by the test panel (a draft until published). */
   version: number;
   versionId: string;
+  /** What API, workflow and OpenAI-compatible callers run by default; null before a first publish. */
+  publishedVersion: number | null;
+  publishedVersionId: string | null;
+  /** Other labels callers can target: label → version number. */
+  labels: Record<string, number>;
   createdAt: string;
   updatedAt: string;
 }

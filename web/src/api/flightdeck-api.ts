@@ -28,6 +28,7 @@ import type {
   Workspace,
   WorkspaceSettings,
 } from './api-types.ts';
+import { createApprovalApi } from './approval-api.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import { readEventStream } from './read-event-stream.ts';
 import { createWorkflowApi } from './workflow-api.ts';
@@ -47,6 +48,7 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
 
   return {
     ...createWorkflowApi(http),
+    ...createApprovalApi(http),
     setupStatus: () => http.request<{ setupRequired: boolean }>('GET', '/api/setup'),
     setup: async (body: { email: string; password: string; name: string; workspaceName: string }) =>
       remember(await http.request<SignedIn>('POST', '/api/setup', { body })),
@@ -117,6 +119,19 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
       http.request<Agent>('POST', workspacePath(workspaceId, '/agents'), { body }),
     updateAgent: (workspaceId: string, agentId: string, body: Partial<AgentDefinition>) =>
       http.request<Agent>('PATCH', workspacePath(workspaceId, `/agents/${agentId}`), { body }),
+    publishAgent: (workspaceId: string, agentId: string, version?: number) =>
+      http.request<Agent>('POST', workspacePath(workspaceId, `/agents/${agentId}/publish`), {
+        body: version === undefined ? {} : { version },
+      }),
+    rollbackAgent: (workspaceId: string, agentId: string, version: number) =>
+      http.request<Agent>('POST', workspacePath(workspaceId, `/agents/${agentId}/rollback`), {
+        body: { version },
+      }),
+    restoreAgentVersion: (workspaceId: string, agentId: string, version: number) =>
+      http.request<Agent>(
+        'POST',
+        workspacePath(workspaceId, `/agents/${agentId}/versions/${version}/restore`),
+      ),
     deleteAgent: (workspaceId: string, agentId: string) =>
       http.request<void>('DELETE', workspacePath(workspaceId, `/agents/${agentId}`)),
     listAgentVersions: (workspaceId: string, agentId: string) =>
@@ -166,7 +181,8 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
     async *streamExecution(
       workspaceId: string,
       agentId: string,
-      body: { input: unknown; mode: ExecutionMode },
+      /** Without `versionId`, the published version runs; the test panel names the draft it shows. */
+      body: { input: unknown; mode: ExecutionMode; versionId?: string },
       signal?: AbortSignal,
     ): AsyncGenerator<ExecutionStreamEvent> {
       const response = await http.send('POST', workspacePath(workspaceId, `/agents/${agentId}/executions`), {

@@ -17,12 +17,14 @@ import { useMe, useSignOut } from '../hooks/use-session.ts';
 import { navigate, usePathname } from '../router/navigation.ts';
 import { ErrorAlert } from './error-alert.tsx';
 import { NotificationBell } from './notification-bell.tsx';
+import { PendingApprovalsBadge } from './pending-approvals-badge.tsx';
 
 const sections = [
+  { label: 'Home', path: 'home' },
   { label: 'Agents', path: 'agents' },
   { label: 'Workflows', path: 'workflows' },
   { label: 'Runs', path: 'runs' },
-  // The approvals inbox (with its pending-count badge) goes here once the approvals routes land.
+  { label: 'Approvals', path: 'approvals' },
   { label: 'Executions', path: 'executions' },
   { label: 'Usage', path: 'usage' },
 ];
@@ -68,6 +70,11 @@ export function WorkspaceLayout(props: { workspaceId: string; children: ReactNod
         key={item.path}
         href={href}
         label={item.label}
+        rightSection={
+          item.path === 'approvals' && current ? (
+            <PendingApprovalsBadge workspaceId={props.workspaceId} />
+          ) : null
+        }
         active={pathname === href || pathname.startsWith(`${href}/`)}
         onClick={(event) => {
           event.preventDefault();

@@ -5,10 +5,12 @@ import type { Execution } from '../api/api-types.ts';
 import { EmptyState } from '../components/empty-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { NewAgentButton } from '../components/new-agent-button.tsx';
+import { RunAgentButton } from '../components/run-agent-button.tsx';
 import { StatusBadge } from '../components/status-badge.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
 import { useAgents } from '../hooks/use-agents.ts';
 import { useExecutions } from '../hooks/use-executions.ts';
+import { usePermission } from '../hooks/use-permission.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { Link } from '../router/link.tsx';
 
@@ -31,6 +33,7 @@ export function AgentsPage(props: { workspaceId: string }) {
     () => [...new Set((agents.data?.items ?? []).flatMap((agent) => agent.tags))].sort(),
     [agents.data],
   );
+  const canRun = usePermission(props.workspaceId, 'run_agents');
   const items = agents.data?.items ?? [];
   const filtering = debouncedSearch !== '' || tag !== null;
 
@@ -80,6 +83,7 @@ export function AgentsPage(props: { workspaceId: string }) {
                 <Table.Th>Model</Table.Th>
                 <Table.Th>Version</Table.Th>
                 <Table.Th>Last run</Table.Th>
+                <Table.Th />
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -130,6 +134,9 @@ export function AgentsPage(props: { workspaceId: string }) {
                           never run
                         </Text>
                       )}
+                    </Table.Td>
+                    <Table.Td>
+                      {canRun ? <RunAgentButton workspaceId={props.workspaceId} agent={agent} /> : null}
                     </Table.Td>
                   </Table.Tr>
                 );

@@ -7,6 +7,8 @@ import type { RunConnection } from '../api/run-monitor.ts';
 import type { Run, WorkflowDefinition } from '../api/workflow-types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
+import { RunArtifactsList } from '../components/run-artifacts-list.tsx';
+import { RunDecisionTrail } from '../components/run-decision-trail.tsx';
 import { RunGraph } from '../components/run-graph.tsx';
 import { RunStatusBadge, statusColors } from '../components/run-status-badge.tsx';
 import { StepRunDrawer } from '../components/step-run-drawer.tsx';
@@ -153,9 +155,12 @@ function RunView(props: {
         </Alert>
       ) : null}
       {run.status === 'waiting_approval' ? (
-        // The approvals inbox will link from here once approvals land.
         <Alert color="yellow" title="Waiting for approval" data-testid="waiting-approval">
-          A step is waiting for a person to approve it. The run holds no worker meanwhile.
+          A step is waiting for a person to approve it (review it under Decisions below or in the{' '}
+          <Link href={`/w/${workspaceId}/approvals`} inherit>
+            approvals inbox
+          </Link>
+          ). The run holds no worker meanwhile.
         </Alert>
       ) : null}
       {run.error ? (
@@ -251,6 +256,8 @@ function RunView(props: {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      <RunDecisionTrail workspaceId={workspaceId} runId={run.id} live={active} />
+      <RunArtifactsList workspaceId={workspaceId} runId={run.id} live={active} />
       <StepRunDrawer
         workspaceId={workspaceId}
         step={openStep}

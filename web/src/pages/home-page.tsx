@@ -1,0 +1,3 @@
+export function HomePage(_props: { workspaceId: string }) {
+  return null;
+}
