@@ -19,7 +19,14 @@ export const auditActions = [
   'secret.created',
   'secret.updated',
   'secret.deleted',
+  'mcp_server.created',
+  'mcp_server.updated',
+  'mcp_server.deleted',
   'auth.login_failed',
+  'agent.published',
+  'agent.rolled_back',
+  'agent.label_set',
+  'agent.label_removed',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
@@ -81,10 +88,12 @@ export function createAuditLog(dependencies: { repositories: Repositories; clock
       action: AuditAction,
       target: { type: string; id: string | null },
       metadata: Record<string, unknown> = {},
+      /** The transaction of the change it records: the change and its event commit together or not at all. */
+      within: Repositories = repositories,
     ): Promise<void> {
       const now = clock.now();
       const scrubbed = redactSecrets(metadata) as Record<string, unknown>;
-      await repositories.auditEvents.insert(
+      await within.auditEvents.insert(
         (Array.isArray(workspaceIds) ? workspaceIds : [workspaceIds]).map((workspaceId) => ({
           id: newId(now.getTime()),
           workspaceId,

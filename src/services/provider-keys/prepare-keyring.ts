@@ -8,6 +8,7 @@ import { loadOrCreateMasterKeys } from '../../security/keyring-master-keys.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { workspaceSecretPurpose } from '../secrets/workspace-secret-service.ts';
+import { mcpHeadersPurpose } from '../tools/mcp/mcp-server-headers.ts';
 
 const purpose = 'provider-key';
 
@@ -21,7 +22,7 @@ export interface StoredSecretEntry extends StoredSecret {
 
 /**
  * Every encrypted secret, page by page: provider keys, the secrets users name for http steps,
- * then the system's workspace secrets (webhook signing).
+ * MCP server headers, then the system's workspace secrets (webhook signing).
  */
 export async function* storedSecrets(
   repositories: Repositories,
@@ -56,6 +57,21 @@ export async function* storedSecrets(
     }
     if (page.length < pageSize) break;
     afterSecretId = page.at(-1)?.id ?? null;
+  }
+  let afterServerId: string | null = null;
+  for (;;) {
+    const page = await repositories.mcpServers.pageOfEnvelopes(afterServerId, pageSize);
+    for (const row of page) {
+      yield {
+        id: row.id,
+        envelope: row.headersEnvelope,
+        context: { workspaceId: row.workspaceId, secretId: row.id, purpose: mcpHeadersPurpose },
+        replace: (replacement) =>
+          repositories.mcpServers.replaceEnvelope(row.id, row.headersEnvelope, replacement),
+      };
+    }
+    if (page.length < pageSize) break;
+    afterServerId = page.at(-1)?.id ?? null;
   }
   let after: { workspaceId: string; name: string } | null = null;
   for (;;) {
