@@ -30,6 +30,7 @@ import type {
 } from './api-types.ts';
 import { createApprovalApi } from './approval-api.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
+import { createOverviewApi } from './overview-api.ts';
 import { readEventStream } from './read-event-stream.ts';
 import { createWorkflowApi } from './workflow-api.ts';
 
@@ -49,6 +50,7 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
   return {
     ...createWorkflowApi(http),
     ...createApprovalApi(http),
+    ...createOverviewApi(http),
     setupStatus: () => http.request<{ setupRequired: boolean }>('GET', '/api/setup'),
     setup: async (body: { email: string; password: string; name: string; workspaceName: string }) =>
       remember(await http.request<SignedIn>('POST', '/api/setup', { body })),
