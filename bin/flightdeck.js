@@ -9,4 +9,7 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
+// First, before any module of the app: with tracing on, the database driver's instrumentation
+// hooks module loading so `pg` is patched as it loads; with tracing off it loads nothing.
+await import('../src/cli/preload-tracing.ts');
 await import('../src/cli/main.ts');

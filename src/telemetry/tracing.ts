@@ -3,7 +3,6 @@ import {
   type Attributes,
   type Context,
   context,
-  propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
@@ -99,16 +98,6 @@ export function traceStep<Result>(
       },
     },
     () => work(),
-  );
-}
-
-/** Starts the server span of an HTTP request, continuing a caller's `traceparent`. */
-export function startRequestSpan(method: string, route: string, headers: Record<string, unknown>): Span {
-  const parent = propagation.extract(ROOT_CONTEXT, headers);
-  return tracer().startSpan(
-    `${method} ${route}`,
-    { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'http.route': route } },
-    parent,
   );
 }
 

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../src/llm/fake-provider/index.ts';
 import { startTracing, type Tracing } from '../../src/telemetry/start-tracing.ts';
@@ -7,86 +6,18 @@ import { apiClient } from '../executions/execution-test-kit.ts';
 import { createWorkspaceFixture } from '../support/identity-fixture.ts';
 import { workflowClient } from '../workflows/workflow-kit.ts';
 import { eventually, type ObservedServer, startObservedServer } from './observability-kit.ts';
-
-interface ReceivedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-  status: { code?: number };
-  resource: Record<string, unknown>;
-}
-
-type OtlpValue = {
-  stringValue?: string;
-  intValue?: string | number;
-  doubleValue?: number;
-  boolValue?: boolean;
-  arrayValue?: { values?: OtlpValue[] };
-};
-
-const decode = (value: OtlpValue): unknown => {
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.boolValue !== undefined) return value.boolValue;
-  if (value.arrayValue !== undefined) return (value.arrayValue.values ?? []).map(decode);
-  return null;
-};
-const attributesOf = (list: Array<{ key: string; value: OtlpValue }> | undefined) =>
-  Object.fromEntries((list ?? []).map((entry) => [entry.key, decode(entry.value)]));
-
-/** A local OTLP/HTTP (JSON) receiver: what a collector would get, and every raw body for the canary. */
-async function startReceiver() {
-  const spans: ReceivedSpan[] = [];
-  const bodies: string[] = [];
-  const server: Server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      bodies.push(body);
-      const payload = JSON.parse(body) as {
-        resourceSpans: Array<{
-          resource?: { attributes?: Array<{ key: string; value: OtlpValue }> };
-          scopeSpans: Array<{
-            spans: Array<Omit<ReceivedSpan, 'attributes' | 'resource'> & { attributes?: [] }>;
-          }>;
-        }>;
-      };
-      for (const resourceSpans of payload.resourceSpans) {
-        const resource = attributesOf(resourceSpans.resource?.attributes);
-        for (const scope of resourceSpans.scopeSpans)
-          for (const span of scope.spans)
-            spans.push({ ...span, attributes: attributesOf(span.attributes), resource });
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/v1/traces`,
-    spans,
-    bodies,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.ts';
 
 const canary = 'sk-canary-7f3e9b1c5a2d4e6f8091';
 
 describe('traces over OTLP/HTTP', () => {
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let tracing: Tracing | null;
   let server: ObservedServer;
   let fake: FakeProvider;
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startOtlpReceiver();
     tracing = startTracing({
       endpoint: receiver.url,
       serviceName: 'flightdeck-test',
@@ -238,8 +169,11 @@ describe('traces over OTLP/HTTP', () => {
     const chat = inTrace.find((span) => span.name === 'chat gpt-4o-mini');
     expect(http?.parentSpanId).toBe('00f067aa0ba902b7');
     expect(http?.kind).toBe(2); // SERVER
+    expect(http?.scope).toBe('@fastify/otel');
     expect(http?.attributes).toMatchObject({
       'http.request.method': 'POST',
+      'http.route': '/api/workspaces/:workspaceId/agents/:agentId/executions',
+      'url.path': '/api/workspaces/:workspaceId/agents/:agentId/executions',
       'http.response.status_code': 201,
     });
     expect(agentSpan?.parentSpanId).toBe(http?.spanId);
@@ -250,6 +184,45 @@ describe('traces over OTLP/HTTP', () => {
     expect(String(chat?.attributes['gen_ai.output.messages'])).toContain(
       String(execution.output).slice(0, 20),
     );
+  });
+
+  it('names HTTP spans by route pattern: a webhook secret and a failed call’s message stay off spans', async () => {
+    const fixture = await createWorkspaceFixture(server.services, 'hooked');
+    const flows = workflowClient(server.app, fixture);
+    const agent = await apiClient(server, fixture).createAgent({
+      name: 'Hooked mock',
+      provider: 'mock',
+      model: 'mock-model',
+    });
+    const workflow = await flows.createWorkflow({
+      name: 'Hooked flow',
+      triggers: { webhook: true },
+      steps: [{ id: 'answer', agent: agent.slug, input: {} }],
+    });
+    const { url, secret } = (await flows.request('POST', `/workflows/${workflow.id}/webhook-secret`)).json();
+    const hooked = await server.app.inject({ method: 'POST', url: new URL(url).pathname, payload: {} });
+    expect(hooked.statusCode).toBe(202);
+    const refused = await server.app.inject({
+      method: 'POST',
+      url: `/hooks/workflows/${workflow.id}/whs_wrongsecret_canary`,
+      payload: {},
+    });
+    expect(refused.statusCode).toBe(404);
+    const route = 'POST /hooks/workflows/:workflowId/:secret';
+    const spans = await flushedSpans(
+      (all) =>
+        all.filter((span) => span.name === route && span.attributes['http.response.status_code']).length >= 2,
+    );
+    const hookSpans = spans.filter((span) => span.name === route);
+    expect(hookSpans.map((span) => span.attributes['http.response.status_code']).sort()).toEqual([202, 404]);
+    const failed = hookSpans.find((span) => span.attributes['http.response.status_code'] === 404);
+    // The plugin would put the error's message in the status; the stable code goes there instead.
+    expect(failed?.status).toEqual({ code: 2, message: refused.json().error.code });
+    expect(failed?.attributes['error.type']).toBe(refused.json().error.code);
+    const everything = receiver.bodies.join('\n');
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain('whs_wrongsecret_canary');
+    expect(everything).not.toContain(refused.json().error.message);
   });
 
   it('never exports a secret: the provider key and the API token appear in no span', async () => {
