@@ -179,8 +179,16 @@ function toMcpError(
       details: { server: endpoint.name, ...details },
     });
 
-  if (context.settings.abortSignal?.aborted)
+  const abortSignal = context.settings.abortSignal;
+  // The loop aborts at the tool's timeout through the signal: a timeout reason is a timeout.
+  const timedOut =
+    context.timeoutSignal.aborted ||
+    (abortSignal?.aborted === true &&
+      (abortSignal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') ||
+    (error instanceof McpError && error.code === ErrorCode.RequestTimeout);
+  if (abortSignal?.aborted && !timedOut) {
     return make('mcp_call_cancelled', 'unavailable', `${server}: the call was cancelled.`);
+  }
   const refused = findInCauses(error, (candidate) =>
     FlightdeckError.isInstance(candidate) && candidate.code === 'provider_url_refused'
       ? candidate
@@ -192,10 +200,7 @@ function toMcpError(
       url: endpoint.url,
     });
   }
-  if (
-    context.timeoutSignal.aborted ||
-    (error instanceof McpError && error.code === ErrorCode.RequestTimeout)
-  ) {
+  if (timedOut) {
     return make(
       'mcp_server_timeout',
       'timeout',
