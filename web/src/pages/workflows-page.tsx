@@ -5,6 +5,7 @@ import { EmptyState } from '../components/empty-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { RunWorkflowButton } from '../components/run-workflow-button.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
+import { WorkflowTemplateButton } from '../components/workflow-template-button.tsx';
 import { useAgents } from '../hooks/use-agents.ts';
 import { usePermission } from '../hooks/use-permission.ts';
 import { useWorkflows } from '../hooks/use-workflows.ts';
@@ -42,7 +43,12 @@ export function WorkflowsPage(props: { workspaceId: string }) {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>Workflows</Title>
-        {canEdit ? <NewWorkflowButton workspaceId={props.workspaceId} /> : null}
+        {canEdit ? (
+          <Group gap="xs">
+            <WorkflowTemplateButton workspaceId={props.workspaceId} />
+            <NewWorkflowButton workspaceId={props.workspaceId} />
+          </Group>
+        ) : null}
       </Group>
       <TextInput
         aria-label="Search workflows"
