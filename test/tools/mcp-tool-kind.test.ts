@@ -32,11 +32,17 @@ describe('the mcp tool kind', () => {
 
   const entry = (fields: Record<string, unknown>): ToolDefinitionEntry =>
     ({ kind: 'mcp', name: 'add_numbers', server: serverId, tool: 'add', ...fields }) as ToolDefinitionEntry;
-  const resolveContext = (mode: 'live' | 'mock' = 'live') => ({
-    workspaceId: fixture.workspaceId,
-    mode,
-    agentId: fixture.targetAgentId,
-  });
+  const resolveContext = (mode: 'live' | 'mock' = 'live', workspaceId = fixture.workspaceId) => {
+    const context = {
+      workspaceId,
+      mode,
+      agentId: fixture.targetAgentId,
+      access: { workspaceId, role: 'owner' as const, userId: fixture.users.owner, tokenId: null },
+      trigger: 'test' as const,
+      depth: 0,
+    };
+    return context;
+  };
   const callContext = (mode: 'live' | 'mock' = 'live', timeoutMs = 5_000): ToolCallContext => ({
     workspaceId: fixture.workspaceId,
     executionId: newId(),
