@@ -5,6 +5,7 @@ import { tracingEnabled } from './start-tracing.ts';
 import { errorType } from './tracing.ts';
 
 let instrumentation: Promise<FastifyOtelInstrumentation> | null = null;
+const probePaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * The one `@fastify/otel` instrumentation of this process, loaded on first use: with tracing off the
@@ -19,6 +20,8 @@ function fastifyInstrumentation(): Promise<FastifyOtelInstrumentation> {
         instrumentHooks: false,
         instrumentHandler: false,
         recordExceptions: false,
+        // Probes and scrapes every few seconds would bury the traces people look for.
+        ignorePaths: ({ url }) => probePaths.has(url.split('?')[0] ?? url),
         requestHook: (span, request) => {
           const route = routeOf(request);
           // Never the raw path: webhook paths carry secrets, set-password links carry tokens.

@@ -200,6 +200,9 @@ describe('traces over OTLP/HTTP', () => {
       steps: [{ id: 'answer', agent: agent.slug, input: {} }],
     });
     const { url, secret } = (await flows.request('POST', `/workflows/${workflow.id}/webhook-secret`)).json();
+    // Probes and scrapes make no traces (sent first, so their spans would have arrived with the hooks').
+    expect((await server.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await server.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
     const hooked = await server.app.inject({ method: 'POST', url: new URL(url).pathname, payload: {} });
     expect(hooked.statusCode).toBe(202);
     const refused = await server.app.inject({
@@ -213,6 +216,7 @@ describe('traces over OTLP/HTTP', () => {
       (all) =>
         all.filter((span) => span.name === route && span.attributes['http.response.status_code']).length >= 2,
     );
+    expect(spans.filter((span) => /^GET \/(healthz|metrics)/.test(span.name))).toEqual([]);
     const hookSpans = spans.filter((span) => span.name === route);
     expect(hookSpans.map((span) => span.attributes['http.response.status_code']).sort()).toEqual([202, 404]);
     const failed = hookSpans.find((span) => span.attributes['http.response.status_code'] === 404);
