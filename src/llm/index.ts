@@ -51,6 +51,7 @@ export { parseRetryAfter } from './parse-retry-after.ts';
 export * from './pricing/index.ts';
 export type { AttemptRecord, ProviderErrorCode } from './provider-error.ts';
 export { ProviderError, providerErrorKinds } from './provider-error.ts';
+export * from './recording/index.ts';
 export type { RetryPolicy } from './retry-policy.ts';
 export { defaultRetryPolicy, resolveRetryPolicy } from './retry-policy.ts';
 export { sampleFromSchema } from './schema-sample.ts';

@@ -43,6 +43,8 @@ import {
 import { createWorkspaceOverviewService } from './overview/workspace-overview-service.ts';
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
+import { createAgentToolResolver } from './tools/agent-tool.ts';
+import { createHttpToolResolver } from './tools/http-tool.ts';
 import { createMcpServerService } from './tools/mcp/mcp-server-service.ts';
 import { createMcpToolKind } from './tools/mcp/mcp-tool-resolver.ts';
 import { type ApprovalService, createApprovalService } from './workflows/approval-service.ts';
@@ -244,6 +246,14 @@ export function createServices(options: ServiceOptions) {
           budget: budgets,
           priceOverridesOf: async (workspaceId) =>
             (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
+          // Tool kinds an agent may use; the mcp resolver (tools/mcp/) joins this map.
+          toolResolvers: {
+            http: createHttpToolResolver({
+              fetch: stepFetch,
+              resolveSecrets: (workspaceId, names) => this.secrets.resolve(workspaceId, names),
+            }),
+            agent: createAgentToolResolver({ executions: () => this.executions }),
+          },
           recordsExecutionsOf: async (workspaceId) =>
             (await this.workspaces.settingsOf(workspaceId)).recordExecutions,
         }),

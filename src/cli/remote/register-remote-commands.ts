@@ -53,16 +53,23 @@ export function registerRemoteCommands(program: Command): void {
     .description('Run an agent once; exit code 1 when the execution fails')
     .option('--input <json|@file>', 'the input: JSON, or @file.json / @file.yaml')
     .option('--mode <mode>', 'live or mock', 'live')
+    .option('--record', 'record the provider exchanges so the execution can be replayed')
+    .option('--replay <executionId>', 'answer from a recorded execution: no provider call, no cost')
     .option('--json', 'print the execution as JSON')
-    .action(async (reference: string, options: { input?: string; mode: string; json?: boolean }) => {
-      const mode = modeOf(options.mode);
-      const input = await readInputOption(options.input);
+    .action(async (reference: string, options: RunOptions) => {
+      const mode = options.replay === undefined ? modeOf(options.mode) : 'replay';
+      // A replay without --input replays the recorded input.
+      const input =
+        options.replay !== undefined && options.input === undefined
+          ? undefined
+          : await readInputOption(options.input);
       const api = await client();
       let execution: Record<string, unknown>;
       try {
         execution = await api.inWorkspace('POST', `/agents/${encodeURIComponent(reference)}/executions`, {
           input,
           mode,
+          ...recordReplayBody(options),
         });
       } catch (error) {
         // A failed execution answers with its record's id: that is a failed run, not a usage error.
@@ -128,23 +135,25 @@ export function registerRemoteCommands(program: Command): void {
     .description('Start a run; with --wait, follow it to the end (exit code 1 unless it completed)')
     .option('--input <json|@file>', 'the run input: JSON, or @file.json / @file.yaml')
     .option('--mode <mode>', 'live or mock', 'live')
+    .option('--record', 'record every agent step so the run can be replayed')
+    .option('--replay <runId>', 'answer every agent step from a recorded run: no provider call, no cost')
     .option('--wait', 'wait for the run to end')
     .option('--json', 'print the run as JSON')
-    .action(
-      async (
-        reference: string,
-        options: { input?: string; mode: string; wait?: boolean; json?: boolean },
-      ) => {
-        const api = await client();
-        const input = await readInputOption(options.input);
-        let run = await api.inWorkspace<RunLike>('POST', `/workflows/${encodeURIComponent(reference)}/runs`, {
-          input,
-          mode: modeOf(options.mode),
-        });
-        if (options.wait) run = await waitForRun(api, run.id, progress);
-        reportRun(run, options.json, options.wait === true);
-      },
-    );
+    .action(async (reference: string, options: RunOptions & { wait?: boolean }) => {
+      const api = await client();
+      // A replay without --input replays the recorded run's input.
+      const input =
+        options.replay !== undefined && options.input === undefined
+          ? undefined
+          : await readInputOption(options.input);
+      let run = await api.inWorkspace<RunLike>('POST', `/workflows/${encodeURIComponent(reference)}/runs`, {
+        input,
+        mode: options.replay === undefined ? modeOf(options.mode) : 'replay',
+        ...recordReplayBody(options),
+      });
+      if (options.wait) run = await waitForRun(api, run.id, progress);
+      reportRun(run, options.json, options.wait === true);
+    });
 
   registerRunCommands(program);
   registerApprovalCommands(program);
@@ -156,7 +165,8 @@ export function registerRemoteCommands(program: Command): void {
     )
     .requiredOption('-f, --file <path>', 'a file or a folder of *.yaml, *.yml, *.json definitions')
     .option('--json', 'print the changes as JSON')
-    .action(async (options: { file: string; json?: boolean }) => {
+    .option('--draft', 'save agent changes as drafts instead of publishing them')
+    .action(async (options: { file: string; json?: boolean; draft?: boolean }) => {
       const documents = await readDefinitionFiles(options.file);
       const api = await client();
       // Agents first: workflow steps name agents by slug, also ones defined in the same files.
@@ -169,14 +179,24 @@ export function registerRemoteCommands(program: Command): void {
       for (const document of ordered) {
         const collection = document.kind === 'agent' ? 'agents' : 'workflows';
         const path = `/${collection}/${encodeURIComponent(document.slug)}`;
-        const existing = await api.inWorkspace<{ version: number }>('GET', path).catch((error: unknown) => {
+        type Saved = { version: number; publishedVersion?: number | null };
+        const existing = await api.inWorkspace<Saved>('GET', path).catch((error: unknown) => {
           if (error instanceof ApiError && error.status === 404) return null;
           throw error;
         });
+        // What CI applies is what callers run: agents are published unless --draft.
+        const body =
+          document.kind === 'agent' ? { ...document.body, publish: !options.draft } : document.body;
         const saved = existing
-          ? await api.inWorkspace<{ version: number }>('PATCH', path, document.body)
-          : await api.inWorkspace<{ version: number }>('POST', `/${collection}`, document.body);
-        const change = !existing ? 'created' : saved.version === existing.version ? 'unchanged' : 'updated';
+          ? await api.inWorkspace<Saved>('PATCH', path, body)
+          : await api.inWorkspace<Saved>('POST', `/${collection}`, body);
+        const change = !existing
+          ? 'created'
+          : saved.version !== existing.version
+            ? 'updated'
+            : saved.publishedVersion !== existing.publishedVersion
+              ? 'published'
+              : 'unchanged';
         changes.push({
           kind: document.kind,
           slug: document.slug,
@@ -300,6 +320,22 @@ async function decide(
   );
   if (json) printJson(decided);
   else progress(`Approval ${approvalId}: ${decided.status}.`);
+}
+
+interface RunOptions {
+  input?: string;
+  mode: string;
+  record?: boolean;
+  replay?: string;
+  json?: boolean;
+}
+
+/** `--record` and `--replay` as the API reads them; both at once is a usage error. */
+function recordReplayBody(options: RunOptions): { record?: true; replayOf?: string } {
+  if (options.record && options.replay !== undefined)
+    throw usageError('--record and --replay exclude each other: a replay is not recorded again.');
+  if (options.replay !== undefined) return { replayOf: options.replay };
+  return options.record ? { record: true } : {};
 }
 
 function modeOf(mode: string): 'live' | 'mock' {

@@ -5,7 +5,7 @@ import type { RunService } from '../../services/workflows/run-service.ts';
 import { accessOf } from '../authentication.ts';
 import { authenticated, errorResponses, errorSchema, listOf, workspaceIdParams } from '../schemas.ts';
 import { agentParams } from './agent-routes.ts';
-import { contextRequestSchema, runSchema } from './workflow-schemas.ts';
+import { contextRequestSchema, recordReplayFields, runSchema } from './workflow-schemas.ts';
 
 const approvalParams = workspaceIdParams.extend({ approvalId: z.string().min(1).max(64) });
 const runParams = workspaceIdParams.extend({ runId: z.string().min(1).max(64) });
@@ -199,7 +199,8 @@ export function approvalRoutes(dependencies: {
           body: z
             .object({
               input: z.unknown(),
-              mode: z.enum(['live', 'mock']).default('live'),
+              mode: z.enum(['live', 'mock', 'replay']).default('live'),
+              ...recordReplayFields,
               approvalStrategy: z
                 .enum(['none', 'checkpoint_required', 'final_only', 'auto_approve_low_risk'])
                 .default('checkpoint_required'),

@@ -25,20 +25,40 @@ const attemptSchema = z.object({
   purpose: z.enum(['answer', 'repair']),
 });
 
+const toolCallSchema = z.object({
+  id: z.string(),
+  tool: z.string(),
+  kind: z.string(),
+  arguments: z.unknown(),
+  result: z.unknown(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  status: z.enum(['succeeded', 'failed', 'rejected', 'waiting_approval']),
+  latencyMs: z.number(),
+  turn: z.number().int(),
+  childExecutionId: z.string().optional(),
+  costUsd: z.number().optional(),
+  approvalId: z.string().optional(),
+});
+
 export const executionSchema = z.object({
   id: z.string(),
   agentId: z.string(),
   agentVersionId: z.string(),
   agentVersion: z.number().int(),
-  status: z.enum(executionStatuses as ['running', 'completed', 'failed']),
-  mode: z.enum(executionModes as ['live', 'mock']),
+  status: z.enum(executionStatuses as ['running', 'completed', 'failed', 'waiting_approval']),
+  mode: z.enum(executionModes as ['live', 'mock', 'replay']),
   trigger: z.enum(executionTriggers as ['test', 'api', 'workflow', 'openai-compat']),
   input: z.unknown(),
   output: z.unknown(),
   rawOutput: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: z
+    .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+    .nullable(),
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() }),
   costUsd: z.number().nullable(),
+  totalCostUsd: z.number().nullable(),
+  toolCalls: z.array(toolCallSchema),
+  parentExecutionId: z.string().nullable(),
   costPriced: z.boolean(),
   latencyMs: z.number().nullable(),
   timeToFirstTokenMs: z.number().nullable(),
@@ -50,6 +70,7 @@ export const executionSchema = z.object({
   model: z.string().nullable(),
   workflowRunId: z.string().nullable(),
   workflowStepId: z.string().nullable(),
+  replayOf: z.string().nullable(),
   createdAt: z.date(),
   finishedAt: z.date().nullable(),
 });
@@ -110,15 +131,23 @@ const comparisonSchema = z.object({
 
 const executeBody = z
   .object({
-    input: z.unknown(),
-    mode: z.enum(['live', 'mock']).default('live'),
+    /** Optional for a replay, which replays the recorded input. */
+    input: z.unknown().optional(),
+    mode: z.enum(['live', 'mock', 'replay']).default('live'),
+    /** Live: store every provider exchange so the execution can be replayed. */
+    record: z.boolean().optional(),
+    /** Mode `replay`: the recorded execution whose exchanges answer (input defaults to its input). */
+    replayOf: z.string().min(1).max(64).optional(),
+    /** At most one of versionId, version and versionLabel; without any, the published version runs. */
     versionId: z.string().min(1).max(64).nullish(),
+    version: z.number().int().min(1).max(1_000_000).nullish(),
+    versionLabel: z.string().min(1).max(40).nullish(),
   })
   .strict();
 
 const idSchema = z.string().min(1).max(64);
 const dateSchema = z.coerce.date({ message: 'must be an ISO 8601 date and time' });
-const executionFailureResponses = { 422: errorSchema, 502: errorSchema, 503: errorSchema, 504: errorSchema };
+const executionFailureResponses = { 402: errorSchema, 409: errorSchema, 422: errorSchema, 502: errorSchema, 503: errorSchema, 504: errorSchema };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /** Executions: run an agent (JSON or SSE), history with filters, stats, comparison, one record. */
@@ -132,7 +161,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
         schema: {
           tags: ['executions'],
           summary:
-            'Run an agent (its current version, or versionId). Accept: text/event-stream streams text-delta events, then execution-end.',
+            'Run an agent (its published version, or the one versionId, version or versionLabel names). Accept: text/event-stream streams text-delta events, then execution-end.',
           security: authenticated,
           params: agentParams,
           body: executeBody,
@@ -145,7 +174,16 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
         const prepared = await services.executions.prepare(
           access,
           request.params.agentId,
-          { input: request.body.input, mode: request.body.mode, versionId: request.body.versionId },
+          {
+            input: request.body.input,
+            mode: request.body.mode,
+            versionId: request.body.versionId,
+            version: request.body.version,
+            versionLabel: request.body.versionLabel,
+            record: request.body.record,
+            replayOf:
+              request.body.replayOf === undefined ? undefined : { executionId: request.body.replayOf },
+          },
           { trigger: access.tokenId ? 'api' : 'test', idempotencyKey },
         );
         if (prepared.kind === 'replay') reply.header('idempotent-replayed', 'true');
@@ -171,8 +209,10 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
             cursor: z.string().max(200).optional(),
             agentId: idSchema.optional(),
             versionId: idSchema.optional(),
-            status: z.enum(executionStatuses as ['running', 'completed', 'failed']).optional(),
-            mode: z.enum(executionModes as ['live', 'mock']).optional(),
+            status: z
+              .enum(executionStatuses as ['running', 'completed', 'failed', 'waiting_approval'])
+              .optional(),
+            mode: z.enum(executionModes as ['live', 'mock', 'replay']).optional(),
             trigger: z.enum(executionTriggers as ['test', 'api', 'workflow', 'openai-compat']).optional(),
             from: dateSchema.optional(),
             to: dateSchema.optional(),
@@ -206,7 +246,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
             to: dateSchema.optional(),
             interval: z.enum(['hour', 'day']).default('day'),
             agentId: idSchema.optional(),
-            mode: z.enum(executionModes as ['live', 'mock']).optional(),
+            mode: z.enum(executionModes as ['live', 'mock', 'replay']).optional(),
           }),
           response: { 200: statsSchema, ...errorResponses },
         },
@@ -338,6 +378,8 @@ async function streamExecution(
       stream: true,
       abortSignal: closed.signal,
       onTextDelta: (text) => send('text-delta', { text }),
+      // The tool loop as it happens: `tool-call` before a call runs, `tool-result` when it ended.
+      onToolEvent: (event) => send(event.type, event),
     });
     send('execution-end', execution);
   } catch (error) {

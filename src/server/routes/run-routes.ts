@@ -52,7 +52,7 @@ export function runRoutes(dependencies: { runs: RunService; signals: RunSignals 
             workflowId: z.string().min(1).max(64).optional(),
             status: z.enum(runStatuses as [string, ...string[]]).optional(),
             trigger: z.enum(runTriggers as [string, ...string[]]).optional(),
-            mode: z.enum(['live', 'mock']).optional(),
+            mode: z.enum(['live', 'mock', 'replay']).optional(),
             from: dateSchema.optional(),
             to: dateSchema.optional(),
           }),

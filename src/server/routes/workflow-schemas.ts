@@ -169,7 +169,7 @@ export const runSchema = z.object({
   workflowVersionId: z.string(),
   workflowVersion: z.number().int(),
   status: z.string(),
-  mode: z.enum(['live', 'mock']),
+  mode: z.enum(['live', 'mock', 'replay']),
   trigger: z.enum(['manual', 'webhook', 'schedule']),
   input: z.unknown(),
   output: z.unknown(),
@@ -178,6 +178,8 @@ export const runSchema = z.object({
   costCapUsd: z.number().nullable(),
   context: z.array(z.object({ documentId: z.string(), name: z.string(), version: z.number().int() })),
   steps: z.array(stepRunSchema),
+  record: z.boolean(),
+  replayOf: z.string().nullable(),
   createdBy: z.string().nullable(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
@@ -193,10 +195,18 @@ export const contextRequestSchema = z
   )
   .max(20);
 
+/** Record a live run for replay, or replay a recorded one (`mode: "replay"`, input and context default to its own). */
+export const recordReplayFields = {
+  record: z.boolean().optional(),
+  replayOf: z.string().min(1).max(64).optional(),
+};
+
 export const startRunBody = z
   .object({
-    input: z.unknown(),
-    mode: z.enum(['live', 'mock']).default('live'),
+    /** Optional for a replay, which replays the recorded run's input. */
+    input: z.unknown().optional(),
+    mode: z.enum(['live', 'mock', 'replay']).default('live'),
     context: contextRequestSchema.optional(),
+    ...recordReplayFields,
   })
   .strict();

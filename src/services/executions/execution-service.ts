@@ -6,19 +6,24 @@ import { stableStringify } from '../../core/stable-stringify.ts';
 import { renderTemplate } from '../../core/template.ts';
 import {
   type ChatMessage,
+  createExchangeRecorder,
   createMockProvider,
   createModelCaller,
   createProvider,
+  createRecordingProvider,
+  createReplayCursor,
+  type ExchangeRecorder,
   type JsonSchema,
   type MockProviderSettings,
   type ModelCaller,
   type ModelCallRequest,
   type ModelTarget,
   type PriceOverride,
+  type ReplayCursor,
 } from '../../llm/index.ts';
 import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
 import type { AgentVersionRow, ExecutionRow, Repositories } from '../../store/repositories/index.ts';
-import { agentNotFound } from '../agents/agent-service.ts';
+import { findAgentVersion, selectorOf } from '../agents/agent-version-selector.ts';
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
@@ -32,6 +37,13 @@ import {
   type Reservation,
   unlimitedBudget,
 } from './execution-budget.ts';
+import {
+  createReplayModelCaller,
+  loadReplayOf,
+  type ReplayOf,
+  replayTargets,
+  saveRecording,
+} from './execution-recording.ts';
 import { buildExecutionStats, type ExecutionStats, type StatsQuery } from './execution-stats.ts';
 import {
   type ExecutionMode,
@@ -40,11 +52,17 @@ import {
   toExecutionView,
 } from './execution-view.ts';
 import { runExecution } from './run-execution.ts';
+import { createLoopBudget, planToolLoop, type ToolLoopResume } from './execution-tools.ts';
+import { runToolLoop, type ToolLoopEvent } from './run-tool-loop.ts';
+import type { ToolResolvers } from '../tools/tool.ts';
 
 export interface ExecuteRequest {
   input: unknown;
   mode: ExecutionMode;
+  /** Which version runs: at most one of these; without any, the published version. */
   versionId?: string | null;
+  version?: number | null;
+  versionLabel?: string | null;
   /** Earlier turns of a conversation, sent before the rendered prompt (OpenAI-compatible callers). */
   history?: ChatMessage[];
   /** Text added after the rendered prompt, e.g. a reviewer's feedback on a previous answer. */
@@ -60,6 +78,12 @@ export interface ExecuteRequest {
    * not validated; an agent's own output schema always wins.
    */
   responseFormat?: { type: 'json'; schema?: JsonSchema; name?: string };
+  /** Live runs: store every provider exchange for replay (the workspace's `recordExecutions` does it for all). */
+  record?: boolean;
+  /** Mode `replay`: the recording that answers the provider calls (execution-recording.ts). */
+  replayOf?: ReplayOf;
+  /** Continue the tool loop of an execution that stopped for an approval, with the decision. */
+  resume?: ToolLoopResume;
 }
 
 export interface ExecuteOptions {
@@ -68,12 +92,18 @@ export interface ExecuteOptions {
   /** The workflow run and step this execution belongs to (trigger `workflow`). */
   workflowRunId?: string;
   workflowStepId?: string;
+  /** The execution whose agent tool made this one. */
+  parentExecutionId?: string;
+  /** How deep in agent tools this execution is (0 when a caller started it). */
+  toolDepth?: number;
 }
 
 export interface RunHandlers {
   /** Stream the answer: text deltas go to `onTextDelta` as they arrive. */
   stream: boolean;
   onTextDelta?: (text: string) => void;
+  /** The tool loop's calls and results as they happen (streamed to the test panel). */
+  onToolEvent?: (event: ToolLoopEvent) => void;
   /** Aborted when the client goes away: the provider call stops and the record ends `client_closed`. */
   abortSignal?: AbortSignal;
 }
@@ -111,6 +141,12 @@ export interface ExecutionServiceDependencies {
   budget?: ExecutionBudget;
   /** The workspace's price overrides (cached by the caller); none when absent. */
   priceOverridesOf?: (workspaceId: string) => Promise<readonly PriceOverride[]>;
+  /** The workspace's `recordExecutions` setting (cached by the caller); off when absent. */
+  recordsExecutionsOf?: (workspaceId: string) => Promise<boolean>;
+  /** Answers replays; backoff does not wait and breakers never open (execution-recording.ts). */
+  replayModelCaller?: ModelCaller;
+  /** Turns an agent's tool entries into callable tools, by kind (http, agent, mcp). */
+  toolResolvers?: ToolResolvers;
 }
 
 /** How long an `Idempotency-Key` keeps answering with its first execution. */
@@ -120,6 +156,8 @@ export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
 export function createExecutionService(dependencies: ExecutionServiceDependencies) {
   const { repositories, clock, credentials } = dependencies;
   const caller = dependencies.modelCaller ?? createModelCaller();
+  const replayCaller = dependencies.replayModelCaller ?? createReplayModelCaller();
+  const recordsExecutionsOf = dependencies.recordsExecutionsOf ?? (async () => false);
   const mockProvider = createMockProvider(dependencies.mockProvider);
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
@@ -151,16 +189,21 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   async function liveTargets(
     workspaceId: string,
     specs: Array<{ provider: string; model: string; providerKeyId: string | null }>,
+    recorder: ExchangeRecorder | null = null,
   ): Promise<Array<ModelTarget & { baseUrl: string | undefined; providerKeyId: string | null }>> {
     return Promise.all(
       specs.map(async (spec) => {
-        if (spec.provider === 'mock')
-          return { provider: mockProvider, model: spec.model, baseUrl: undefined, providerKeyId: null };
+        if (spec.provider === 'mock') {
+          // Recorded too: a replayed run's mock-backed steps answer from the recording like the rest.
+          const provider = recorder ? createRecordingProvider(mockProvider, recorder) : mockProvider;
+          return { provider, model: spec.model, baseUrl: undefined, providerKeyId: null };
+        }
         const key = await credentials.resolve(workspaceId, {
           provider: spec.provider as KeyedProviderKind,
           providerKeyId: spec.providerKeyId,
         });
-        const provider = providerFor(key);
+        recorder?.addSecrets([key.apiKey]);
+        const provider = recorder ? createRecordingProvider(providerFor(key), recorder) : providerFor(key);
         return {
           provider,
           model: spec.model,
@@ -171,24 +214,9 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     );
   }
 
-  async function loadAgent(workspaceId: string, agentReference: string, versionId: string | null) {
-    const { agent, version } = await repositories.agents.findWithVersion(
-      workspaceId,
-      agentReference,
-      versionId,
-    );
-    if (!agent) throw agentNotFound();
-    if (!version) {
-      throw notFoundError(
-        'agent_version_not_found',
-        'This agent has no version with this id. List them at …/versions.',
-        {
-          versionId,
-        },
-      );
-    }
-    return { agent, version };
-  }
+  /** The agent with the version the request names (the published one when it names none). */
+  const loadAgent = (workspaceId: string, agentReference: string, request: ExecuteRequest) =>
+    findAgentVersion(repositories, workspaceId, agentReference, selectorOf(request));
 
   /** Validates the input and builds the provider call: what both a run and an estimate need. */
   async function planCall(
@@ -200,6 +228,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       ExecuteRequest,
       'history' | 'promptAddition' | 'temperature' | 'maxTokens' | 'responseFormat' | 'context'
     > = {},
+    recording: { recorder?: ExchangeRecorder | null; cursor?: ReplayCursor } = {},
   ) {
     const compiled = compiledVersions.get(version);
     const definition = compiled.definition;
@@ -216,17 +245,16 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     const rendered = renderTemplate(compiled.template, input, undefined, extras.context);
     const prompt = extras.promptAddition ? `${rendered}\n\n${extras.promptAddition}` : rendered;
 
+    const specs = [
+      { provider: definition.provider, model: definition.model, providerKeyId: definition.providerKeyId },
+      ...definition.fallbacks,
+    ];
     const targets =
       mode === 'mock'
         ? [{ provider: mockProvider, model: definition.model, baseUrl: undefined, providerKeyId: null }]
-        : await liveTargets(workspaceId, [
-            {
-              provider: definition.provider,
-              model: definition.model,
-              providerKeyId: definition.providerKeyId,
-            },
-            ...definition.fallbacks,
-          ]);
+        : mode === 'replay'
+          ? replayTargets(specs, recording.cursor ?? createReplayCursor([]))
+          : await liveTargets(workspaceId, specs, recording.recorder);
 
     const callRequest: ModelCallRequest = {
       workspaceId,
@@ -281,7 +309,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       agentReference: string,
       request: ExecuteRequest,
     ): Promise<{ estimate: number; priced: boolean }> {
-      const { version } = await loadAgent(access.workspaceId, agentReference, request.versionId ?? null);
+      const { version } = await loadAgent(access.workspaceId, agentReference, request);
       const input = request.input === undefined ? {} : request.input;
       const { compiled, targets, callRequest } = await planCall(
         access.workspaceId,
@@ -290,7 +318,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         request.mode,
         request,
       );
-      if (request.mode === 'mock') return { estimate: 0, priced: true };
+      if (request.mode !== 'live') return { estimate: 0, priced: true };
       const overrides = await priceOverridesOf(access.workspaceId);
       const estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null, overrides);
       return { estimate: estimate.maxCostUsd, priced: estimate.priced };
@@ -304,8 +332,11 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     ): Promise<PreparedExecution> {
       const { workspaceId } = access;
       const versionId = request.versionId ?? null;
-      const { agent, version } = await loadAgent(workspaceId, agentReference, versionId);
-      const input = request.input === undefined ? {} : request.input;
+      const { agent, version } = await loadAgent(workspaceId, agentReference, request);
+      // A replay answers from a recording (404 recording_not_found before anything is written);
+      // without an input it replays the recorded one.
+      const replay = await loadReplayOf(repositories, workspaceId, agent.id, request);
+      const input = request.input === undefined ? (replay?.input ?? {}) : request.input;
       let requestHash: string | null = null;
       if (options.idempotencyKey !== undefined) {
         requestHash = createHash('sha256')
@@ -314,6 +345,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
             stableStringify({
               agentId: agent.id,
               versionId,
+              ...(request.version == null ? {} : { version: request.version }),
+              ...(request.versionLabel == null ? {} : { versionLabel: request.versionLabel }),
               mode: request.mode,
               input,
               ...(request.history === undefined ? {} : { history: request.history }),
@@ -322,6 +355,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
               ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
               ...(request.context === undefined ? {} : { context: request.context }),
               ...(request.responseFormat === undefined ? {} : { responseFormat: request.responseFormat }),
+              ...(request.record === undefined ? {} : { record: request.record }),
+              ...(request.replayOf === undefined ? {} : { replayOf: request.replayOf }),
             }),
           )
           .digest('hex');
@@ -340,18 +375,37 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         }
       }
 
+      // A recorded live run keeps every exchange its targets make.
+      const recorder =
+        request.mode === 'live' && (request.record === true || (await recordsExecutionsOf(workspaceId)))
+          ? createExchangeRecorder()
+          : null;
       const { compiled, definition, targets, callRequest } = await planCall(
         workspaceId,
         version,
         input,
         request.mode,
         request,
+        { recorder, cursor: replay?.cursor },
       );
       // The key reaches the provider too, so one that dedupes requests (OpenAI accepts the header)
       // can answer a repeated call from its own record.
       if (options.idempotencyKey !== undefined) {
         callRequest.headers = { ...callRequest.headers, 'Idempotency-Key': options.idempotencyKey };
       }
+      const loop = await planToolLoop({
+        repositories,
+        resolvers: dependencies.toolResolvers ?? {},
+        access,
+        agentId: agent.id,
+        definition,
+        mode: request.mode,
+        trigger: options.trigger,
+        depth: options.toolDepth ?? 0,
+        resume: request.resume,
+      });
+      // A continued loop's first call sends the stored conversation: that is what is estimated.
+      if (loop?.resume) callRequest.messages = loop.resume.state.messages;
       const now = clock.now();
       const executionId = newId(now.getTime());
       // Live runs hold their most expensive outcome against the budget before any provider call
@@ -401,6 +455,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           tokenId: access.tokenId,
           workflowRunId: options.workflowRunId ?? null,
           workflowStepId: options.workflowStepId ?? null,
+          parentExecutionId: options.parentExecutionId ?? null,
+          replayOf: replay?.replayOf ?? null,
           createdAt: now,
         })
         .catch(async (error: unknown) => {
@@ -431,21 +487,54 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         execution: toExecutionView(row),
         async run(handlers) {
           let streamedText = '';
-          const finish = await runExecution({
-            caller,
-            priceOverrides: overrides,
-            request: callRequest,
-            baseUrls: targets.map((target) => target.baseUrl),
-            output: compiled.output,
-            handlers: {
-              ...handlers,
-              onTextDelta: (text) => {
-                streamedText += text;
-                handlers.onTextDelta?.(text);
-              },
+          const runHandlers: RunHandlers = {
+            ...handlers,
+            onTextDelta: (text) => {
+              streamedText += text;
+              handlers.onTextDelta?.(text);
             },
-          }).catch(async (error: unknown) => {
-            await releaseHold();
+          };
+          const loopBudget = createLoopBudget({
+            budget,
+            first: reservation,
+            workspaceId,
+            agentId: agent.id,
+            executionId,
+            providerKeyId: targets[0]?.providerKeyId ?? null,
+            targets,
+            overrides,
+            holdMs: definition.timeoutMs + 60_000,
+            live: request.mode === 'live',
+          });
+          const finish = await (loop
+            ? runToolLoop({
+                caller: replay ? replayCaller : caller,
+                priceOverrides: overrides,
+                request: callRequest,
+                baseUrls: targets.map((target) => target.baseUrl),
+                output: compiled.output,
+                handlers: runHandlers,
+                tools: loop.tools,
+                maxToolCalls: loop.maxToolCalls,
+                workspaceId,
+                executionId,
+                mode: request.mode === 'live' ? 'live' : 'mock',
+                timeoutMs: definition.timeoutMs,
+                reserveNextCall: loopBudget.reserveNextCall,
+                // Only a workflow step (a work session's included) can wait for a person.
+                approvals: options.workflowRunId ? 'pause' : 'refuse',
+                resume: loop.resume,
+              })
+            : runExecution({
+                caller: replay ? replayCaller : caller,
+                priceOverrides: overrides,
+                request: callRequest,
+                baseUrls: targets.map((target) => target.baseUrl),
+                output: compiled.output,
+                handlers: runHandlers,
+              })
+          ).catch(async (error: unknown) => {
+            await loopBudget.release();
             throw error;
           });
           if (reservation && finish.errorCode === 'client_closed' && estimate) {
@@ -455,9 +544,24 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           }
           // Settling the hold and finishing the record touch different rows: on PostgreSQL they
           // go out side by side instead of one round trip after the other.
+          // A replay spent nothing: the recorded usage is shown, its cost is not charged again.
+          if (replay) Object.assign(finish, { costUsd: 0, costPriced: true });
           const [finished] = await Promise.all([
             repositories.executions.finish(workspaceId, row.id, { ...finish, finishedAt: clock.now() }),
-            reservation ? budget.settle(reservation, finish.costUsd ?? 0) : undefined,
+            loopBudget.settle(finish.costUsd ?? 0),
+            recorder
+              ? saveRecording(
+                  repositories,
+                  {
+                    workspaceId,
+                    executionId: row.id,
+                    runId: options.workflowRunId ?? null,
+                    stepId: options.workflowStepId ?? null,
+                  },
+                  recorder,
+                  clock.now(),
+                )
+              : undefined,
           ]);
           // Not running any more: the interrupted sweep got there first; the stored record wins.
           const stored = finished ?? (await repositories.executions.findById(workspaceId, row.id)) ?? row;

@@ -1,14 +1,25 @@
 import { type ErrorKind, FlightdeckError } from '../../core/errors.ts';
 import { providerErrorKinds } from '../../llm/index.ts';
-import type { ExecutionAttemptColumn, ExecutionRow } from '../../store/repositories/index.ts';
+import type {
+  ExecutionAttemptColumn,
+  ExecutionRow,
+  ExecutionToolCallColumn,
+} from '../../store/repositories/index.ts';
 
-export type ExecutionStatus = 'running' | 'completed' | 'failed';
-export type ExecutionMode = 'live' | 'mock';
+/** `waiting_approval`: the tool loop stopped for a person; the execution after the decision continues it. */
+export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'waiting_approval';
+/** `replay`: answered from a recorded execution's exchanges, no provider call and no cost. */
+export type ExecutionMode = 'live' | 'mock' | 'replay';
 /** Where a run came from: the console's test panel, the API, a workflow step, the OpenAI-compatible endpoint. */
 export type ExecutionTrigger = 'test' | 'api' | 'workflow' | 'openai-compat';
 
-export const executionStatuses: readonly ExecutionStatus[] = ['running', 'completed', 'failed'];
-export const executionModes: readonly ExecutionMode[] = ['live', 'mock'];
+export const executionStatuses: readonly ExecutionStatus[] = [
+  'running',
+  'completed',
+  'failed',
+  'waiting_approval',
+];
+export const executionModes: readonly ExecutionMode[] = ['live', 'mock', 'replay'];
 export const executionTriggers: readonly ExecutionTrigger[] = ['test', 'api', 'workflow', 'openai-compat'];
 
 /** The execution record clients see. */
@@ -24,10 +35,17 @@ export interface ExecutionView {
   output: unknown;
   /** The model's text when the output could not be used (invalid against the schema), else null. */
   rawOutput: string | null;
-  error: { code: string; message: string } | null;
+  /** `details` only where the failure has facts to show (what a replay found different). */
+  error: { code: string; message: string; details?: Record<string, unknown> } | null;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };
-  /** Null when the model is not in the price catalog (`costPriced` false). */
+  /** This execution's own model calls; null when the model is not in the price catalog (`costPriced` false). */
   costUsd: number | null;
+  /** `costUsd` plus what its tool calls cost (agent tools' child executions). */
+  totalCostUsd: number | null;
+  /** The tool calls the model asked for, in order, with their arguments, results or errors. */
+  toolCalls: ExecutionToolCallColumn[];
+  /** Set when an agent tool of another execution made this one. */
+  parentExecutionId: string | null;
   costPriced: boolean;
   latencyMs: number | null;
   timeToFirstTokenMs: number | null;
@@ -41,6 +59,8 @@ export interface ExecutionView {
   /** The workflow run and step that made it; null outside workflows. */
   workflowRunId: string | null;
   workflowStepId: string | null;
+  /** Mode `replay`: the recorded execution it answered from; null otherwise. */
+  replayOf: string | null;
   createdAt: Date;
   finishedAt: Date | null;
 }
@@ -57,9 +77,19 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     input: row.input ?? null,
     output: row.output ?? null,
     rawOutput: row.rawOutput,
-    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
+    error: row.errorCode
+      ? {
+          code: row.errorCode,
+          message: row.errorMessage ?? '',
+          ...(row.errorDetails ? { details: row.errorDetails } : {}),
+        }
+      : null,
     usage: { inputTokens: row.inputTokens, outputTokens: row.outputTokens, totalTokens: row.totalTokens },
     costUsd: row.costUsd,
+    totalCostUsd:
+      row.costUsd === null ? null : row.costUsd + row.toolCalls.reduce((sum, call) => sum + (call.costUsd ?? 0), 0),
+    toolCalls: row.toolCalls,
+    parentExecutionId: row.parentExecutionId,
     costPriced: row.costPriced,
     latencyMs: row.latencyMs,
     timeToFirstTokenMs: row.timeToFirstTokenMs,
@@ -71,6 +101,7 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     model: row.model,
     workflowRunId: row.workflowRunId,
     workflowStepId: row.workflowStepId,
+    replayOf: row.replayOf,
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
   };
@@ -82,6 +113,11 @@ const executionErrorKinds: Record<string, ErrorKind> = {
   provider_url_refused: 'invalid',
   client_closed: 'invalid',
   interrupted: 'unavailable',
+  replay_mismatch: 'unprocessable',
+  tool_limit_reached: 'unprocessable',
+  approval_required: 'conflict',
+  execution_timeout: 'timeout',
+  budget_exceeded: 'payment_required',
   internal_error: 'internal',
 };
 
@@ -95,6 +131,7 @@ export function executionFailure(execution: ExecutionView): FlightdeckError {
     code,
     kind: executionErrorKinds[code] ?? 'internal',
     message: execution.error?.message ?? 'The execution failed.',
-    details: { executionId: execution.id, execution },
+    // What the failure knows (e.g. a replay's differing fields) sits beside the record.
+    details: { ...execution.error?.details, executionId: execution.id, execution },
   });
 }

@@ -54,7 +54,7 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
     fields: {
       output?: unknown;
       rawOutput?: string | null;
-      error?: { code: string; message: string };
+      error?: { code: string; message: string; details?: Record<string, unknown> };
       repaired?: boolean;
     },
   ): Outcome => {
@@ -82,6 +82,7 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
       rawOutput: fields.rawOutput ?? null,
       errorCode: fields.error?.code ?? null,
       errorMessage: fields.error?.message ?? null,
+      errorDetails: fields.error?.details ?? null,
       ...usage,
       costUsd: costPriced ? costUsd : null,
       costPriced,
@@ -112,7 +113,11 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
       fallbackUsed ||= error.fallbackUsed;
       return { code: error.code, message: error.message };
     }
-    if (FlightdeckError.isInstance(error)) return { code: error.code, message: error.message };
+    if (FlightdeckError.isInstance(error)) {
+      // Facts a client needs to act, e.g. which request fields a replay found different.
+      const details = replayDetails(error);
+      return { code: error.code, message: error.message, ...(details ? { details } : {}) };
+    }
     return { code: 'internal_error', message: 'The execution failed unexpectedly on our side.' };
   };
 
@@ -148,7 +153,9 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
     if (problems.length === 0) return finish('completed', { output: repair.result.object, repaired: true });
   } catch (error) {
     const repairError = failure(error, 'repair');
-    if (repairError.code === 'client_closed') return finish('failed', { error: repairError, rawOutput });
+    // A replay that cannot answer the repair says so rather than blaming the model's answer.
+    if (repairError.code === 'client_closed' || repairError.code === 'replay_mismatch')
+      return finish('failed', { error: repairError, rawOutput });
   }
   return finish('failed', {
     rawOutput,
@@ -174,8 +181,15 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
   }
 }
 
+/** The details of a replay mismatch (kept on the record); other errors' details stay out of it. */
+function replayDetails(error: FlightdeckError): Record<string, unknown> | undefined {
+  if (error.code !== 'replay_mismatch' || typeof error.details !== 'object' || error.details === null)
+    return undefined;
+  return error.details as Record<string, unknown>;
+}
+
 /** Attempts that repeated the previous attempt's target (a switch to a fallback is not a retry). */
-function countRetries(attempts: readonly AttemptRecord[]): number {
+export function countRetries(attempts: readonly AttemptRecord[]): number {
   let retries = 0;
   for (let index = 1; index < attempts.length; index++) {
     const previous = attempts[index - 1];
@@ -186,6 +200,7 @@ function countRetries(attempts: readonly AttemptRecord[]): number {
   return retries;
 }
 
-function repairPrompt(problems: SchemaProblem[]): string {
+/** The user turn that asks the model to fix an answer that failed the output schema (the tool loop uses it too). */
+export function repairPrompt(problems: SchemaProblem[]): string {
   return `Your answer does not match the required JSON Schema: ${describeProblems(problems, 10)}. Answer again with only the corrected JSON value, valid against the schema.`;
 }

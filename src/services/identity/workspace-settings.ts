@@ -11,6 +11,7 @@ export const defaultWorkspaceSettings: Required<WorkspaceSettings> = {
   priceOverrides: [],
   approverRoles: ['admin', 'member'],
   traceContent: false,
+  recordExecutions: false,
 };
 
 const pricePerMillion = z.number().min(0).max(100_000);
@@ -58,6 +59,7 @@ export const workspaceSettingsPatchSchema = z
       .refine((values) => new Set(values).size === values.length, { message: 'roles must be distinct' })
       .optional(),
     traceContent: z.boolean().optional(),
+    recordExecutions: z.boolean().optional(),
   })
   .strict();
 
@@ -69,6 +71,7 @@ export const workspaceSettingsSchema = z.object({
   priceOverrides: z.array(priceOverrideSchema),
   approverRoles: z.array(z.enum(['admin', 'member'])),
   traceContent: z.boolean(),
+  recordExecutions: z.boolean(),
 });
 
 /** Stored settings with a default for every field (rows written before a field existed lack it). */

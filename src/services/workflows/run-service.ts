@@ -15,6 +15,7 @@ import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
 import type { ContextPin } from './context-document-service.ts';
+import { replayedRun } from './replayed-run.ts';
 import type { RunSignals } from './run-signals.ts';
 import {
   type RunEventView,
@@ -39,6 +40,17 @@ export interface RunListQuery {
 
 /** The documents a run asks for: by id or name, at a version or the latest. */
 export type ContextRequest = ReadonlyArray<{ documentId: string; version?: number | undefined }>;
+
+export interface RunStartRequest {
+  /** Absent: `{}`, or for a replay the recorded run's input. */
+  input?: unknown;
+  mode: RunMode;
+  context?: ContextRequest;
+  /** Live: record every agent step's provider exchanges. */
+  record?: boolean;
+  /** Mode `replay`: the recorded run of this workflow whose exchanges answer the agent steps. */
+  replayOf?: string;
+}
 
 export const runNotFound = () =>
   notFoundError('run_not_found', 'No workflow run with this id in this workspace.');
@@ -95,15 +107,17 @@ export function createRunService(dependencies: {
     const agents = new Map(
       await Promise.all(
         references.map(
-          async (reference) => [reference, await repositories.agents.find(workspaceId, reference)] as const,
+          // Steps run the published version of their agent, so that is the one checked here.
+          async (reference) =>
+            [reference, await repositories.agents.findPublished(workspaceId, reference)] as const,
         ),
       ),
     );
     const checkedKeys = new Set<string>();
     for (const step of definition.steps) {
       if (step.kind !== 'agent') continue;
-      const found = agents.get(step.agent);
-      if (!found) {
+      const published = agents.get(step.agent);
+      if (!published?.agent) {
         throw new FlightdeckError({
           code: 'workflow_agent_missing',
           kind: 'unprocessable',
@@ -111,7 +125,17 @@ export function createRunService(dependencies: {
           details: { stepId: step.id, agent: step.agent },
         });
       }
-      if (mode === 'mock') continue;
+      if (!published.version) {
+        throw new FlightdeckError({
+          code: 'workflow_agent_not_published',
+          kind: 'unprocessable',
+          message: `Step "${step.id}" runs agent "${step.agent}", which has no published version yet. Publish it (POST …/agents/{id}/publish) and run again.`,
+          details: { stepId: step.id, agent: step.agent },
+        });
+      }
+      const found = { agent: published.agent, version: published.version };
+      // Mock and replay runs call no provider: no key is needed.
+      if (mode !== 'live') continue;
       const agent = found.version.definition as {
         provider: string;
         providerKeyId: string | null;
@@ -199,15 +223,17 @@ export function createRunService(dependencies: {
   async function startOf(
     found: WorkflowWithVersion,
     access: { workspaceId: string; role: string; userId: string | null; tokenId: string | null },
-    request: { input: unknown; mode: RunMode; context?: ContextRequest },
+    request: RunStartRequest,
     trigger: RunTrigger,
   ): Promise<RunView> {
     if (!queue) throw queueMissing();
+    const replayed = await replayedRun(repositories, access.workspaceId, found.workflow.id, request);
+    // A replay hands the agents what the recorded run did, unless the request says otherwise.
     const context = request.context
       ? await dependencies.pinContext(access.workspaceId, request.context)
-      : null;
+      : (replayed?.context ?? null);
     const definition = found.version.definition as unknown as WorkflowDefinition;
-    const input = request.input === undefined ? {} : request.input;
+    const input = request.input === undefined ? (replayed?.input ?? {}) : request.input;
     await checkStartable(access.workspaceId, definition, input, request.mode);
     const now = clock.now();
     const runId = newId(now.getTime());
@@ -236,6 +262,8 @@ export function createRunService(dependencies: {
           actingRole: access.role,
           costCapUsd: definition.costCapUsd,
           context,
+          record: request.mode === 'live' && request.record === true,
+          replayOf: replayed?.id ?? null,
           createdAt: now,
         },
         steps,
@@ -265,12 +293,7 @@ export function createRunService(dependencies: {
     async startSession(
       access: WorkspaceAccess,
       agentReference: string,
-      request: {
-        input: unknown;
-        mode: RunMode;
-        approvalStrategy: WorkflowDefinition['approvalStrategy'];
-        context?: ContextRequest;
-      },
+      request: RunStartRequest & { approvalStrategy: WorkflowDefinition['approvalStrategy'] },
     ): Promise<RunView> {
       const agent = await repositories.agents.find(access.workspaceId, agentReference);
       if (!agent) throw agentNotFound();
@@ -286,7 +309,7 @@ export function createRunService(dependencies: {
     async start(
       access: WorkspaceAccess,
       workflowReference: string,
-      request: { input: unknown; mode: RunMode; context?: ContextRequest },
+      request: RunStartRequest,
     ): Promise<RunView> {
       const found = await repositories.workflows.find(access.workspaceId, workflowReference);
       if (!found) throw workflowNotFound();

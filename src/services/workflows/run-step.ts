@@ -11,7 +11,9 @@ import type {
 import type { ExecutionService } from '../executions/execution-service.ts';
 import { type ExecutionView, toExecutionView } from '../executions/execution-view.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
+import { replayHttpStep } from './replay-http-step.ts';
 import { type HttpStepRequest, maskHttpRequest, runHttpStep } from './run-http-step.ts';
+import type { RunMode } from './run-view.ts';
 import { revisionPrompt } from './step-gate.ts';
 
 /** A step ready to run: its rendered input, or the reason it cannot run. */
@@ -153,6 +155,10 @@ export async function runPreparedStep(input: {
   const { prepared, step, run } = input;
   if (prepared.kind === 'invalid') return failed(prepared.code, prepared.message);
   try {
+    if (prepared.kind === 'http' && run.mode === 'replay') {
+      // A replay calls no network: the recorded run's answer, if the request is the one it sent.
+      return await replayHttpStep({ prepared, run, stepId: step.id, repositories: input.repositories });
+    }
     if (prepared.kind === 'http') {
       const result = await runHttpStep({
         request: prepared.request,
@@ -194,7 +200,12 @@ export async function runPreparedStep(input: {
         step.agent,
         {
           input: prepared.input,
-          mode: run.mode as 'live' | 'mock',
+          mode: run.mode as RunMode,
+          // A recorded run records each step's execution; a replay answers it from the recorded step.
+          ...(run.record ? { record: true } : {}),
+          ...(run.mode === 'replay' && run.replayOf
+            ? { replayOf: { runId: run.replayOf, stepId: step.id } }
+            : {}),
           promptAddition: prepared.promptAddition,
           context: prepared.context,
         },

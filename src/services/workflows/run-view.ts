@@ -15,7 +15,9 @@ export type StepStatus =
   | 'skipped'
   | 'cancelled';
 export type RunTrigger = 'manual' | 'webhook' | 'schedule';
-export type RunMode = 'live' | 'mock';
+/** `replay`: every agent step answers from the recording of the run named by `replayOf`. */
+export type RunMode = 'live' | 'mock' | 'replay';
+export const runModes: readonly RunMode[] = ['live', 'mock', 'replay'];
 
 export const runStatuses: readonly RunStatus[] = [
   'queued',
@@ -70,6 +72,10 @@ export interface RunView {
   /** The context documents handed to the agents, at the versions pinned when the run started. */
   context: Array<{ documentId: string; name: string; version: number }>;
   steps: StepRunView[];
+  /** Every agent step's provider exchanges were recorded, so the run can be replayed. */
+  record: boolean;
+  /** Mode `replay`: the recorded run it replays; null otherwise. */
+  replayOf: string | null;
   createdBy: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -117,6 +123,8 @@ export function toRunView(row: WorkflowRunRow, steps: readonly WorkflowStepRunRo
     costCapUsd: row.costCapUsd,
     context: row.context ?? [],
     steps: steps.map(toStepRunView),
+    record: row.record,
+    replayOf: row.replayOf,
     createdBy: row.createdBy,
     createdAt: row.createdAt,
     startedAt: row.startedAt,

@@ -5,7 +5,7 @@ import { executions } from '../schema/index.ts';
 import { exactStatsLimit, rollupStats, rollupWindowCount } from './execution-rollup-stats.ts';
 import { createStatementBatcher } from './statement-batcher.ts';
 
-export type { ExecutionAttemptColumn } from '../schema/index.ts';
+export type { ExecutionAttemptColumn, ExecutionToolCallColumn } from '../schema/index.ts';
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionInsert = typeof executions.$inferInsert;
@@ -31,7 +31,13 @@ export type ExecutionFinish = Pick<
   | 'repaired'
   | 'provider'
   | 'model'
-> & { status: 'completed' | 'failed'; finishedAt: Date };
+  | 'toolCalls'
+  | 'loopState'
+> & {
+  /** `waiting_approval`: a tool call waits for a person; the execution after the decision continues it. */
+  status: 'completed' | 'failed' | 'waiting_approval';
+  finishedAt: Date;
+};
 
 export interface ExecutionFilters {
   agentId?: string;

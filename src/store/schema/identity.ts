@@ -41,6 +41,8 @@ export interface WorkspaceSettingsColumn {
   approverRoles?: Array<'admin' | 'member'>;
   /** Prompts and outputs go on trace spans only when true (secrets never do). */
   traceContent?: boolean;
+  /** Every live execution and workflow run records its provider exchanges for replay (`record: true` for all). */
+  recordExecutions?: boolean;
   /** The workspace's own prices for models the catalog does not know (USD per million tokens). */
   priceOverrides?: Array<{
     model: string;

@@ -1,0 +1,11 @@
+export { createRecordingProvider } from './create-recording-provider.ts';
+export { createReplayProvider, replayBaseUrl } from './create-replay-provider.ts';
+export type { ExchangeRecorder } from './exchange-recorder.ts';
+export { createExchangeRecorder } from './exchange-recorder.ts';
+export type { ExchangeKind, RecordedExchange, RecordedResponse, Recording } from './recorded-exchange.ts';
+export { canonicalModelRequest, fingerprintOf } from './recorded-exchange.ts';
+export type { ReplayCursor } from './replay-cursor.ts';
+export { createReplayCursor } from './replay-cursor.ts';
+export { ReplayMismatchError } from './replay-mismatch-error.ts';
+export type { RequestDifference } from './request-differences.ts';
+export { describeDifferences, requestDifferences } from './request-differences.ts';
