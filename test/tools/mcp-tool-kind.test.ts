@@ -118,6 +118,21 @@ describe('the mcp tool kind', () => {
     expect(unknownTool).toMatchObject({ code: 'mcp_tool_not_found', details: { field: 'tools[2].tool' } });
     const missing = await check(entry({ tool: undefined }), 'tools[3]', context).catch((error) => error);
     expect(missing).toMatchObject({ code: 'tool_invalid', details: { field: 'tools[3].tool' } });
+    const badApproval = await check(entry({ approval: 'sometimes' }), 'tools[4]', context).catch(
+      (error) => error,
+    );
+    expect(badApproval).toMatchObject({
+      code: 'tool_approval_invalid',
+      details: { field: 'tools[4].approval' },
+    });
+    const badTimeout = await check(entry({ timeoutMs: 5 }), 'tools[5]', context).catch((error) => error);
+    expect(badTimeout).toMatchObject({
+      code: 'tool_timeout_invalid',
+      details: { field: 'tools[5].timeoutMs' },
+    });
+    await expect(
+      check(entry({ approval: { path: 'a', above: 10 } }), 'tools[6]', context),
+    ).resolves.toBeUndefined();
     // Another workspace's server is no server of this one.
     const other = await createWorkspaceFixture(testApp.services, 'mcp-kind-other');
     const foreign = await check(entry({}), 'tools[0]', {

@@ -29,6 +29,42 @@ function referenceOf(entry: ToolDefinitionEntry, field: string): McpEntryReferen
   return { server: record.server as string, tool: record.tool as string };
 }
 
+/** The fields an mcp entry shares with the other kinds, which check-tool-entries.ts leaves to us. */
+function checkEntryFields(entry: ToolDefinitionEntry, field: string): void {
+  if (entry.description !== undefined && typeof entry.description !== 'string') {
+    throw invalidError('tool_description_invalid', `${field}.description must be text.`, {
+      field: `${field}.description`,
+    });
+  }
+  const approval = entry.approval as unknown;
+  const rule = approval as { path?: unknown; below?: unknown; above?: unknown } | null;
+  const approvalValid =
+    approval === undefined ||
+    approval === 'required' ||
+    approval === 'never' ||
+    (typeof approval === 'object' &&
+      rule !== null &&
+      typeof rule.path === 'string' &&
+      (rule.below === undefined || typeof rule.below === 'number') &&
+      (rule.above === undefined || typeof rule.above === 'number'));
+  if (!approvalValid) {
+    throw invalidError(
+      'tool_approval_invalid',
+      `${field}.approval: use "required", "never", or a rule { path, below?, above?, equals? } over the arguments.`,
+      { field: `${field}.approval` },
+    );
+  }
+  const timeoutMs = entry.timeoutMs as unknown;
+  if (
+    timeoutMs !== undefined &&
+    (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 300_000)
+  ) {
+    throw invalidError('tool_timeout_invalid', `${field}.timeoutMs: between 100 and 300000 ms.`, {
+      field: `${field}.timeoutMs`,
+    });
+  }
+}
+
 const serverMissing = (field: string, serverId: string) =>
   invalidError(
     'mcp_server_not_found',
@@ -115,6 +151,7 @@ export function createMcpToolKind(dependencies: { mcpServers: McpServerService }
    */
   const check: ToolEntryCheck = async (entry, field, context) => {
     const reference = referenceOf(entry, field);
+    checkEntryFields(entry, field);
     const [missing] = await mcpServers.missingServerIds(context.workspaceId, [reference.server]);
     if (missing !== undefined) throw serverMissing(field, reference.server);
     let tools: Awaited<ReturnType<McpServerService['toolsForRun']>>;
