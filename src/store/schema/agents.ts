@@ -104,6 +104,8 @@ export interface ExecutionToolCallColumn {
   /** Which model turn asked for it (1 for the first answer). */
   turn: number;
   childExecutionId?: string;
+  /** What the call cost (an agent tool's child execution), part of the caller's total. */
+  costUsd?: number;
   approvalId?: string;
 }
 
@@ -211,6 +213,8 @@ export const executionRollups = pgTable(
     outputTokens: bigint('output_tokens', { mode: 'number' }).notNull(),
     totalTokens: bigint('total_tokens', { mode: 'number' }).notNull(),
     costUsd: doublePrecision('cost_usd').notNull(),
+    /** Finished executions whose model had no price (`cost_priced` false): `cost_usd` leaves them out. */
+    unpriced: bigint('unpriced', { mode: 'number' }).notNull().default(0),
     latency: jsonb('latency').$type<Record<string, number>>().notNull(),
   },
   (table) => [
