@@ -20,6 +20,9 @@ export interface ProviderUrlCheckOptions {
   allowedHosts?: AllowedHosts;
   /** DNS resolution; injected in tests. Default: the system resolver, all addresses. */
   lookup?: HostLookup;
+  /** How the refusal names the URL and its code; default "The provider base URL", `provider_url_refused`. */
+  subject?: string;
+  code?: string;
 }
 
 const metadataHostnames = new Set([
@@ -30,12 +33,18 @@ const metadataHostnames = new Set([
   'instance-data.ec2.internal',
 ]);
 
-/** Never reachable, whatever the allow list says: link-local (cloud metadata lives there) and "this host". */
+/**
+ * Never reachable, whatever the allow list says: link-local (cloud metadata lives there), "this
+ * host", broadcast, multicast and the reserved 240/4 — none of them is an HTTP API.
+ */
 const alwaysRefused = new BlockList();
 alwaysRefused.addSubnet('169.254.0.0', 16, 'ipv4');
 alwaysRefused.addSubnet('0.0.0.0', 8, 'ipv4');
 alwaysRefused.addAddress('100.100.100.200', 'ipv4'); // Alibaba Cloud metadata
+alwaysRefused.addSubnet('224.0.0.0', 4, 'ipv4'); // multicast
+alwaysRefused.addSubnet('240.0.0.0', 4, 'ipv4'); // reserved, 255.255.255.255 (broadcast) included
 alwaysRefused.addSubnet('fe80::', 10, 'ipv6');
+alwaysRefused.addSubnet('ff00::', 8, 'ipv6'); // multicast
 alwaysRefused.addAddress('fd00:ec2::254', 'ipv6'); // AWS metadata over IPv6
 alwaysRefused.addAddress('::', 'ipv6');
 
@@ -91,6 +100,7 @@ export async function checkProviderUrl(
   options: ProviderUrlCheckOptions = {},
 ): Promise<void> {
   const allowed = options.allowedHosts ?? emptyAllowedHosts;
+  const refused = (url: string, reason: string) => refusal(url, reason, options);
   let parsed: URL;
   try {
     parsed = typeof url === 'string' ? new URL(url) : url;
@@ -113,10 +123,13 @@ export async function checkProviderUrl(
       });
   if (addresses.length === 0) throw refused(parsed.href, 'its host does not resolve');
   for (const { address } of addresses) {
-    const normalized = unmapIpv4(address);
+    const normalized = embeddedIpv4(address) ?? address;
     const type = isIP(normalized) === 4 ? 'ipv4' : 'ipv6';
     if (alwaysRefused.check(normalized, type)) {
-      throw refused(parsed.href, `it resolves to ${normalized}, a link-local or metadata address`);
+      throw refused(
+        parsed.href,
+        `it resolves to ${normalized}, a link-local, metadata, broadcast or multicast address`,
+      );
     }
     if (restricted.check(normalized, type) && !hostnameAllowed && !allowed.networks.check(normalized, type)) {
       throw refused(
@@ -127,25 +140,50 @@ export async function checkProviderUrl(
   }
 }
 
-/** `::ffff:169.254.169.254` is the IPv4 address in disguise; judge it as IPv4. */
-function unmapIpv4(address: string): string {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:0{0,4}:){0,5}ffff:(\d+\.\d+\.\d+\.\d+)$|^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return (dotted[1] ?? dotted[2]) as string;
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex?.[1] && hex[2]) {
-    const high = Number.parseInt(hex[1], 16);
-    const low = Number.parseInt(hex[2], 16);
-    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
-  }
-  return address;
+/**
+ * IPv6 forms that carry an IPv4 address — mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`,
+ * translated `::ffff:0:a.b.c.d`, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`, 6to4 `2002::/16` —
+ * reach that IPv4 host, so they are judged as it: `[::7f00:1]` is loopback.
+ */
+export function embeddedIpv4(address: string): string | undefined {
+  const groups = ipv6Groups(address);
+  if (!groups) return undefined;
+  const at = (index: number) => groups[index] ?? 0;
+  const dotted = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((group) => group === 0);
+  if (zeros(0, 5) && at(5) === 0xffff) return dotted(at(6), at(7)); // mapped
+  if (zeros(0, 4) && at(4) === 0xffff && at(5) === 0) return dotted(at(6), at(7)); // translated
+  // Compatible (deprecated); `::` and `::1` are IPv6's own and judged as such.
+  if (zeros(0, 6) && (at(6) !== 0 || at(7) > 1)) return dotted(at(6), at(7));
+  if (at(0) === 0x64 && at(1) === 0xff9b && zeros(2, 6)) return dotted(at(6), at(7)); // NAT64
+  if (at(0) === 0x64 && at(1) === 0xff9b && at(2) === 1) return dotted(at(6), at(7)); // local NAT64
+  if (at(0) === 0x2002) return dotted(at(1), at(2)); // 6to4
+  return undefined;
 }
 
-function refused(url: string, reason: string): FlightdeckError {
+/** The eight 16-bit groups of an IPv6 address (a trailing dotted quad included), or undefined. */
+function ipv6Groups(address: string): number[] | undefined {
+  if (isIP(address) !== 6) return undefined;
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const parse = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
+  const first = parse(head);
+  const last = tail === undefined ? [] : parse(tail);
+  const groups = [...first, ...new Array(8 - first.length - last.length).fill(0), ...last];
+  return groups.length === 8 ? groups : undefined;
+}
+
+function refusal(url: string, reason: string, options: ProviderUrlCheckOptions): FlightdeckError {
   return new FlightdeckError({
-    code: 'provider_url_refused',
+    code: options.code ?? 'provider_url_refused',
     kind: 'invalid',
-    message: `The provider base URL ${url} is refused: ${reason}.`,
+    message: `${options.subject ?? 'The provider base URL'} ${url} is refused: ${reason}.`,
     details: { url },
   });
 }

@@ -1,6 +1,24 @@
 import type { ProviderUrlCheckOptions } from './ssrf-guard.ts';
 import { checkProviderUrl } from './ssrf-guard.ts';
 
+/** Headers that carry a credential: never sent to an origin the caller did not name. */
+const credentialHeaders = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+  'api-key',
+  'x-goog-api-key',
+];
+/** Headers that describe a body; dropped with it when a redirect turns the request into a GET. */
+const bodyHeaders = [
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-language',
+  'content-location',
+];
+
 export interface GuardedFetchOptions extends ProviderUrlCheckOptions {
   fetch?: typeof globalThis.fetch;
   /** Redirect hops followed, each re-checked. Default 3. */
@@ -28,12 +46,35 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof gl
       if (response.status < 300 || response.status >= 400 || !location) return response;
       if (hop >= maxRedirects) return response;
       const target = new URL(location, request.url);
-      // 307/308 keep method and body; 301/302/303 become a GET, as browsers and fetch do.
-      const keepsMethod = response.status === 307 || response.status === 308;
       await response.body?.cancel();
-      request = keepsMethod
-        ? new Request(target, request)
-        : new Request(target, { method: 'GET', headers: request.headers, signal: request.signal });
+      request = redirectedRequest(request, target, response.status);
     }
+  };
+}
+
+/**
+ * The next hop of a redirect: only 307/308 keep method and body (they say so; 301/302/303 become
+ * a body-less GET, HEAD stays HEAD), and a hop to another origin (scheme, host or port) leaves
+ * the credentials behind, so a base URL that redirects cannot harvest the key.
+ */
+export function redirectedRequest(request: Request, target: URL, status: number): Request {
+  const headers = new Headers(request.headers);
+  if (target.origin !== new URL(request.url).origin) {
+    for (const name of credentialHeaders) headers.delete(name);
+  }
+  if (status === 307 || status === 308) return new Request(target, { ...requestInit(request), headers });
+  for (const name of bodyHeaders) headers.delete(name);
+  const method = request.method === 'HEAD' ? 'HEAD' : 'GET';
+  return new Request(target, { method, headers, signal: request.signal, redirect: 'manual' });
+}
+
+function requestInit(request: Request): RequestInit & { duplex?: 'half' } {
+  return {
+    method: request.method,
+    body: request.body,
+    signal: request.signal,
+    redirect: 'manual',
+    // Node's fetch needs this for a streamed body.
+    ...(request.body ? { duplex: 'half' as const } : {}),
   };
 }

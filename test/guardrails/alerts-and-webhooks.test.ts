@@ -174,11 +174,38 @@ describe('budget alerts and webhooks', () => {
       null,
     );
     await testApp.services.webhooks.deliverDue();
+    clock.advance(60 * 60_000);
+    await testApp.services.webhooks.deliverDue();
     const [delivery] = await testApp.services.repositories.notifications.listDeliveries(
       fixture.workspaceId,
       10,
     );
-    expect(delivery?.status).toBe('pending');
+    // The guard's refusal is deterministic: one attempt, recorded, never retried.
+    expect(delivery).toMatchObject({ status: 'failed', attempts: 1 });
     expect(delivery?.lastError).toContain('refused');
+  });
+
+  it.each([
+    'http://169.254.169.254/latest',
+    'http://[64:ff9b::a9fe:a9fe]/hook',
+    'http://[::ffff:0:a00:1]/hook',
+    'http://224.0.0.1/hook',
+    'http://255.255.255.255/hook',
+  ])('refuses the alert webhook URL %s when it is saved, applying nothing', async (url) => {
+    const fixture = await createWorkspaceFixture(testApp.services, 'ssrf-save');
+    const owner = headersFor(fixture.sessions.owner);
+    const base = `/api/workspaces/${fixture.workspaceId}`;
+    const patch = await testApp.app.inject({
+      method: 'PATCH',
+      url: base,
+      headers: owner,
+      payload: { name: 'Renamed', settings: { alertWebhookUrl: url, monthlyBudgetUsd: 7 } },
+    });
+    expect(patch.statusCode).toBe(400);
+    expect(patch.json().error.code).toBe('webhook_url_refused');
+    expect(patch.json().error.message).toContain('The alert webhook URL');
+    const workspace = (await testApp.app.inject({ method: 'GET', url: base, headers: owner })).json();
+    expect(workspace.name).not.toBe('Renamed');
+    expect(workspace.settings).toMatchObject({ alertWebhookUrl: null, monthlyBudgetUsd: null });
   });
 });

@@ -214,7 +214,7 @@ describe('members, tokens and mass assignment', () => {
   it('shows the alert webhook URL whole only to those who manage settings', async () => {
     const fixture = await createWorkspaceFixture(testApp.services, 'webhook');
     const url = `/api/workspaces/${fixture.workspaceId}`;
-    const secretUrl = 'https://hooks.example.test/services/T000/B000/secret-part';
+    const secretUrl = 'https://203.0.113.10/services/T000/B000/secret-part';
     await testApp.app.inject({
       method: 'PATCH',
       url,
@@ -225,7 +225,7 @@ describe('members, tokens and mass assignment', () => {
     expect(admin.json().settings.alertWebhookUrl).toBe(secretUrl);
     for (const role of ['member', 'viewer'] as const) {
       const response = await testApp.app.inject({ method: 'GET', url, headers: as(fixture, role) });
-      expect(response.json().settings.alertWebhookUrl).toBe('https://hooks.example.test/…');
+      expect(response.json().settings.alertWebhookUrl).toBe('https://203.0.113.10/…');
       expect(response.body).not.toContain('secret-part');
     }
   });

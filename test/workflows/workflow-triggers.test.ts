@@ -156,12 +156,35 @@ describe('workflow triggers, http steps and limits', () => {
     for (const view of views) expect(view).not.toContain(secretValue);
   });
 
-  it('fails an http step that the SSRF guard refuses, naming why', async () => {
+  it('refuses at save an http step whose written-out host the SSRF guard refuses', async () => {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[64:ff9b::a9fe:a9fe]/latest/{{ run.input.path }}',
+      'http://224.0.0.1/notify',
+    ]) {
+      const saved = await flows.request('POST', '/workflows', {
+        name: 'Metadata',
+        steps: [{ id: 'grab', kind: 'http', method: 'GET', url }],
+      });
+      expect(saved.statusCode).toBe(400);
+      expect(saved.json().error.code).toBe('workflow_invalid');
+      expect(saved.json().error.details).toEqual([
+        expect.objectContaining({ pointer: '/steps/0/url', code: 'http_url_refused' }),
+      ]);
+    }
+  });
+
+  it('fails an http step that the SSRF guard refuses when it runs, naming why', async () => {
+    // The host is a placeholder, so only the run can judge it.
     const workflow = await flows.createWorkflow({
       name: 'Metadata',
-      steps: [{ id: 'grab', kind: 'http', method: 'GET', url: 'http://169.254.169.254/latest/meta-data/' }],
+      steps: [
+        { id: 'grab', kind: 'http', method: 'GET', url: 'http://{{ run.input.host }}/latest/meta-data/' },
+      ],
     });
-    const run = await flows.waitForRun((await flows.startRun(workflow.id, { input: {} })).id);
+    const run = await flows.waitForRun(
+      (await flows.startRun(workflow.id, { input: { host: '169.254.169.254' } })).id,
+    );
     expect(run.status).toBe('failed');
     expect(run.steps[0]?.error?.code).toBe('http_step_blocked');
   });

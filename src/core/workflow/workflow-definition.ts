@@ -91,7 +91,8 @@ export type WorkflowProblemCode =
   | 'template_type_mismatch'
   | 'input_field_unknown'
   | 'input_field_missing'
-  | 'http_url_invalid';
+  | 'http_url_invalid'
+  | 'http_url_refused';
 
 /** What a step id looks like: short, starts with a letter, safe in URLs and templates. */
 export const workflowStepIdPattern = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;

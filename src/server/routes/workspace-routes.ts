@@ -46,16 +46,10 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request, reply) => {
-        const workspace = await services.workspaces.create(principalOf(request), request.body);
-        await services.audit.record(
-          workspace.id,
+        const workspace = await services.workspaces.create(
+          principalOf(request),
+          request.body,
           actorOf(request),
-          'workspace.created',
-          {
-            type: 'workspace',
-            id: workspace.id,
-          },
-          { name: workspace.name },
         );
         return reply.status(201).send(workspace);
       },
@@ -92,34 +86,12 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request) => {
-        const { workspace, changed } = await services.workspaces.update(accessOf(request), request.body);
-        if (changed.length > 0) {
-          await services.audit.record(
-            workspace.id,
-            actorOf(request),
-            'workspace.settings_changed',
-            {
-              type: 'workspace',
-              id: workspace.id,
-            },
-            {
-              // Webhook URLs often embed a token (Slack, Teams): record that it changed, not its value.
-              changed: {
-                ...request.body,
-                ...(request.body.settings
-                  ? {
-                      settings: {
-                        ...request.body.settings,
-                        ...(request.body.settings.alertWebhookUrl !== undefined
-                          ? { alertWebhookUrl: '[changed]' }
-                          : {}),
-                      },
-                    }
-                  : {}),
-              },
-            },
-          );
-        }
+        // The change and its audit event are one transaction (see the workspace service).
+        const { workspace } = await services.workspaces.update(
+          accessOf(request),
+          request.body,
+          actorOf(request),
+        );
         return workspace;
       },
     );

@@ -1,3 +1,4 @@
+import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Keyring } from '../../security/keyring.ts';
 import { randomSecret } from '../../security/secret-tokens.ts';
@@ -64,6 +65,7 @@ export function createWebhookDispatcher(dependencies: {
     const now = clock.now();
     let statusCode: number | null = null;
     let error: string | null = null;
+    let permanent = false;
     try {
       const secret = await signingSecret(delivery.workspaceId);
       const response = await dependencies.fetch(delivery.url, {
@@ -94,8 +96,10 @@ export function createWebhookDispatcher(dependencies: {
       error = `HTTP ${response.status}`;
     } catch (failure) {
       error = failure instanceof Error ? failure.message.slice(0, 300) : 'delivery failed';
+      // The SSRF guard's answer does not change on a retry: record it once and stop.
+      permanent = FlightdeckError.isInstance(failure) && failure.code === 'provider_url_refused';
     }
-    const giveUp = attempts >= settings.maxAttempts;
+    const giveUp = permanent || attempts >= settings.maxAttempts;
     const delay = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempts - 1));
     await repositories.notifications.recordAttempt(delivery.id, {
       status: giveUp ? 'failed' : 'pending',

@@ -4,6 +4,7 @@ import { newId } from '../../core/ids.ts';
 import { isRole, roleAllows } from '../../security/permissions.ts';
 import type { Database } from '../../store/database.ts';
 import { inTransaction, type Repositories, type WorkspaceRow } from '../../store/repositories/index.ts';
+import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
 import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
 import type { Principal, WorkspaceAccess } from './principal.ts';
 import { workspaceNotFound } from './workspace-access.ts';
@@ -45,6 +46,26 @@ function toView(row: WorkspaceRow, role: string): WorkspaceView {
   };
 }
 
+/** Webhook URLs often embed a token (Slack, Teams): the audit records that it changed, not its value. */
+function auditedChanges(input: {
+  name?: string;
+  settings?: z.infer<typeof workspaceSettingsPatchSchema>;
+}): Record<string, unknown> {
+  if (input.settings?.alertWebhookUrl === undefined) return { ...input };
+  return { ...input, settings: { ...input.settings, alertWebhookUrl: '[changed]' } };
+}
+
+/** Calls made straight through the service (the CLI, fixtures) are audited as the access's holder. */
+function actorOfAccess(access: WorkspaceAccess): AuditActor {
+  return { userId: access.userId, tokenId: access.tokenId, address: null, userAgent: null };
+}
+
+function actorOfPrincipal(principal: Principal): AuditActor {
+  return principal.kind === 'user'
+    ? { userId: principal.userId, email: principal.email, tokenId: null, address: null, userAgent: null }
+    : { userId: null, tokenId: principal.tokenId, address: null, userAgent: null };
+}
+
 /** How long a node trusts its copy of a workspace's settings; another node's change shows within it. */
 const settingsTtlMs = 5_000;
 
@@ -54,8 +75,13 @@ export function createWorkspaceService(dependencies: {
   repositories: Repositories;
   /** A deletion reaches every node's authentication cache before it answers. */
   credentialChanges?: CredentialChanges;
+  /** Creations and changes are audited in their own transaction. */
+  audit: AuditLog;
+  /** The SSRF guard for the alert webhook URL, applied when it is saved (not only when it is called). */
+  checkWebhookUrl?: (url: string) => Promise<void>;
 }) {
-  const { database, repositories } = dependencies;
+  const { database, repositories, audit } = dependencies;
+  const checkWebhookUrl = dependencies.checkWebhookUrl ?? (async () => {});
   const changes = dependencies.credentialChanges ?? createCredentialChanges({ database });
   const settingsCache = new Map<string, { settings: Required<WorkspaceSettings>; expiresAt: number }>();
 
@@ -74,7 +100,11 @@ export function createWorkspaceService(dependencies: {
       return settings;
     },
 
-    async create(principal: Principal, input: { name: string }): Promise<WorkspaceView> {
+    async create(
+      principal: Principal,
+      input: { name: string },
+      actor: AuditActor = actorOfPrincipal(principal),
+    ): Promise<WorkspaceView> {
       if (principal.kind !== 'user') {
         throw new FlightdeckError({
           code: 'session_required',
@@ -89,6 +119,14 @@ export function createWorkspaceService(dependencies: {
           settings: defaultWorkspaceSettings,
         });
         await scoped.workspaces.addMember(row.id, principal.userId, 'owner');
+        await audit.record(
+          row.id,
+          actor,
+          'workspace.created',
+          { type: 'workspace', id: row.id },
+          { name: row.name },
+          scoped,
+        );
         return toView(row, 'owner');
       });
     },
@@ -108,20 +146,42 @@ export function createWorkspaceService(dependencies: {
       return toView(row, access.role);
     },
 
+    /**
+     * Renames or merges settings under a row lock (concurrent patches of different fields all
+     * apply), and records the audit event in the same transaction.
+     */
     async update(
       access: WorkspaceAccess,
       input: { name?: string; settings?: z.infer<typeof workspaceSettingsPatchSchema> },
+      actor: AuditActor = actorOfAccess(access),
     ): Promise<{ workspace: WorkspaceView; changed: string[] }> {
-      const current = await repositories.workspaces.findById(access.workspaceId);
-      if (!current) throw workspaceNotFound();
-      const changes: { name?: string; settings?: WorkspaceSettings } = {};
-      if (input.name !== undefined) changes.name = input.name.trim();
-      if (input.settings !== undefined)
-        changes.settings = mergeWorkspaceSettings(current.settings, input.settings);
-      const row = await repositories.workspaces.update(access.workspaceId, changes);
+      const webhookUrl = input.settings?.alertWebhookUrl;
+      if (typeof webhookUrl === 'string') await checkWebhookUrl(webhookUrl);
+      const result = await inTransaction(database, async (scoped) => {
+        const current = await scoped.workspaces.findByIdForUpdate(access.workspaceId);
+        if (!current) throw workspaceNotFound();
+        const changes: { name?: string; settings?: WorkspaceSettings } = {};
+        if (input.name !== undefined) changes.name = input.name.trim();
+        if (input.settings !== undefined)
+          changes.settings = mergeWorkspaceSettings(current.settings, input.settings);
+        const changed = Object.keys(changes);
+        const row =
+          changed.length > 0 ? await scoped.workspaces.update(access.workspaceId, changes) : current;
+        if (!row) throw workspaceNotFound();
+        if (changed.length > 0) {
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'workspace.settings_changed',
+            { type: 'workspace', id: access.workspaceId },
+            { changed: auditedChanges(input) },
+            scoped,
+          );
+        }
+        return { workspace: toView(row, access.role), changed };
+      });
       settingsCache.delete(access.workspaceId);
-      if (!row) throw workspaceNotFound();
-      return { workspace: toView(row, access.role), changed: Object.keys(changes) };
+      return result;
     },
 
     async delete(access: WorkspaceAccess): Promise<void> {

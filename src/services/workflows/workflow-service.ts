@@ -1,8 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
+import { conflictError, FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { type CheckedAgent, checkWorkflowDefinition } from '../../core/workflow/check-workflow-definition.ts';
-import type { WorkflowDefinition, WorkflowProblem } from '../../core/workflow/workflow-definition.ts';
+import {
+  type WorkflowDefinition,
+  type WorkflowProblem,
+  workflowProblem,
+} from '../../core/workflow/workflow-definition.ts';
 import type { Database } from '../../store/database.ts';
 import {
   inTransaction,
@@ -86,8 +90,35 @@ export function createWorkflowService(dependencies: {
   repositories: Repositories;
   clock: Clock;
   publicUrl: string;
+  /** The SSRF guard for http steps' URLs, applied at save where the host is written out. */
+  checkStepUrl?: (url: string) => Promise<void>;
 }) {
   const { database, repositories, clock } = dependencies;
+  const checkStepUrl = dependencies.checkStepUrl ?? (async () => {});
+
+  /**
+   * http steps whose host is literal (placeholders only after it) are checked by the SSRF guard now,
+   * so a refused URL is a save-time problem rather than a failed run; a placeholder in the host is
+   * judged when the step runs, by the guarded fetch.
+   */
+  async function refusedStepUrls(definition: WorkflowDefinition): Promise<WorkflowProblem[]> {
+    const problems = await Promise.all(
+      definition.steps.map(async (step, index) => {
+        if (step.kind !== 'http' || typeof step.url !== 'string') return [];
+        const literal = step.url.split('{{')[0] ?? '';
+        const hasWholeHost = literal === step.url || /^https?:\/\/[^/?#]+[/?#]/i.test(literal);
+        if (!hasWholeHost || !URL.canParse(literal)) return [];
+        try {
+          await checkStepUrl(literal);
+          return [];
+        } catch (error) {
+          if (!FlightdeckError.isInstance(error)) throw error;
+          return [workflowProblem(`/steps/${index}/url`, 'http_url_refused', error.message)];
+        }
+      }),
+    );
+    return problems.flat();
+  }
 
   /**
    * Every problem of a definition, with the agents it names looked up in the workspace. Inside a
@@ -120,6 +151,7 @@ export function createWorkflowService(dependencies: {
     return [
       ...checkWorkflowDefinition(definition, { agentOf: (reference) => agents.get(reference) }),
       ...checkTriggers(definition),
+      ...(await refusedStepUrls(definition)),
     ];
   }
 
