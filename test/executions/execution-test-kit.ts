@@ -6,7 +6,7 @@ import type { TestApp } from '../support/test-app.ts';
 export function apiClient(testApp: TestApp, fixture: WorkspaceFixture, credentials = fixture.tokens.owner) {
   const base = `/api/workspaces/${fixture.workspaceId}`;
   const request = async (
-    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: string,
     payload?: unknown,
     headers: Record<string, string> = {},
@@ -23,6 +23,7 @@ export function apiClient(testApp: TestApp, fixture: WorkspaceFixture, credentia
     get: (path: string) => request('GET', path),
     post: (path: string, payload: unknown, headers?: Record<string, string>) =>
       request('POST', path, payload, headers),
+    put: (path: string, payload: unknown) => request('PUT', path, payload),
     patch: (path: string, payload: unknown) => request('PATCH', path, payload),
     delete: (path: string) => request('DELETE', path),
     async createAgent(body: Record<string, unknown>) {

@@ -271,7 +271,7 @@ describe('executions through the API', () => {
       model: 'gpt-4o-mini',
       promptTemplate: 'v1 {{ input.q }}',
     });
-    await api.patch(`/agents/${agent.id}`, { promptTemplate: 'v2 {{ input.q }}' });
+    await api.patch(`/agents/${agent.id}`, { promptTemplate: 'v2 {{ input.q }}', publish: true });
     const current = (await api.post(`/agents/${agent.id}/executions`, { input: { q: 'x' } })).json();
     expect(current).toMatchObject({ agentVersion: 2, output: 'Answer: v2 x' });
     const pinned = (

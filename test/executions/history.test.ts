@@ -287,6 +287,7 @@ describe.each(storeTargets)('execution history, stats and comparison on $name', 
       temperature: 0.7,
       outputSchema: { type: 'object', properties: { answer: { type: 'string' } }, required: ['answer'] },
       description: 'now structured',
+      publish: true,
     });
     const second = (
       await api.post(`/agents/${agent.id}/executions`, { input: { q: 'x' }, mode: 'mock' })

@@ -218,11 +218,22 @@ describe('OpenAI-compatible endpoint through the official openai SDK', () => {
     ]);
   });
 
-  it('pins a version with agent/<slug>@<number> or @<version id>', async () => {
+  it('runs the published version; pins one with agent/<slug>@<number>, @<label> or @<version id>', async () => {
     const patched = await api.patch(`/agents/${echo.id}`, { promptTemplate: 'Now say: {{ input }}' });
-    expect(patched.json().version).toBe(2);
+    expect(patched.json()).toMatchObject({ version: 2, publishedVersion: 1 });
     const answer = async (model: string) =>
       client.chat.completions.create({ model, messages: [{ role: 'user', content: 'pinned' }] });
+
+    // Saving made a draft: callers that name no version still get the published one.
+    const beforePublish = await answer('agent/echo');
+    expect(beforePublish.choices[0]?.message.content).toBe('Fake gpt-4o-mini answer to: Say: pinned');
+    const draft = await answer('agent/echo@2');
+    expect(draft.choices[0]?.message.content).toContain('Now say: pinned');
+    expect((await api.put(`/agents/${echo.id}/labels/staging`, { version: 2 })).statusCode).toBe(200);
+    const staging = await answer('agent/echo@staging');
+    expect(staging.system_fingerprint).toBe(patched.json().versionId);
+    await expect(answer('agent/echo@canary')).rejects.toBeInstanceOf(NotFoundError);
+    expect((await api.post(`/agents/${echo.id}/publish`, {})).json().publishedVersion).toBe(2);
 
     const current = await answer('agent/echo');
     expect(current.choices[0]?.message.content).toContain('Now say: pinned');
@@ -239,7 +250,7 @@ describe('OpenAI-compatible endpoint through the official openai SDK', () => {
     expect(record.agentVersion).toBe(1);
 
     await expect(answer('agent/echo@9')).rejects.toBeInstanceOf(NotFoundError);
-    await api.patch(`/agents/${echo.id}`, { promptTemplate: 'Say: {{ input }}' });
+    await api.patch(`/agents/${echo.id}`, { promptTemplate: 'Say: {{ input }}', publish: true });
   });
 
   it('passes response_format json_object to the provider for an agent without an output schema', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { providerKinds } from '../../llm/index.ts';
 import { agentFields } from '../../services/agents/agent-definition.ts';
 import type { Services } from '../../services/create-services.ts';
-import { accessOf } from '../authentication.ts';
+import { accessOf, actorOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
 
 const providerSchema = z.enum(providerKinds as ['openai', 'anthropic', 'openai-compatible', 'mock']);
@@ -29,6 +29,37 @@ const fallbackSchema = z
   })
   .strict();
 
+/**
+ * One tool entry. The shape is documented here and checked in detail, with a stable code per
+ * problem, by services/tools/check-tool-entries.ts (names, schemas, URLs, headers).
+ */
+const toolEntrySchema = z
+  .object({
+    kind: z.enum(['http', 'agent', 'mcp']),
+    name: z.string().max(64),
+    description: z.string().max(2_000).optional(),
+    parameters: jsonSchemaObject.optional(),
+    resultSchema: jsonSchemaObject.nullish(),
+    approval: z
+      .union([
+        z.enum(['required', 'never']),
+        z.object({
+          path: z.string().max(200),
+          below: z.number().optional(),
+          above: z.number().optional(),
+          equals: z.unknown().optional(),
+        }),
+      ])
+      .optional(),
+    timeoutMs: z.number().int().min(100).max(300_000).optional(),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
+    url: z.string().max(4_000).optional(),
+    headers: z.record(z.string().max(200), z.string().max(8_000)).optional(),
+    body: z.unknown().optional(),
+    agent: z.string().max(64).optional(),
+  })
+  .passthrough();
+
 /** Fields a client may set; everything else (id, version, timestamps) is the server's. */
 const agentBodyFields = {
   slug: slugSchema,
@@ -52,6 +83,8 @@ const agentBodyFields = {
     .string()
     .regex(/^[a-z][a-z0-9_]{0,63}$/, { message: 'lower-case letters, digits and _, starting with a letter' })
     .nullable(),
+  tools: z.array(toolEntrySchema).max(32),
+  maxToolCalls: z.number().int().min(1).max(100),
 };
 
 const createBody = z
@@ -72,9 +105,26 @@ const createBody = z
     timeoutMs: agentBodyFields.timeoutMs.optional(),
     approval: agentBodyFields.approval.optional(),
     artifactType: agentBodyFields.artifactType.optional(),
+    tools: agentBodyFields.tools.optional(),
+    maxToolCalls: agentBodyFields.maxToolCalls.optional(),
+    /** Default true: version 1 is what callers run. `false` keeps it a draft until published. */
+    publish: z.boolean().optional(),
   })
   .strict();
-const patchBody = z.object(agentBodyFields).partial().strict();
+const patchBody = z
+  .object(agentBodyFields)
+  .partial()
+  .extend({
+    /** Publish the resulting version in the same request (default false: a draft). */
+    publish: z.boolean().optional(),
+  })
+  .strict();
+const versionNumberSchema = z.number().int().min(1).max(1_000_000);
+const labelParams = z.object({
+  workspaceId: z.string().min(1).max(64),
+  agentId: z.string().min(1).max(64),
+  label: z.string().min(1).max(40),
+});
 
 const definitionSchema = z.object({
   slug: z.string(),
@@ -97,12 +147,17 @@ const definitionSchema = z.object({
   timeoutMs: z.number(),
   approval: z.enum(['required', 'optional']),
   artifactType: z.string().nullable(),
+  tools: z.array(z.object({ kind: z.string(), name: z.string() }).passthrough()),
+  maxToolCalls: z.number().int(),
 });
 
 export const agentSchema = definitionSchema.extend({
   id: z.string(),
   version: z.number().int(),
   versionId: z.string(),
+  publishedVersion: z.number().int().nullable(),
+  publishedVersionId: z.string().nullable(),
+  labels: z.record(z.string(), z.number().int()),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -164,8 +219,12 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 201: agentSchema, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await services.agents.create(accessOf(request), request.body)),
+      async (request, reply) => {
+        const { publish, ...input } = request.body;
+        return reply
+          .status(201)
+          .send(await services.agents.create(accessOf(request), input, { publish, actor: actorOf(request) }));
+      },
     );
 
     app.get(
@@ -189,14 +248,21 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         config: { permission: 'edit_agents' },
         schema: {
           tags: ['agents'],
-          summary: 'Change an agent; any real change makes a new immutable version',
+          summary:
+            'Change an agent; any real change makes a new immutable draft version, which callers run once published',
           security: authenticated,
           params: agentParams,
           body: patchBody,
           response: { 200: agentSchema, ...errorResponses },
         },
       },
-      async (request) => services.agents.update(accessOf(request), request.params.agentId, request.body),
+      async (request) => {
+        const { publish, ...patch } = request.body;
+        return services.agents.update(accessOf(request), request.params.agentId, patch, {
+          publish,
+          actor: actorOf(request),
+        });
+      },
     );
 
     app.delete(
@@ -235,6 +301,102 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
           limit: request.query.limit,
           cursor: request.query.cursor,
         }),
+    );
+
+    app.post(
+      '/api/workspaces/:workspaceId/agents/:agentId/publish',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary:
+            'Publish a version (the newest by default): API, workflow and OpenAI-compatible callers that name no version run it',
+          security: authenticated,
+          params: agentParams,
+          body: z.object({ version: versionNumberSchema.optional() }).strict().default({}),
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.publish(accessOf(request), actorOf(request), request.params.agentId, request.body),
+    );
+
+    app.post(
+      '/api/workspaces/:workspaceId/agents/:agentId/rollback',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary: 'Publish an earlier version than the published one (audited as a rollback)',
+          security: authenticated,
+          params: agentParams,
+          body: z.object({ version: versionNumberSchema }).strict(),
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.rollback(accessOf(request), actorOf(request), request.params.agentId, request.body),
+    );
+
+    app.post(
+      '/api/workspaces/:workspaceId/agents/:agentId/versions/:version/restore',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary: "Make an older version's configuration the newest draft again",
+          security: authenticated,
+          params: agentParams.extend({ version: z.coerce.number().int().min(1).max(1_000_000) }),
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.restore(accessOf(request), request.params.agentId, request.params.version),
+    );
+
+    app.put(
+      '/api/workspaces/:workspaceId/agents/:agentId/labels/:label',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary:
+            'Point a label (e.g. staging) at a version; callers target it with versionLabel or agent/<slug>@<label>. "production" publishes',
+          security: authenticated,
+          params: labelParams,
+          body: z.object({ version: versionNumberSchema }).strict(),
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.setLabel(
+          accessOf(request),
+          actorOf(request),
+          request.params.agentId,
+          request.params.label,
+          request.body.version,
+        ),
+    );
+
+    app.delete(
+      '/api/workspaces/:workspaceId/agents/:agentId/labels/:label',
+      {
+        config: { permission: 'edit_agents' },
+        schema: {
+          tags: ['agents'],
+          summary: 'Remove a label',
+          security: authenticated,
+          params: labelParams,
+          response: { 200: agentSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        services.agents.removeLabel(
+          accessOf(request),
+          actorOf(request),
+          request.params.agentId,
+          request.params.label,
+        ),
     );
   };
 }

@@ -86,7 +86,10 @@ const metricsSchema = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
   totalTokens: z.number(),
-  costUsd: z.number(),
+  costUsd: z.number().describe('What the priced executions cost; unpriced ones are not counted as $0 in it'),
+  unpricedCount: z
+    .number()
+    .describe('Executions of a model without a price (custom endpoints, new models): their cost is unknown'),
 });
 
 const statsSchema = z.object({

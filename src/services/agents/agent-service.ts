@@ -8,6 +8,7 @@ import {
   type Repositories,
 } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
+import { type AuditActor, createAuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import {
@@ -21,12 +22,23 @@ import {
   definitionFromInput,
   readDefinition,
 } from './agent-definition.ts';
+import { agentNotFound, labelPattern, publishedLabel } from './agent-version-selector.ts';
+import type { ToolEntryChecks } from '../tools/tool.ts';
+import { checkToolReferences } from './check-tool-references.ts';
 import { decodeCursor, decodeVersionCursor, encodeCursor } from './cursor.ts';
+
+export { agentNotFound };
 
 export interface AgentView extends AgentDefinition {
   id: string;
+  /** The newest version: what the builder shows and the test panel runs (a draft until published). */
   version: number;
   versionId: string;
+  /** What callers run when they name no version (the `production` label); null before a first publish. */
+  publishedVersion: number | null;
+  publishedVersionId: string | null;
+  /** Other labels callers can target (`versionLabel`, `agent/<slug>@<label>`): label → version number. */
+  labels: Record<string, number>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +60,9 @@ export function toAgentView({ agent, version }: AgentWithVersion): AgentView {
     slug: agent.slug,
     version: agent.version,
     versionId: agent.currentVersionId,
+    publishedVersion: agent.publishedVersion,
+    publishedVersionId: agent.publishedVersionId,
+    labels: agent.labels,
     createdAt: agent.createdAt,
     updatedAt: agent.updatedAt,
   };
@@ -64,9 +79,6 @@ export function toVersionView(row: AgentVersionRow): AgentVersionView {
     definition: readDefinition(row.definition),
   };
 }
-
-export const agentNotFound = () =>
-  notFoundError('agent_not_found', 'No agent with this id or slug in this workspace.');
 
 const slugTaken = (slug: string) =>
   conflictError(
@@ -110,18 +122,137 @@ async function checkReferences(repositories: Repositories, workspaceId: string, 
   }
 }
 
+/** Stands in for the caller when a service publishes without a request (never from a route). */
+const systemActor: AuditActor = { userId: null, tokenId: null, address: null, userAgent: null };
+
+const versionMissing = (number: number, newest: number) =>
+  invalidError(
+    'agent_version_not_found',
+    `version: this agent has versions 1 to ${newest}; ${number} is not one.`,
+    {
+      field: 'version',
+      version: number,
+    },
+  );
+
+function checkLabel(label: string) {
+  if (!labelPattern.test(label)) {
+    throw invalidError(
+      'label_invalid',
+      'label: use 1 to 40 lowercase letters, digits, "-" or "_", starting with a letter (e.g. "staging").',
+      { field: 'label' },
+    );
+  }
+}
+
 /** Agents: every change makes an immutable version; deleting hides the agent and keeps its history. */
 export function createAgentService(dependencies: {
   database: Database;
   repositories: Repositories;
   clock: Clock;
+  /** Save-time checks of tool entries by kind beyond the agent tool's (the mcp one from tools/mcp/). */
+  toolChecks?: ToolEntryChecks;
 }) {
   const { database, repositories, clock } = dependencies;
+
+  /** Adds `after` as the newest version (a draft until published); inside the caller's transaction. */
+  async function addVersion(
+    scoped: Repositories,
+    access: WorkspaceAccess,
+    found: AgentWithVersion,
+    after: AgentDefinition,
+    changes: AgentField[],
+  ): Promise<AgentWithVersion> {
+    checkDefinition(after);
+    await checkReferences(scoped, access.workspaceId, after);
+    await checkToolReferences(
+      scoped,
+      access.workspaceId,
+      { id: found.agent.id, slug: after.slug },
+      after,
+      dependencies.toolChecks,
+    );
+    const now = clock.now();
+    return scoped.agents.addVersion(
+      access.workspaceId,
+      found.agent.id,
+      {
+        id: newId(now.getTime()),
+        workspaceId: access.workspaceId,
+        agentId: found.agent.id,
+        number: found.agent.version + 1,
+        definition: after as unknown as Record<string, unknown>,
+        changedFields: changes,
+        createdBy: access.userId,
+        createdAt: now,
+      },
+      { slug: after.slug, updatedAt: now },
+    );
+  }
+
+  /**
+   * Points the `production` label at a version, audited with the version it replaced in the same
+   * transaction. Moving it to an older version than the published one is a rollback.
+   */
+  async function publishIn(
+    scoped: Repositories,
+    access: WorkspaceAccess,
+    actor: AuditActor,
+    found: AgentWithVersion,
+    number: number,
+  ): Promise<AgentWithVersion> {
+    const previous = found.agent.publishedVersion;
+    if (previous === number) return found;
+    const version =
+      number === found.version.number
+        ? found.version
+        : await scoped.agents.findVersionByNumber(access.workspaceId, found.agent.id, number);
+    if (!version) throw versionMissing(number, found.agent.version);
+    const agent = await scoped.agents.setPublished(access.workspaceId, found.agent.id, {
+      versionId: version.id,
+      number,
+      updatedAt: clock.now(),
+    });
+    await createAuditLog({ repositories: scoped, clock }).record(
+      access.workspaceId,
+      actor,
+      previous !== null && number < previous ? 'agent.rolled_back' : 'agent.published',
+      { type: 'agent', id: found.agent.id },
+      { slug: found.agent.slug, version: number, previousVersion: previous },
+    );
+    return { agent, version: found.version };
+  }
+
+  /** Runs `change` on the locked agent inside one transaction. */
+  const withLockedAgent = (
+    access: WorkspaceAccess,
+    reference: string,
+    change: (scoped: Repositories, found: AgentWithVersion) => Promise<AgentWithVersion>,
+  ) =>
+    inTransaction(database, async (scoped) => {
+      const found = await scoped.agents.findForUpdate(access.workspaceId, reference);
+      if (!found) throw agentNotFound();
+      return toAgentView(await change(scoped, found));
+    });
+
   return {
-    async create(access: WorkspaceAccess, input: AgentInput): Promise<AgentView> {
+    /** Version 1, published unless `publish: false` keeps it a draft nobody runs by default. */
+    async create(
+      access: WorkspaceAccess,
+      input: AgentInput,
+      options: { publish?: boolean; actor?: AuditActor } = {},
+    ): Promise<AgentView> {
+      const publish = options.publish ?? true;
       const definition = definitionFromInput(input);
       checkDefinition(definition);
       await checkReferences(repositories, access.workspaceId, definition);
+      await checkToolReferences(
+        repositories,
+        access.workspaceId,
+        { id: null, slug: definition.slug },
+        definition,
+        dependencies.toolChecks,
+      );
       const now = clock.now();
       const agentId = newId(now.getTime());
       const versionId = newId(now.getTime());
@@ -134,6 +265,8 @@ export function createAgentService(dependencies: {
               slug: definition.slug,
               currentVersionId: versionId,
               version: 1,
+              publishedVersionId: publish ? versionId : null,
+              publishedVersion: publish ? 1 : null,
               createdBy: access.userId,
               createdAt: now,
               updatedAt: now,
@@ -182,41 +315,143 @@ export function createAgentService(dependencies: {
       };
     },
 
-    /** Applies a change as a new version; a request that changes nothing makes no version. */
-    async update(access: WorkspaceAccess, reference: string, patch: AgentPatch): Promise<AgentView> {
+    /**
+     * Applies a change as a new draft version; a request that changes nothing makes no version.
+     * `publish: true` publishes the result in the same transaction (what `flightdeck apply` does).
+     */
+    async update(
+      access: WorkspaceAccess,
+      reference: string,
+      patch: AgentPatch,
+      options: { publish?: boolean; actor?: AuditActor } = {},
+    ): Promise<AgentView> {
       try {
-        return await inTransaction(database, async (scoped) => {
-          const found = await scoped.agents.findForUpdate(access.workspaceId, reference);
-          if (!found) throw agentNotFound();
+        return await withLockedAgent(access, reference, async (scoped, found) => {
           const before = { ...readDefinition(found.version.definition), slug: found.agent.slug };
           const after = applyPatch(before, patch);
           const changes = changedFields(before, after);
-          if (changes.length === 0) return toAgentView(found);
-          checkDefinition(after);
-          await checkReferences(scoped, access.workspaceId, after);
-          const now = clock.now();
-          const number = found.agent.version + 1;
-          const updated = await scoped.agents.addVersion(
-            access.workspaceId,
-            found.agent.id,
-            {
-              id: newId(now.getTime()),
-              workspaceId: access.workspaceId,
-              agentId: found.agent.id,
-              number,
-              definition: after as unknown as Record<string, unknown>,
-              changedFields: changes,
-              createdBy: access.userId,
-              createdAt: now,
-            },
-            { slug: after.slug, updatedAt: now },
-          );
-          return toAgentView(updated);
+          const saved =
+            changes.length === 0 ? found : await addVersion(scoped, access, found, after, changes);
+          if (!options.publish) return saved;
+          return publishIn(scoped, access, options.actor ?? systemActor, saved, saved.agent.version);
         });
       } catch (error) {
         if (isUniqueViolation(error, 'agents_workspace_slug') && patch.slug) throw slugTaken(patch.slug);
         throw error;
       }
+    },
+
+    /** Publishes a version (the newest by default): callers that name none run it from now on. */
+    async publish(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      reference: string,
+      request: { version?: number },
+    ): Promise<AgentView> {
+      return withLockedAgent(access, reference, (scoped, found) =>
+        publishIn(scoped, access, actor, found, request.version ?? found.agent.version),
+      );
+    },
+
+    /** Publishes an earlier version than the published one. */
+    async rollback(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      reference: string,
+      request: { version: number },
+    ): Promise<AgentView> {
+      return withLockedAgent(access, reference, (scoped, found) => {
+        const published = found.agent.publishedVersion;
+        if (published === null || request.version >= published) {
+          throw invalidError(
+            'rollback_not_older',
+            published === null
+              ? 'This agent was never published: publish a version instead of rolling back.'
+              : `version: roll back to a version older than the published one (${published}); to move forward, publish.`,
+            { field: 'version', publishedVersion: published },
+          );
+        }
+        return publishIn(scoped, access, actor, found, request.version);
+      });
+    },
+
+    /** Makes an older version's configuration the newest draft again (the slug stays). */
+    async restore(access: WorkspaceAccess, reference: string, number: number): Promise<AgentView> {
+      return withLockedAgent(access, reference, async (scoped, found) => {
+        const old = await scoped.agents.findVersionByNumber(access.workspaceId, found.agent.id, number);
+        if (!old) throw versionMissing(number, found.agent.version);
+        const before = { ...readDefinition(found.version.definition), slug: found.agent.slug };
+        const after = { ...readDefinition(old.definition), slug: found.agent.slug };
+        const changes = changedFields(before, after);
+        return changes.length === 0 ? found : addVersion(scoped, access, found, after, changes);
+      });
+    },
+
+    /** Points a label at a version; `production` is the published version, so setting it publishes. */
+    async setLabel(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      reference: string,
+      label: string,
+      number: number,
+    ): Promise<AgentView> {
+      checkLabel(label);
+      return withLockedAgent(access, reference, async (scoped, found) => {
+        if (label === publishedLabel) return publishIn(scoped, access, actor, found, number);
+        if (found.agent.labels[label] === number) return found;
+        if (number > found.agent.version || number < 1) throw versionMissing(number, found.agent.version);
+        const agent = await scoped.agents.setLabels(
+          access.workspaceId,
+          found.agent.id,
+          { ...found.agent.labels, [label]: number },
+          clock.now(),
+        );
+        await createAuditLog({ repositories: scoped, clock }).record(
+          access.workspaceId,
+          actor,
+          'agent.label_set',
+          { type: 'agent', id: found.agent.id },
+          {
+            slug: found.agent.slug,
+            label,
+            version: number,
+            previousVersion: found.agent.labels[label] ?? null,
+          },
+        );
+        return { agent, version: found.version };
+      });
+    },
+
+    async removeLabel(
+      access: WorkspaceAccess,
+      actor: AuditActor,
+      reference: string,
+      label: string,
+    ): Promise<AgentView> {
+      checkLabel(label);
+      if (label === publishedLabel) {
+        throw invalidError(
+          'label_reserved',
+          '"production" is the published version and cannot be removed; publish or roll back another version instead.',
+          { field: 'label' },
+        );
+      }
+      return withLockedAgent(access, reference, async (scoped, found) => {
+        const previous = found.agent.labels[label];
+        if (previous === undefined) {
+          throw notFoundError('agent_label_not_found', `This agent has no label "${label}".`, { label });
+        }
+        const { [label]: _removed, ...rest } = found.agent.labels;
+        const agent = await scoped.agents.setLabels(access.workspaceId, found.agent.id, rest, clock.now());
+        await createAuditLog({ repositories: scoped, clock }).record(
+          access.workspaceId,
+          actor,
+          'agent.label_removed',
+          { type: 'agent', id: found.agent.id },
+          { slug: found.agent.slug, label, previousVersion: previous },
+        );
+        return { agent, version: found.version };
+      });
     },
 
     async remove(access: WorkspaceAccess, reference: string): Promise<void> {

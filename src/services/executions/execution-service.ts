@@ -51,6 +51,7 @@ import {
   type ExecutionView,
   toExecutionView,
 } from './execution-view.ts';
+import { recordingTools, replayTools } from './record-tools.ts';
 import { runExecution } from './run-execution.ts';
 import { createLoopBudget, planToolLoop, type ToolLoopResume } from './execution-tools.ts';
 import { runToolLoop, type ToolLoopEvent } from './run-tool-loop.ts';
@@ -514,7 +515,12 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
                 baseUrls: targets.map((target) => target.baseUrl),
                 output: compiled.output,
                 handlers: runHandlers,
-                tools: loop.tools,
+                // Recorded runs keep every tool answer; replays answer tools from the recording.
+                tools: recorder
+                  ? recordingTools(loop.tools, recorder)
+                  : replay
+                    ? replayTools(loop.tools, replay.cursor)
+                    : loop.tools,
                 maxToolCalls: loop.maxToolCalls,
                 workspaceId,
                 executionId,

@@ -2,6 +2,11 @@ import { FlightdeckError, notFoundError } from '../../core/errors.ts';
 import type { JsonSchema, ProviderKind } from '../../llm/index.ts';
 import type { AgentRow, AgentVersionRow, Repositories } from '../../store/repositories/index.ts';
 import { type AgentDefinition, readDefinition } from '../agents/agent-definition.ts';
+import {
+  type AgentVersionSelector,
+  findAgentVersion,
+  labelPattern,
+} from '../agents/agent-version-selector.ts';
 import type { ExecuteRequest, ExecutionService, PreparedExecution } from '../executions/execution-service.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { invalidParam, messagesToInput, type OpenAiChatMessage } from './messages-to-input.ts';
@@ -72,27 +77,37 @@ export function createOpenAiCompatibleService(dependencies: {
       owned_by: 'flightdeck',
       name: definition.name,
       description: definition.description,
-      version: version.number,
+      // Unpinned, the model runs the published version, whichever version the row was read with.
+      version: pinned ? version.number : (agent.publishedVersion ?? version.number),
     };
   };
 
+  /** `agent/<slug>` runs the published version; `@<number>`, `@<label>` or `@<version id>` pins one. */
   async function resolveModel(
     workspaceId: string,
     model: string,
   ): Promise<{ agent: AgentRow; version: AgentVersionRow }> {
     const reference = parseModelId(model);
     if (!reference) throw modelNotFound(model);
-    const found = await repositories.agents.find(workspaceId, reference.slug);
-    // `find` also matches ids; a model names agents by slug only.
-    if (!found || found.agent.slug !== reference.slug) throw modelNotFound(model);
     const { version } = reference;
-    if (version.kind === 'current') return found;
-    const pinned =
-      version.kind === 'number'
-        ? await repositories.agents.findVersionByNumber(workspaceId, found.agent.id, version.number)
-        : await repositories.agents.findVersion(workspaceId, version.id);
-    if (!pinned || pinned.agentId !== found.agent.id) throw modelNotFound(model);
-    return { agent: found.agent, version: pinned };
+    const selector: AgentVersionSelector =
+      version.kind === 'current'
+        ? { kind: 'published' }
+        : version.kind === 'number'
+          ? { kind: 'number', number: version.number }
+          : // Version ids are UUIDv7s, which start with a digit for centuries; labels start with a letter.
+            labelPattern.test(version.id)
+            ? { kind: 'label', label: version.id }
+            : { kind: 'id', id: version.id };
+    try {
+      const found = await findAgentVersion(repositories, workspaceId, reference.slug, selector);
+      // Agents are found by id or slug; a model names them by slug only.
+      if (found.agent.slug !== reference.slug) throw modelNotFound(model);
+      return found;
+    } catch (error) {
+      if (FlightdeckError.isInstance(error) && error.code === 'agent_not_published') throw error;
+      throw modelNotFound(model);
+    }
   }
 
   return {

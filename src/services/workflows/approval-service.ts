@@ -117,9 +117,10 @@ export function createApprovalService(dependencies: {
       (candidate) => candidate.id === approval.stepId,
     );
     if (step?.kind !== 'agent') return null;
-    const agent = await repositories.agents.find(approval.workspaceId, step.agent);
+    // Steps run the published version of their agent.
+    const agent = await repositories.agents.findPublished(approval.workspaceId, step.agent);
     return (
-      (agent?.version.definition as { outputSchema?: Record<string, unknown> | null } | undefined)
+      (agent?.version?.definition as { outputSchema?: Record<string, unknown> | null } | undefined)
         ?.outputSchema ?? null
     );
   }

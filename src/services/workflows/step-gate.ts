@@ -39,8 +39,8 @@ export function createStepGate(dependencies: {
   const factsOf = (reference: string) => {
     let facts = agentFacts.get(reference);
     if (!facts) {
-      facts = repositories.agents.find(run.workspaceId, reference).then((found) => {
-        const stored = found?.version.definition as
+      facts = repositories.agents.findPublished(run.workspaceId, reference).then((found) => {
+        const stored = found?.version?.definition as
           | { approval?: string; artifactType?: string | null }
           | undefined;
         return {

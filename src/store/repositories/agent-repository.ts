@@ -43,6 +43,57 @@ export function createAgentRepository(database: Database) {
       return row;
     },
 
+    /**
+     * The agent and the version callers run when they name none: the published one. The version is
+     * undefined for an agent created as a draft and never published.
+     */
+    async findPublished(
+      workspaceId: string,
+      reference: string,
+    ): Promise<{ agent: AgentRow | undefined; version: AgentVersionRow | undefined }> {
+      const [row] = await database
+        .select({ agent: agents, version: agentVersions })
+        .from(agents)
+        .leftJoin(agentVersions, eq(agentVersions.id, agents.publishedVersionId))
+        .where(byReference(workspaceId, reference));
+      return { agent: row?.agent, version: row?.version ?? undefined };
+    },
+
+    /** Points the `production` label (what callers run by default) at a version; after `findForUpdate`. */
+    async setPublished(
+      workspaceId: string,
+      agentId: string,
+      published: { versionId: string; number: number; updatedAt: Date },
+    ): Promise<AgentRow> {
+      const [row] = await database
+        .update(agents)
+        .set({
+          publishedVersionId: published.versionId,
+          publishedVersion: published.number,
+          updatedAt: published.updatedAt,
+        })
+        .where(and(eq(agents.workspaceId, workspaceId), eq(agents.id, agentId)))
+        .returning();
+      if (!row) throw new Error('update returned no row');
+      return row;
+    },
+
+    /** Replaces the agent's other labels (label → version number); after `findForUpdate`. */
+    async setLabels(
+      workspaceId: string,
+      agentId: string,
+      labels: Record<string, number>,
+      updatedAt: Date,
+    ): Promise<AgentRow> {
+      const [row] = await database
+        .update(agents)
+        .set({ labels, updatedAt })
+        .where(and(eq(agents.workspaceId, workspaceId), eq(agents.id, agentId)))
+        .returning();
+      if (!row) throw new Error('update returned no row');
+      return row;
+    },
+
     /** The agent row locked until the transaction ends, so two edits cannot both take the next number. */
     async findForUpdate(workspaceId: string, reference: string): Promise<AgentWithVersion | undefined> {
       const [agent] = await database

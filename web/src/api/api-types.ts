@@ -1,5 +1,7 @@
 /** The shapes of the public HTTP API the console relies on (see /api/openapi.json). Dates arrive as ISO strings. */
 
+import type { ToolEntry, ToolStreamEvent } from './tool-types.ts';
+
 export interface List<Item> {
   items: Item[];
   nextCursor: string | null;
@@ -150,6 +152,10 @@ export interface AgentDefinition {
   approval?: 'required' | 'optional';
   /** The type its outputs are stored as (`research_finding`, `content_draft`, `report`, …); null: generic. */
   artifactType?: string | null;
+  /** Tools the model may call; empty: one prompt, one answer. */
+  tools?: ToolEntry[];
+  /** Tool calls one run may make before it stops with 422 `tool_limit_reached`. */
+  maxToolCalls?: number;
 }
 
 export interface Agent extends AgentDefinition {
@@ -326,6 +332,7 @@ export interface RotatedSigningSecret {
 export type ExecutionStreamEvent =
   | { type: 'execution-start'; execution: Execution }
   | { type: 'text-delta'; text: string }
+  | ToolStreamEvent
   | { type: 'execution-end'; execution: Execution };
 
 /** A model of the server's price catalog (`GET /api/models`). */

@@ -32,6 +32,8 @@ import { createApprovalApi } from './approval-api.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import { createOverviewApi } from './overview-api.ts';
 import { readEventStream } from './read-event-stream.ts';
+import { createToolApi } from './tool-api.ts';
+import type { ToolStreamEvent } from './tool-types.ts';
 import { createWorkflowApi } from './workflow-api.ts';
 
 export type AgentInput = Partial<AgentDefinition> & Pick<AgentDefinition, 'name' | 'provider' | 'model'>;
@@ -51,6 +53,7 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
     ...createWorkflowApi(http),
     ...createApprovalApi(http),
     ...createOverviewApi(http),
+    ...createToolApi(http),
     setupStatus: () => http.request<{ setupRequired: boolean }>('GET', '/api/setup'),
     setup: async (body: { email: string; password: string; name: string; workspaceName: string }) =>
       remember(await http.request<SignedIn>('POST', '/api/setup', { body })),
@@ -201,6 +204,8 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
           yield { type: 'execution-start', execution: data as Execution };
         else if (event.event === 'execution-end')
           yield { type: 'execution-end', execution: data as Execution };
+        else if (event.event === 'tool-call' || event.event === 'tool-result' || event.event === 'tool-approval')
+          yield { ...(data as ToolStreamEvent), type: event.event } as ToolStreamEvent;
       }
     },
   };

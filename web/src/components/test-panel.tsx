@@ -55,7 +55,8 @@ export function TestPanel(props: { workspaceId: string; agent: Agent }) {
             />
           </Tooltip>
           <Button
-            onClick={() => void start(input.value, effectiveMode)}
+            // The version the builder shows, draft or not: the test panel never runs something else.
+            onClick={() => void start(input.value, effectiveMode, agent.versionId)}
             loading={run.phase === 'streaming'}
             disabled={input.error !== null}
           >

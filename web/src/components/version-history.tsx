@@ -1,14 +1,22 @@
-import { Badge, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Paper, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import { useAgentVersions } from '../hooks/use-agents.ts';
+import type { Agent } from '../api/api-types.ts';
+import { useAgentMutations, useAgentVersions } from '../hooks/use-agents.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { DiffView } from './diff-view.tsx';
 import { ErrorAlert } from './error-alert.tsx';
 import { TableSkeleton } from './table-skeleton.tsx';
 
-/** Every saved version with the fields it changed, and a diff between any two. */
-export function VersionHistory(props: { workspaceId: string; agentId: string }) {
-  const versions = useAgentVersions(props.workspaceId, props.agentId);
+/**
+ * Every saved version with the fields it changed, which one is live and which labels point where;
+ * publish or roll back to any version, restore an old one as the new draft, and diff any two.
+ */
+export function VersionHistory(props: { workspaceId: string; agent: Agent }) {
+  const { agent } = props;
+  const versions = useAgentVersions(props.workspaceId, agent.id);
+  const mutations = useAgentMutations(props.workspaceId);
+  const labelsOf = (number: number) =>
+    Object.entries(agent.labels).flatMap(([label, version]) => (version === number ? [label] : []));
   const items = versions.data?.items ?? [];
   const [from, setFrom] = useState<string | null>(null);
   const [to, setTo] = useState<string | null>(null);
@@ -49,6 +57,49 @@ export function VersionHistory(props: { workspaceId: string; agentId: string }) 
                     <Text size="xs" c="dimmed">
                       {formatDateTime(version.createdAt)}
                     </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4} justify="flex-end" wrap="nowrap">
+                      {version.number === agent.publishedVersion ? (
+                        <Badge size="xs" color="green" tt="none">
+                          live
+                        </Badge>
+                      ) : null}
+                      {labelsOf(version.number).map((label) => (
+                        <Badge key={label} size="xs" variant="outline" tt="none">
+                          {label}
+                        </Badge>
+                      ))}
+                      {version.number !== agent.publishedVersion ? (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          onClick={() =>
+                            mutations.publish.mutate({
+                              agentId: agent.id,
+                              version: version.number,
+                              rollback:
+                                agent.publishedVersion !== null && version.number < agent.publishedVersion,
+                            })
+                          }
+                        >
+                          {agent.publishedVersion !== null && version.number < agent.publishedVersion
+                            ? 'Roll back'
+                            : 'Publish'}
+                        </Button>
+                      ) : null}
+                      {version.number !== agent.version ? (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          onClick={() =>
+                            mutations.restore.mutate({ agentId: agent.id, version: version.number })
+                          }
+                        >
+                          Restore as draft
+                        </Button>
+                      ) : null}
+                    </Group>
                   </Table.Td>
                 </Table.Tr>
               ))}

@@ -43,6 +43,19 @@ export function useAgentMutations(workspaceId: string) {
         api.updateAgent(workspaceId, change.agentId, change.patch),
       onSuccess,
     }),
+    /** Publishes a version (the newest by default), or rolls back when it is older than the live one. */
+    publish: useMutation({
+      mutationFn: (change: { agentId: string; version?: number; rollback?: boolean }) =>
+        change.rollback && change.version !== undefined
+          ? api.rollbackAgent(workspaceId, change.agentId, change.version)
+          : api.publishAgent(workspaceId, change.agentId, change.version),
+      onSuccess,
+    }),
+    restore: useMutation({
+      mutationFn: (change: { agentId: string; version: number }) =>
+        api.restoreAgentVersion(workspaceId, change.agentId, change.version),
+      onSuccess,
+    }),
     remove: useMutation({
       mutationFn: (agentId: string) => api.deleteAgent(workspaceId, agentId),
       onSuccess,

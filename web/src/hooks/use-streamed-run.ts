@@ -19,7 +19,7 @@ export function useStreamedRun(workspaceId: string, agentId: string) {
   const controller = useRef<AbortController | null>(null);
 
   const start = useCallback(
-    async (input: unknown, mode: ExecutionMode) => {
+    async (input: unknown, mode: ExecutionMode, versionId?: string) => {
       controller.current?.abort();
       const abort = new AbortController();
       controller.current = abort;
@@ -27,7 +27,12 @@ export function useStreamedRun(workspaceId: string, agentId: string) {
       let execution: Execution | null = null;
       setRun({ phase: 'streaming', text, execution });
       try {
-        for await (const event of api.streamExecution(workspaceId, agentId, { input, mode }, abort.signal)) {
+        for await (const event of api.streamExecution(
+          workspaceId,
+          agentId,
+          versionId === undefined ? { input, mode } : { input, mode, versionId },
+          abort.signal,
+        )) {
           if (event.type === 'text-delta') text += event.text;
           else execution = event.execution;
           setRun(

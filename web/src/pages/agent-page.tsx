@@ -33,6 +33,9 @@ export function AgentPage(props: { workspaceId: string; agentId: string }) {
       id: _id,
       version: _version,
       versionId: _versionId,
+      publishedVersion: _publishedVersion,
+      publishedVersionId: _publishedVersionId,
+      labels: _labels,
       createdAt: _created,
       updatedAt: _updated,
       ...definition
@@ -53,11 +56,25 @@ export function AgentPage(props: { workspaceId: string; agentId: string }) {
             ← Agents
           </Link>
           <Title order={2}>{current.name}</Title>
-          <Text size="sm" c="dimmed">
+          <Text size="sm" c="dimmed" data-testid="agent-version-state">
             {current.slug} · version {current.version}
+            {current.publishedVersion === current.version
+              ? ' · live'
+              : current.publishedVersion === null
+                ? ' · draft, never published'
+                : ` · draft (live: version ${current.publishedVersion})`}
           </Text>
         </div>
         <Group gap="xs">
+          {current.publishedVersion !== current.version ? (
+            <Button
+              size="xs"
+              loading={mutations.publish.isPending}
+              onClick={() => mutations.publish.mutate({ agentId: current.id })}
+            >
+              Publish version {current.version}
+            </Button>
+          ) : null}
           <Button
             variant="default"
             size="xs"
@@ -78,6 +95,10 @@ export function AgentPage(props: { workspaceId: string; agentId: string }) {
         </Group>
       </Group>
       <ErrorAlert error={mutations.create.error} title="Could not duplicate" />
+      <ErrorAlert
+        error={mutations.publish.error ?? mutations.restore.error}
+        title="Could not change the live version"
+      />
       <Grid>
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack>
@@ -85,7 +106,7 @@ export function AgentPage(props: { workspaceId: string; agentId: string }) {
             {canManageSettings ? (
               <AgentBudgetForm workspaceId={props.workspaceId} agentId={current.id} />
             ) : null}
-            <VersionHistory workspaceId={props.workspaceId} agentId={current.id} />
+            <VersionHistory workspaceId={props.workspaceId} agent={current} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>
