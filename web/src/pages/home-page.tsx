@@ -62,13 +62,12 @@ export function HomePage(props: { workspaceId: string }) {
 function Checklist(props: { overview: WorkspaceOverview; base: string }) {
   const items = onboardingChecklist(props.overview);
   const done = items.filter((item) => item.done).length;
-  if (done === items.length) return null;
   return (
     <Paper withBorder p="md" data-testid="onboarding-checklist">
       <Group justify="space-between" mb="sm" wrap="nowrap">
         <div>
           <Title order={3} size="h4">
-            Get started
+            {done === items.length ? 'All set up' : 'Get started'}
           </Title>
           <Text size="sm" c="dimmed">
             {done} of {items.length} done — each ticks by itself once the workspace has it.
