@@ -155,6 +155,7 @@ describe.each(storeTargets)('execution history, stats and comparison on $name', 
       outputTokens: 35,
       totalTokens: 100,
       costUsd: closeTo(0.081),
+      unpricedCount: 0,
     });
     expect(stats.series).toEqual([
       {
@@ -170,6 +171,7 @@ describe.each(storeTargets)('execution history, stats and comparison on $name', 
         outputTokens: 15,
         totalTokens: 45,
         costUsd: closeTo(0.03),
+        unpricedCount: 0,
       },
       {
         bucket: '2026-11-02T00:00:00.000Z',
@@ -184,6 +186,7 @@ describe.each(storeTargets)('execution history, stats and comparison on $name', 
         outputTokens: 20,
         totalTokens: 55,
         costUsd: closeTo(0.051),
+        unpricedCount: 0,
       },
     ]);
     expect(stats.byAgent).toEqual([

@@ -44,11 +44,12 @@ describe.each(storeTargets)('stats of large windows from the rollup on $name', (
     // finished afterwards (the update trigger); some stay running.
     await database.execute(
       sql`insert into executions (id, workspace_id, agent_id, agent_version_id, agent_version, status, mode,
-            trigger, input_tokens, output_tokens, total_tokens, cost_usd, latency_ms, node_id, deadline_at, created_at)
+            trigger, input_tokens, output_tokens, total_tokens, cost_usd, cost_priced, latency_ms, node_id, deadline_at, created_at)
           select 'rollup-' || n, ${workspaceId}, 'agent-' || (n % 3), 'version', 1,
                  case when n % 10 = 0 then 'running' when n % 7 = 0 then 'failed' else 'completed' end,
                  case when n % 4 = 0 then 'mock' else 'live' end, 'api', n % 50, n % 30, n % 50 + n % 30,
-                 case when n % 10 = 0 then null else (n % 50) * 0.0001 end,
+                 case when n % 10 = 0 or n % 13 = 0 then null else (n % 50) * 0.0001 end,
+                 n % 13 <> 0,
                  case when n % 10 = 0 then null else 40 + (n * 37) % 2500 end, 'test',
                  to_timestamp(${start / 1000} + n * ${spanMs / 1000 / total}::float8) + interval '1 minute',
                  to_timestamp(${start / 1000} + n * ${spanMs / 1000 / total}::float8)
@@ -89,6 +90,8 @@ describe.each(storeTargets)('stats of large windows from the rollup on $name', (
     const repository = testApp.services.repositories.executions;
     const exact = await repository.exactStats(workspaceId, query);
     expect(exact.totals.count).toBeGreaterThan(10_000);
+    // Every 13th execution's model had no price; the rollup must count them as the rows do.
+    expect(exact.totals.unpricedCount).toBeGreaterThan(500);
     // Whatever the size threshold says, this is the rollup path.
     const approximate = await rollupStats(testApp.store.database, workspaceId, query);
     expectSameFigures(approximate.totals, exact.totals);
@@ -101,6 +104,7 @@ describe.each(storeTargets)('stats of large windows from the rollup on $name', (
       expect(point.count).toBe(exactPoint.count);
       expect(point.running).toBe(exactPoint.running);
       expect(point.totalTokens).toBe(exactPoint.totalTokens);
+      expect(point.unpricedCount).toBe(exactPoint.unpricedCount);
     }
     expect(approximate.byAgent.map((row) => row.agentId)).toEqual(exact.byAgent.map((row) => row.agentId));
     for (const [index, row] of approximate.byAgent.entries()) {

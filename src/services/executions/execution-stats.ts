@@ -21,7 +21,10 @@ export interface ExecutionMetrics {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /** What the priced executions cost; executions of a model without a price are not in it as $0. */
   costUsd: number;
+  /** Executions whose model had no price: their cost is unknown, so `costUsd` leaves them out. */
+  unpricedCount: number;
 }
 
 export interface ExecutionStats {
@@ -53,6 +56,7 @@ const emptyRow: ExecutionAggregateRow = {
   outputTokens: 0,
   totalTokens: 0,
   costUsd: 0,
+  unpricedCount: 0,
 };
 
 /** The start of the UTC hour or day that contains `date`. */

@@ -70,7 +70,10 @@ export interface ExecutionAggregateRow {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /** Cost of the priced executions only: unpriced ones (`unpricedCount`) are not in it as $0. */
   costUsd: number;
+  /** Executions of a model without a price (`cost_priced` false). */
+  unpricedCount: number;
 }
 
 export interface ExecutionStatsRows {
@@ -261,10 +264,11 @@ export function createExecutionRepository(database: Database, options: Execution
               coalesce(sum(input_tokens), 0)::float8 as "inputTokens",
               coalesce(sum(output_tokens), 0)::float8 as "outputTokens",
               coalesce(sum(total_tokens), 0)::float8 as "totalTokens",
-              coalesce(sum(cost_usd), 0)::float8 as "costUsd"
+              coalesce(sum(cost_usd), 0)::float8 as "costUsd",
+              (count(*) filter (where not cost_priced))::int as "unpricedCount"
             from (
               select date_trunc(${unit}, created_at, 'UTC') as bucket, agent_id, status, latency_ms,
-                     input_tokens, output_tokens, total_tokens, cost_usd
+                     input_tokens, output_tokens, total_tokens, cost_usd, cost_priced
               from executions
               where ${sql.join(filters, sql` and `)}
             ) as scoped
@@ -281,6 +285,7 @@ export function createExecutionRepository(database: Database, options: Execution
         outputTokens: Number(row.outputTokens),
         totalTokens: Number(row.totalTokens),
         costUsd: Number(row.costUsd),
+        unpricedCount: Number(row.unpricedCount),
       });
       const empty: ExecutionAggregateRow = {
         count: 0,
@@ -293,6 +298,7 @@ export function createExecutionRepository(database: Database, options: Execution
         outputTokens: 0,
         totalTokens: 0,
         costUsd: 0,
+        unpricedCount: 0,
       };
       const result: ExecutionStatsRows = { totals: empty, series: [], byAgent: [] };
       for (const row of rows) {

@@ -42,6 +42,7 @@ interface Accumulator {
   outputTokens: number;
   totalTokens: number;
   costUsd: number;
+  unpricedCount: number;
   histogram: Map<number, number>;
 }
 
@@ -55,6 +56,7 @@ type PartRow = {
   outputTokens: unknown;
   totalTokens: unknown;
   costUsd: unknown;
+  unpricedCount: unknown;
   /** One histogram, or (from the rollup) a list of them. */
   latency: Record<string, unknown> | Array<Record<string, unknown>> | string | null;
 };
@@ -62,13 +64,14 @@ type PartRow = {
 const measures = sql`sum(count)::float8 as "count", sum(completed)::float8 as "completed",
   sum(failed)::float8 as "failed", sum(running)::float8 as "running",
   sum(input_tokens)::float8 as "inputTokens", sum(output_tokens)::float8 as "outputTokens",
-  sum(total_tokens)::float8 as "totalTokens", sum(cost_usd)::float8 as "costUsd"`;
+  sum(total_tokens)::float8 as "totalTokens", sum(cost_usd)::float8 as "costUsd",
+  sum(unpriced)::float8 as "unpricedCount"`;
 
 /**
  * Totals, series and per-agent figures from the rollup: whole hours (series, totals) and whole
  * days (per agent) come from `execution_rollups`; the partial hours and days at the window's
  * edges, and executions still running (the rollup holds finished ones only), from `executions`.
- * Counts, tokens and cost are exact; p50/p95 come from the latency histograms.
+ * Counts, tokens, cost and unpriced counts are exact; p50/p95 come from the latency histograms.
  */
 export async function rollupStats(
   database: Database,
@@ -149,7 +152,7 @@ async function rawPart(
   const scoped = [sql`workspace_id = ${workspaceId}`];
   if (query.mode) scoped.push(sql`mode = ${query.mode}`);
   const where = sql.join(scoped, sql` and `);
-  const columns = sql`${key} as key, status, latency_ms, input_tokens, output_tokens, total_tokens, cost_usd`;
+  const columns = sql`${key} as key, status, latency_ms, input_tokens, output_tokens, total_tokens, cost_usd, cost_priced`;
   return queryRows<PartRow>(
     database,
     sql`with picked as (
@@ -169,7 +172,8 @@ async function rawPart(
                  count(*) filter (where status = 'failed') as failed,
                  count(*) filter (where status = 'running') as running,
                  coalesce(sum(input_tokens), 0) as input_tokens, coalesce(sum(output_tokens), 0) as output_tokens,
-                 coalesce(sum(total_tokens), 0) as total_tokens, coalesce(sum(cost_usd), 0) as cost_usd
+                 coalesce(sum(total_tokens), 0) as total_tokens, coalesce(sum(cost_usd), 0) as cost_usd,
+                 count(*) filter (where not cost_priced) as unpriced
           from picked group by 1, 2
         )
         select key, ${measures},
@@ -195,6 +199,7 @@ function merge(rows: PartRow[], timeKeys: boolean): Map<string, Accumulator & { 
         outputTokens: 0,
         totalTokens: 0,
         costUsd: 0,
+        unpricedCount: 0,
         histogram: new Map(),
       };
       merged.set(mapKey, accumulator);
@@ -207,6 +212,7 @@ function merge(rows: PartRow[], timeKeys: boolean): Map<string, Accumulator & { 
     accumulator.outputTokens += Number(row.outputTokens);
     accumulator.totalTokens += Number(row.totalTokens);
     accumulator.costUsd += Number(row.costUsd);
+    accumulator.unpricedCount += Number(row.unpricedCount);
     const latency: unknown = typeof row.latency === 'string' ? JSON.parse(row.latency) : (row.latency ?? {});
     for (const histogram of Array.isArray(latency) ? latency : [latency]) {
       for (const [bucket, count] of Object.entries(histogram as Record<string, unknown>)) {
@@ -231,6 +237,7 @@ function toAggregate(accumulator: Accumulator | undefined): ExecutionAggregateRo
       outputTokens: 0,
       totalTokens: 0,
       costUsd: 0,
+      unpricedCount: 0,
     };
   }
   return {
@@ -244,6 +251,7 @@ function toAggregate(accumulator: Accumulator | undefined): ExecutionAggregateRo
     outputTokens: accumulator.outputTokens,
     totalTokens: accumulator.totalTokens,
     costUsd: accumulator.costUsd,
+    unpricedCount: accumulator.unpricedCount,
   };
 }
 
