@@ -4,7 +4,7 @@ import type {
   ProviderKind,
   ProviderStreamEvent,
 } from '../language-model-provider.ts';
-import { ProviderError } from '../provider-error.ts';
+import { ProviderError, type ProviderErrorCode } from '../provider-error.ts';
 import type { RecordedExchange } from './recorded-exchange.ts';
 import { canonicalModelRequest } from './recorded-exchange.ts';
 import type { ReplayCursor } from './replay-cursor.ts';
@@ -22,7 +22,7 @@ export function createReplayProvider(kind: ProviderKind, cursor: ReplayCursor): 
     if (!exchange.response.ok) {
       const recorded = exchange.response.error;
       throw new ProviderError({
-        code: recorded.code,
+        code: (recorded.code ?? 'provider_invalid_response') as ProviderErrorCode,
         statusCode: recorded.statusCode ?? undefined,
         isRetryable: recorded.isRetryable,
         detail: 'replayed from the recording',

@@ -11,7 +11,13 @@ export type RecordedResponse =
   | { ok: true; result: Omit<GenerateResult, 'latencyMs' | 'timeToFirstTokenMs'> | Record<string, unknown> }
   | {
       ok: false;
-      error: { code: ProviderErrorCode; statusCode: number | null; isRetryable: boolean; message: string };
+      /** A provider's failure carries a ProviderErrorCode; a tool's, its own code (null: not ours). */
+      error: {
+        code: ProviderErrorCode | string | null;
+        statusCode: number | null;
+        isRetryable: boolean;
+        message: string;
+      };
       /** Text a stream had sent before it failed. */
       partialText?: string;
     };

@@ -23,6 +23,14 @@ export interface ReplayCursor {
 export function createReplayCursor(recordings: readonly Recording[]): ReplayCursor {
   let chosen: Recording | null = null;
   let position = 0;
+  /** Tool results of one turn run side by side and were recorded as they ended: matched in any order. */
+  const consumed = new Set<number>();
+  /**
+   * A tool call the recording cannot answer fails inside the tool loop, which hands the failure to
+   * the model as a result; the next model call then fails with this mismatch instead of a diff of
+   * results the model never saw.
+   */
+  let toolMismatch: ReplayMismatchError | null = null;
   const preferred = recordings[0];
   const mismatch = (expected: RecordedExchange | undefined, kind: ExchangeKind, request: unknown) =>
     new ReplayMismatchError({
@@ -34,21 +42,43 @@ export function createReplayCursor(recordings: readonly Recording[]): ReplayCurs
     });
   return {
     next(kind, request) {
-      const fingerprint = fingerprintOf(request);
-      if (!chosen) {
-        const found = recordings.find(
-          (recording) =>
-            recording.exchanges[0]?.kind === kind && recording.exchanges[0].fingerprint === fingerprint,
-        );
-        if (!found) throw mismatch(preferred?.exchanges[0], kind, request);
-        chosen = found;
+      if (kind === 'model' && toolMismatch) throw toolMismatch;
+      try {
+        return take(kind, request);
+      } catch (error) {
+        if (kind === 'tool' && error instanceof ReplayMismatchError) toolMismatch = error;
+        throw error;
       }
-      const expected = chosen.exchanges[position];
-      if (!expected || expected.kind !== kind || expected.fingerprint !== fingerprint)
-        throw mismatch(expected, kind, request);
-      position++;
-      return expected;
     },
     replayOf: () => chosen?.executionId ?? preferred?.executionId ?? 'unknown',
   };
+
+  function take(kind: ExchangeKind, request: Record<string, unknown>): RecordedExchange {
+    const fingerprint = fingerprintOf(request);
+    if (!chosen) {
+      const found = recordings.find(
+        (recording) =>
+          recording.exchanges[0]?.kind === kind && recording.exchanges[0].fingerprint === fingerprint,
+      );
+      if (!found) throw mismatch(preferred?.exchanges[0], kind, request);
+      chosen = found;
+    }
+    while (consumed.has(position)) position++;
+    const exchanges = chosen.exchanges;
+    const expected = exchanges[position];
+    let index = position;
+    if (kind === 'tool') {
+      for (let next = position; exchanges[next]?.kind === 'tool'; next++) {
+        if (!consumed.has(next) && exchanges[next]?.fingerprint === fingerprint) {
+          index = next;
+          break;
+        }
+      }
+    }
+    const found = exchanges[index];
+    if (!found || found.kind !== kind || found.fingerprint !== fingerprint)
+      throw mismatch(expected, kind, request);
+    consumed.add(index);
+    return found;
+  }
 }
