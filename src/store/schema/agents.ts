@@ -167,6 +167,12 @@ export const executions = pgTable(
      * the execution that continues after the decision does not call the model again for done turns.
      */
     loopState: json('loop_state').$type<Record<string, unknown>>(),
+    /**
+     * The first model call as rendered and sent (system prompt, messages, parameters, the output
+     * schema given as structured output, tools); never headers or keys. Null when the workspace
+     * keeps no execution content, or once the retention period cleared it.
+     */
+    request: json('request').$type<Record<string, unknown>>(),
     /** Mode `replay`: the recorded execution this one answered from. */
     replayOf: text('replay_of'),
     /** Machine-readable facts of the failure, e.g. what differs from the recording (`replay_mismatch`). */
