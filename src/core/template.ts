@@ -161,6 +161,11 @@ export function renderTemplate(
   return pieces.join('');
 }
 
+/** The value at a parsed placeholder's path (`input.a[0]` → `input.a[0]`), or undefined; tool templates keep its type. */
+export function lookupTemplateValue(input: unknown, path: readonly string[]): unknown {
+  return lookup(input, path);
+}
+
 function lookup(input: unknown, path: readonly string[]): unknown {
   let current: unknown = input;
   for (const segment of path.slice(1)) {

@@ -3,6 +3,8 @@ import { compileJsonSchema } from '../../core/json-schema.ts';
 import { stableStringify } from '../../core/stable-stringify.ts';
 import { findUnsatisfiablePaths, parseTemplate } from '../../core/template.ts';
 import type { JsonSchema, ProviderKind } from '../../llm/index.ts';
+import { checkToolEntries } from '../tools/check-tool-entries.ts';
+import { defaultMaxToolCalls, type ToolDefinitionEntry } from '../tools/tool-definition.ts';
 
 export interface AgentRetry {
   maxAttempts: number;
@@ -39,13 +41,19 @@ export interface AgentDefinition {
   approval: 'required' | 'optional';
   /** The type its outputs are stored as in workflow runs (`generic_output` when not set). */
   artifactType: string | null;
+  /** Tools the model may call (see docs/tools.md); empty: one prompt, one answer. */
+  tools: ToolDefinitionEntry[];
+  /** Tool calls one execution may make before it stops with 422 `tool_limit_reached`. */
+  maxToolCalls: number;
 }
 
 export type AgentField = keyof AgentDefinition;
 
 /** What a create request gives; everything but name, provider and model has a default. */
 export type AgentInput = Pick<AgentDefinition, 'name' | 'provider' | 'model'> &
-  Partial<Omit<AgentDefinition, 'retry' | 'fallbacks'>> & {
+  Partial<Omit<AgentDefinition, 'retry' | 'fallbacks' | 'tools'>> & {
+    /** As sent: checked in detail by checkToolEntries when the definition is checked. */
+    tools?: ReadonlyArray<{ kind: string; name: string; [field: string]: unknown }>;
     retry?: Partial<AgentRetry>;
     fallbacks?: Array<{ provider: ProviderKind; model: string; providerKeyId?: string | null }>;
   };
@@ -75,6 +83,8 @@ export const agentFields: readonly AgentField[] = [
   'timeoutMs',
   'approval',
   'artifactType',
+  'tools',
+  'maxToolCalls',
 ];
 
 /** A slug from a name: lower case, words joined by hyphens. */
@@ -114,6 +124,8 @@ export function definitionFromInput(input: AgentInput): AgentDefinition {
     timeoutMs: input.timeoutMs ?? defaultTimeoutMs,
     approval: input.approval ?? 'optional',
     artifactType: input.artifactType ?? null,
+    tools: (input.tools ?? []) as ToolDefinitionEntry[],
+    maxToolCalls: input.maxToolCalls ?? defaultMaxToolCalls,
   });
 }
 
@@ -164,6 +176,7 @@ export function checkDefinition(definition: AgentDefinition): void {
       );
     }
   }
+  checkToolEntries(definition.tools);
   if (definition.retry.maxDelayMs < definition.retry.baseDelayMs) {
     throw invalidError('retry_invalid', 'retry.maxDelayMs must be at least retry.baseDelayMs.', {
       retry: definition.retry,
@@ -181,5 +194,7 @@ export function readDefinition(stored: Record<string, unknown>): AgentDefinition
     timeoutMs: definition.timeoutMs ?? defaultTimeoutMs,
     approval: definition.approval ?? 'optional',
     artifactType: definition.artifactType ?? null,
+    tools: definition.tools ?? [],
+    maxToolCalls: definition.maxToolCalls ?? defaultMaxToolCalls,
   };
 }

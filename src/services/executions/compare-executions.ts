@@ -24,6 +24,8 @@ const groups: Record<AgentField, ChangeGroup> = {
   outputSchema: 'schemas',
   approval: 'parameters',
   artifactType: 'schemas',
+  tools: 'parameters',
+  maxToolCalls: 'parameters',
 };
 
 export interface MetricDelta {

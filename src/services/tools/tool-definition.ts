@@ -11,7 +11,7 @@ export type ToolApproval =
   | { path: string; below?: number; above?: number; equals?: unknown };
 
 /** Fields every tool entry of an agent has. */
-interface ToolEntryBase {
+type ToolEntryBase = {
   name: string;
   description: string;
   /** JSON Schema (2020-12) of the arguments, shown to the model and checked before each call. */
@@ -21,7 +21,7 @@ interface ToolEntryBase {
   approval?: ToolApproval;
   /** Per call, default 30 s. */
   timeoutMs?: number;
-}
+};
 
 /**
  * Calls a URL. `url` and string leaves of `body` are templates over the arguments
@@ -29,30 +29,30 @@ interface ToolEntryBase {
  * are percent-encoded. Headers may name workspace secrets, `{{ secrets.NAME }}`, and nothing else.
  * Without `body`, POST, PUT and PATCH send the arguments as the JSON body.
  */
-export interface HttpToolEntry extends ToolEntryBase {
+export type HttpToolEntry = ToolEntryBase & {
   kind: 'http';
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers?: Record<string, string>;
   body?: unknown;
-}
+};
 
 /** Runs another agent of the workspace (by id or slug) with the arguments as its input. */
-export interface AgentToolEntry extends ToolEntryBase {
+export type AgentToolEntry = ToolEntryBase & {
   kind: 'agent';
   agent: string;
-}
+};
 
 /**
  * A Model Context Protocol server's tool(s). Only `name` (unique among the agent's entries) is
  * checked here; the server reference and the rest are the mcp resolver's (tools/mcp/), which may
  * take description and parameters from the server's own listing.
  */
-export interface McpToolEntry extends Partial<Omit<ToolEntryBase, 'name'>> {
+export type McpToolEntry = Partial<Omit<ToolEntryBase, 'name'>> & {
   kind: 'mcp';
   name: string;
   [field: string]: unknown;
-}
+};
 
 /** One entry of an agent's `tools`. */
 export type ToolDefinitionEntry = HttpToolEntry | AgentToolEntry | McpToolEntry;

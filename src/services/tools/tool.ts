@@ -1,4 +1,6 @@
 import type { JsonSchema } from '../../llm/index.ts';
+import type { ExecutionTrigger } from '../executions/execution-view.ts';
+import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { ToolApproval, ToolDefinitionEntry } from './tool-definition.ts';
 
 /**
@@ -50,6 +52,12 @@ export interface ToolResolveContext {
   mode: 'live' | 'mock';
   /** The agent whose tools these are (an agent tool may not call its own agent). */
   agentId: string;
+  /** Who runs the execution; an agent tool's child execution runs as them. */
+  access: WorkspaceAccess;
+  /** How the calling execution was started; its children are started the same way. */
+  trigger: ExecutionTrigger;
+  /** 0 for an execution a caller started, 1 for an agent tool's child, and so on. */
+  depth: number;
 }
 
 /**
