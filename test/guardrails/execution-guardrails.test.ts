@@ -55,6 +55,8 @@ describe('guardrails on executions (embedded)', () => {
     expect(probe.statusCode).toBe(201);
     const realCost: number = probe.json().costUsd;
     expect(realCost).toBeGreaterThan(0);
+    // The probe's lease (this node's slice of the then unlimited budget) goes back first.
+    await testApp.services.budgets.returnLeases();
     const { spentUsd: spentBefore } = await testApp.services.budgets.usage(fixture.workspaceId);
     const { estimate } = await testApp.services.executions.estimateFor(
       { workspaceId: fixture.workspaceId, role: 'owner', userId: fixture.users.owner, tokenId: null },
@@ -81,6 +83,8 @@ describe('guardrails on executions (embedded)', () => {
     // A refused execution never reached the provider.
     expect(fake.calls.length - callsBefore).toBe(admitted.length);
 
+    // The node's lease holds the unspent rest until it is given back (idle, or here at once).
+    await testApp.services.budgets.returnLeases();
     const usage = (await api.get('/usage')).json();
     expect(usage.reservedUsd).toBe(0);
     expect(usage.spentUsd).toBeLessThanOrEqual(limit);
@@ -141,6 +145,7 @@ describe('guardrails on executions (embedded)', () => {
       }
       expect(record?.error?.code).toBe('client_closed');
       expect(record?.costUsd).toBeGreaterThan(0);
+      await testApp.services.budgets.returnLeases();
       const usage = (await api.get('/usage')).json();
       expect(usage.reservedUsd).toBe(0);
       expect(usage.spentUsd).toBeCloseTo(record?.costUsd ?? -1, 9);
@@ -202,6 +207,7 @@ describe('guardrails on executions across three nodes (PostgreSQL and Redis)', (
     const statuses = answers.map((answer) => answer.statusCode);
     expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(30);
     expect(statuses.filter((status) => status !== 201 && status !== 402)).toEqual([]);
+    await Promise.all(nodes.map((node) => node.services.budgets.returnLeases()));
     const usage = (await apiClient(first, fixture).get('/usage')).json();
     expect(usage.spentUsd).toBeLessThanOrEqual(limit);
     expect(usage.reservedUsd).toBe(0);

@@ -10,12 +10,20 @@ import type { Repositories, ScopeLimit } from '../../store/repositories/index.ts
 import type { Clock } from '../identity/identity-clock.ts';
 import { completeSettings, defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
 import type { AlertService } from './alert-service.ts';
+import { type BudgetLeaseSettings, createBudgetLeases, type LeasedHold } from './budget-leases.ts';
 
 export interface Reservation {
   id: string;
   amountUsd: number;
   /** False when the workspace had no monthly limit at reservation time: settling then checks no alert. */
   workspaceLimited?: boolean;
+  /** Set when the hold came from this node's lease (in memory) instead of a row of its own. */
+  leaseId?: string;
+  /** Whose hold it is, kept for the settled row of a leased hold. */
+  workspaceId?: string;
+  agentId?: string | null;
+  providerKeyId?: string | null;
+  executionId?: string | null;
 }
 
 export interface ReserveRequest {
@@ -56,8 +64,25 @@ export function createBudgetService(dependencies: {
   repositories: Repositories;
   clock: Clock;
   alerts: AlertService;
+  /** Node leases (default on); `false` reserves every hold with a statement of its own. */
+  leases?: Partial<BudgetLeaseSettings> | false;
 }) {
   const { repositories, clock, alerts } = dependencies;
+  const leases =
+    dependencies.leases === false
+      ? null
+      : createBudgetLeases({ repositories, clock, settings: dependencies.leases });
+  // Idle leases go back to the budget, so a quiet node does not sit on room other nodes need.
+  const idleTimer =
+    leases === null
+      ? null
+      : setInterval(
+          () => {
+            leases.returnIdle().catch(() => {});
+          },
+          Math.max(1_000, leases.settings.idleMs),
+        );
+  idleTimer?.unref();
 
   /** The workspace's limit and, with an agent, the agent's, for the usage view (a reservation reads them in its own statement). */
   async function limitsFor(workspaceId: string, agentId: string | null): Promise<ScopeLimit[]> {
@@ -100,22 +125,39 @@ export function createBudgetService(dependencies: {
         await reclaimExpired(request.workspaceId);
       }
       const amountUsd = Math.max(0, Number(request.estimateUsd.toFixed(9)));
-      const id = newId(now.getTime());
-      const attempt = () =>
+      const who = {
+        workspaceId: request.workspaceId,
+        agentId: request.agentId,
+        providerKeyId: request.providerKeyId,
+        executionId: request.executionId,
+      };
+      const statement = (kind: 'hold' | 'lease', id: string, amount: number, expiresAt: Date) =>
         repositories.budgets.reserve({
           id,
+          kind,
           workspaceId: request.workspaceId,
           periodStart: budgetPeriodStart(now),
           workspaceScope,
           agentScope: request.agentId ? agentScope(request.agentId) : null,
           defaultWorkspaceLimitUsd: defaultWorkspaceSettings.monthlyBudgetUsd,
-          amountUsd,
+          amountUsd: amount,
           agentId: request.agentId,
-          providerKeyId: request.providerKeyId,
-          executionId: request.executionId,
+          providerKeyId: kind === 'lease' ? null : request.providerKeyId,
+          executionId: kind === 'lease' ? null : request.executionId,
           now,
-          expiresAt: new Date(now.getTime() + request.holdMs),
+          expiresAt,
         });
+      const leased = await leases?.reserve({
+        workspaceId: request.workspaceId,
+        agentId: request.agentId,
+        amountUsd,
+        holdMs: request.holdMs,
+        reserveLease: (amount, id, expiresAt) => statement('lease', id, amount, expiresAt),
+      });
+      if (leased) return { ...leased, ...who };
+      // No lease (off, or the budget is nearly spent): this hold gets a row of its own.
+      const id = newId(now.getTime());
+      const attempt = () => statement('hold', id, amountUsd, new Date(now.getTime() + request.holdMs));
       let outcome = await attempt();
       // Expired holds of a crashed process must never refuse a run: reclaim them and try once more.
       if (!outcome.reserved && (await reclaimExpired(request.workspaceId)) > 0) outcome = await attempt();
@@ -142,25 +184,58 @@ export function createBudgetService(dependencies: {
           },
         });
       }
-      return { id, amountUsd, workspaceLimited: outcome.workspaceLimited };
+      return { id, amountUsd, workspaceLimited: outcome.workspaceLimited, ...who };
     },
 
-    /** Records the real cost (a cut stream passes what it used) and releases the rest of the hold. */
+    /**
+     * Records the real cost (a cut stream passes what it used) and releases the rest of the hold.
+     * A cost above the hold (the provider counted more than the estimate) is recorded in full, so
+     * the next reservation sees the overage.
+     */
     async settle(reservation: Reservation, costUsd: number): Promise<void> {
-      const finished = await repositories.budgets.finish(
-        reservation.id,
-        'settled',
-        Math.max(0, costUsd),
-        clock.now(),
-      );
+      const spentUsd = Math.max(0, costUsd);
+      let workspaceId: string | undefined;
+      if (reservation.leaseId !== undefined && leases) {
+        const settled = await leases.settle(
+          reservation as LeasedHold,
+          {
+            agentId: reservation.agentId ?? null,
+            providerKeyId: reservation.providerKeyId ?? null,
+            executionId: reservation.executionId ?? null,
+          },
+          spentUsd,
+        );
+        if (settled) workspaceId = reservation.workspaceId;
+      } else {
+        const finished = await repositories.budgets.finish(reservation.id, 'settled', spentUsd, clock.now());
+        if (finished.finished) workspaceId = finished.workspaceId;
+      }
       // Alerts are thresholds of the workspace limit: without one (at reservation time) there is nothing to check.
-      if (finished.finished && finished.workspaceId && reservation.workspaceLimited !== false)
-        await alerts.checkBudget(finished.workspaceId);
+      if (workspaceId && reservation.workspaceLimited !== false) await alerts.checkBudget(workspaceId);
     },
 
     /** Gives the whole hold back (the call failed before costing anything, or was refused). */
     async release(reservation: Reservation): Promise<void> {
+      if (reservation.leaseId !== undefined && leases) {
+        await leases.release(reservation as LeasedHold);
+        return;
+      }
       await repositories.budgets.finish(reservation.id, 'released', 0, clock.now());
+    },
+
+    /**
+     * Gives this node's leases back to their budgets: idle ones, or every one without open holds
+     * (`all`, at shutdown and in tests before reading totals). Answers how many.
+     */
+    async returnLeases(options: { all?: boolean } = { all: true }): Promise<number> {
+      return leases ? leases.returnIdle(options) : 0;
+    },
+
+    /** Stops the idle-lease timer and gives every lease without open holds back. */
+    async close(): Promise<void> {
+      if (idleTimer) clearInterval(idleTimer);
+      // A store already closed leaves the leases to expire and be reclaimed like a crashed node's.
+      await leases?.returnIdle({ all: true }).catch(() => 0);
     },
 
     async usage(workspaceId: string): Promise<UsageView> {

@@ -426,8 +426,13 @@ async function settleFromLeases(database: Database, items: LeaseSettlement[]): P
   const rows = await queryRows<{ id: string }>(
     database,
     sql`with batch as (
-          select * from json_to_recordset(${batch}::json) as b(hold_id text, lease_id text, agent_id text,
+          select distinct on (b.hold_id) b.*
+          from json_to_recordset(${batch}::json) as b(hold_id text, lease_id text, agent_id text,
             provider_key_id text, execution_id text, reserved numeric, spent numeric, at timestamptz)
+          -- A hold already settled counts once (two settles racing: the second insert conflicts,
+          -- its statement rolls back, and alone it finds the row here).
+          where not exists (select 1 from budget_reservations done where done.id = b.hold_id)
+          order by b.hold_id
         ),
         totals as (select lease_id, sum(spent) as spent from batch group by lease_id),
         taken as (
