@@ -28,6 +28,8 @@ export interface TestAppOptions extends Partial<Omit<ServiceOptions, 'store'>> {
   bodyLimitBytes?: number;
   logger?: Logger;
   beforeReady?: (app: App) => void;
+  /** FLIGHTDECK_TRUSTED_PROXIES for this app (request.ip from X-Forwarded-For when the peer is listed). */
+  trustedProxies?: string;
   /** Starts the workflow queue with this many workers (0: enqueue only); off when absent. */
   workflows?: { workers: number; scheduleIntervalMs?: number };
 }
@@ -83,6 +85,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     publicUrl,
     logger: options.logger,
     bodyLimitBytes: options.bodyLimitBytes,
+    trustedProxies: options.trustedProxies,
   });
   options.beforeReady?.(app);
   await app.ready();

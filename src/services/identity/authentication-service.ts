@@ -113,24 +113,36 @@ export function createAuthenticationService(dependencies: {
     return { sessionId, csrfToken, expiresAt };
   }
 
-  /** Throws 429 while either counter is over its limit; says when to try again. */
-  async function checkThrottle(keys: Array<{ key: string; limit: number }>): Promise<void> {
-    const now = clock.now().getTime();
-    for (const { key, limit } of keys) {
-      const entry = await repositories.loginThrottles.find(key);
-      if (!entry) continue;
-      const windowEnds = entry.windowStartedAt.getTime() + throttlePolicy.windowMs;
-      if (entry.failures >= limit && windowEnds > now) {
-        const retryAfterSeconds = Math.ceil((windowEnds - now) / 1000);
-        throw new FlightdeckError({
-          code: 'login_throttled',
-          kind: 'rate_limited',
-          message: `Too many failed sign-in attempts. Try again in ${retryAfterSeconds} seconds.`,
-          details: { retryAfterSeconds },
-          retryAfterSeconds,
-        });
-      }
-    }
+  /**
+   * Counts this attempt against the account and the client address in one atomic statement, then
+   * throws 429 when either is over its limit: at most `limit` passwords are ever checked per window,
+   * however many nodes the attempts arrive at together. A refused attempt gives back the slot it
+   * took from the counter that was not over, so an attacker's address does not use up the account's.
+   */
+  async function countAttempt(keys: Array<{ key: string; limit: number }>): Promise<void> {
+    const now = clock.now();
+    const counts = await repositories.loginThrottles.countAttempt(
+      keys.map(({ key }) => key),
+      now,
+      throttlePolicy.windowMs,
+    );
+    const limitOf = new Map(keys.map(({ key, limit }) => [key, limit]));
+    const over = counts.filter((count) => count.attempts > (limitOf.get(count.key) ?? 0));
+    if (over.length === 0) return;
+    await repositories.loginThrottles.giveBack(
+      counts.filter((count) => !over.includes(count)).map((count) => count.key),
+    );
+    const windowEnds = Math.max(
+      ...over.map((count) => count.windowStartedAt.getTime() + throttlePolicy.windowMs),
+    );
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowEnds - now.getTime()) / 1000));
+    throw new FlightdeckError({
+      code: 'login_throttled',
+      kind: 'rate_limited',
+      message: `Too many sign-in attempts. Try again in ${retryAfterSeconds} seconds.`,
+      details: { retryAfterSeconds },
+      retryAfterSeconds,
+    });
   }
 
   return {
@@ -140,7 +152,7 @@ export function createAuthenticationService(dependencies: {
     async login(input: { email: string; password: string }, origin: RequestOrigin) {
       const accountKey = `account:${input.email.trim().toLowerCase()}`;
       const addressKey = `address:${origin.address ?? 'unknown'}`;
-      await checkThrottle([
+      await countAttempt([
         { key: accountKey, limit: throttlePolicy.maximumFailuresPerAccount },
         { key: addressKey, limit: throttlePolicy.maximumFailuresPerAddress },
       ]);
@@ -149,9 +161,7 @@ export function createAuthenticationService(dependencies: {
       if (user?.passwordHash) valid = await passwordHasher.verify(input.password, user.passwordHash);
       else await passwordHasher.verifyAgainstDummy(input.password);
       if (!user || !valid) {
-        const now = clock.now();
-        await repositories.loginThrottles.recordFailure(accountKey, now, throttlePolicy.windowMs);
-        await repositories.loginThrottles.recordFailure(addressKey, now, throttlePolicy.windowMs);
+        // The attempt stays counted on both keys: it was a failure.
         if (user) {
           // Admins of the account's workspaces see attempts on it; unknown emails belong to no workspace.
           const workspaces = await repositories.workspaces.listForUser(user.id);
@@ -165,7 +175,10 @@ export function createAuthenticationService(dependencies: {
         }
         throw invalidCredentials();
       }
+      // A success clears the account's count and gives its slot back to the address, so many people
+      // signing in from behind one proxy do not use up that address's allowance.
       await repositories.loginThrottles.clear(accountKey);
+      await repositories.loginThrottles.giveBack([addressKey]);
       const session = await issueSession(user.id, origin);
       return {
         user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
