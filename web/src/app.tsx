@@ -29,6 +29,9 @@ const TokensPage = lazy(() =>
 const WorkspaceSettingsPage = lazy(() =>
   import('./pages/workspace-settings-page.tsx').then((module) => ({ default: module.WorkspaceSettingsPage })),
 );
+const McpServersPage = lazy(() =>
+  import('./pages/mcp-servers-page.tsx').then((module) => ({ default: module.McpServersPage })),
+);
 const UsagePage = lazy(() =>
   import('./pages/usage-page.tsx').then((module) => ({ default: module.UsagePage })),
 );
@@ -92,6 +95,7 @@ const workspaceRoutes: Array<[string, WorkspacePage]> = [
   ],
   ['/w/:workspaceId/usage', (props) => <UsagePage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/keys', (props) => <ProviderKeysPage workspaceId={props.workspaceId} />],
+  ['/w/:workspaceId/settings/mcp-servers', (props) => <McpServersPage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/members', (props) => <MembersPage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/tokens', (props) => <TokensPage workspaceId={props.workspaceId} />],
   [

@@ -204,7 +204,11 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
           yield { type: 'execution-start', execution: data as Execution };
         else if (event.event === 'execution-end')
           yield { type: 'execution-end', execution: data as Execution };
-        else if (event.event === 'tool-call' || event.event === 'tool-result' || event.event === 'tool-approval')
+        else if (
+          event.event === 'tool-call' ||
+          event.event === 'tool-result' ||
+          event.event === 'tool-approval'
+        )
           yield { ...(data as ToolStreamEvent), type: event.event } as ToolStreamEvent;
       }
     },

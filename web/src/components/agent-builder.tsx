@@ -24,6 +24,7 @@ import { agentProviders } from '../lib/model-catalog.ts';
 import { templateVariables } from '../lib/template-variables.ts';
 import { CodeEditor } from './code-editor.tsx';
 import { ErrorAlert } from './error-alert.tsx';
+import { AgentToolsSection } from './agent-tools-section.tsx';
 import { FallbackList } from './fallback-list.tsx';
 import { SchemaEditor } from './schema-editor.tsx';
 
@@ -44,6 +45,8 @@ const definitionFields: Array<keyof AgentDefinition> = [
   'retry',
   'fallbacks',
   'timeoutMs',
+  'tools',
+  'maxToolCalls',
 ];
 
 function definitionOf(agent: Agent): AgentDefinition {
@@ -68,6 +71,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
   const modelCatalog = useModelCatalog();
   const [draft, setDraft] = useState<AgentDefinition>(() => definitionOf(props.agent));
   const [schemasValid, setSchemasValid] = useState({ input: true, output: true });
+  const [toolsValid, setToolsValid] = useState(true);
   const { update } = useAgentMutations(props.workspaceId);
   const keys = useProviderKeys(props.workspaceId);
   // A saved or reverted agent is the new baseline.
@@ -219,6 +223,17 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
             onChange={(schema) => set('outputSchema', schema)}
             onValidityChange={(valid) => setSchemasValid((current) => ({ ...current, output: valid }))}
           />
+          <Divider label="Tools" labelPosition="left" />
+          <AgentToolsSection
+            key={`tools-${props.agent.versionId}`}
+            workspaceId={props.workspaceId}
+            agentId={props.agent.id}
+            tools={draft.tools ?? []}
+            maxToolCalls={draft.maxToolCalls ?? 10}
+            onToolsChange={(tools) => set('tools', tools)}
+            onMaxToolCallsChange={(value) => set('maxToolCalls', value)}
+            onValidityChange={setToolsValid}
+          />
           <Divider label="Reliability" labelPosition="left" />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <NumberInput
@@ -254,7 +269,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
             </Button>
             <Button
               type="submit"
-              disabled={!dirty || !schemasValid.input || !schemasValid.output}
+              disabled={!dirty || !schemasValid.input || !schemasValid.output || !toolsValid}
               loading={update.isPending}
             >
               Save new version

@@ -21,6 +21,7 @@ import { RunMetrics } from './run-metrics.tsx';
 import { RunRefusedAlert } from './run-refused-alert.tsx';
 import { type InputDraft, SchemaInputForm } from './schema-input-form.tsx';
 import { TestHistory } from './test-history.tsx';
+import { ToolLoopTimeline } from './tool-loop-timeline.tsx';
 
 /** Runs the saved agent with a streamed answer, shows its metrics, and keeps this agent's history. */
 export function TestPanel(props: { workspaceId: string; agent: Agent }) {
@@ -83,6 +84,7 @@ export function TestPanel(props: { workspaceId: string; agent: Agent }) {
             </Code>
           </Stack>
         ) : null}
+        {run.phase !== 'idle' ? <ToolLoopTimeline timeline={run.timeline} /> : null}
         {run.phase === 'error' ? <RunRefusedAlert error={run.error} workspaceId={props.workspaceId} /> : null}
         {execution?.error ? (
           <ErrorAlert title={`Run failed: ${execution.error.code}`} error={execution.error.message} />

@@ -30,6 +30,7 @@ const sections = [
 ];
 const settings = [
   { label: 'Provider keys', path: 'settings/keys' },
+  { label: 'MCP servers', path: 'settings/mcp-servers' },
   { label: 'Members', path: 'settings/members' },
   { label: 'API tokens', path: 'settings/tokens' },
   { label: 'Workspace', path: 'settings/workspace' },
