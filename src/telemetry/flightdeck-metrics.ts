@@ -55,7 +55,7 @@ export function createFlightdeckMetrics(options: { version?: string } = {}) {
     }),
     agentRuns: new Counter({
       name: 'flightdeck_agent_runs_total',
-      help: 'Executions that finished on this node, by status (completed, failed) and mode (live, mock).',
+      help: 'Executions that finished on this node, by status (completed, failed) and mode (live, mock, replay).',
       labelNames: ['workspace', 'agent', 'status', 'mode'],
       registers,
     }),

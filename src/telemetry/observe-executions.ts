@@ -66,6 +66,8 @@ export function observeExecutions<Service extends { prepare(...args: never[]): P
     // Incremented by zero too, so the series exist (and rates read 0) before the first retry.
     metrics.agentRetries.inc({ workspace, agent, mode }, view.retries);
     metrics.agentFallbacks.inc({ workspace, agent, mode }, view.fallbackUsed ? 1 : 0);
+    // A replay called no provider and used no tokens: its recorded usage would count them twice.
+    if (mode === 'replay') return;
     for (const attempt of view.attempts) {
       metrics.providerAttempts.inc({
         provider: attempt.provider,

@@ -135,6 +135,7 @@ describe('record and replay', () => {
         input: { repo: 'acme/api' },
         output: original.output,
         retries: 1,
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
       });
     }
     const listed = (await api.get('/executions?mode=replay')).json();

@@ -28,6 +28,7 @@ import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
+import type { ToolResolvers } from '../tools/tool.ts';
 import { compareExecutions, type ExecutionComparison } from './compare-executions.ts';
 import { createCompiledVersionCache } from './compiled-version-cache.ts';
 import {
@@ -45,6 +46,7 @@ import {
   saveRecording,
 } from './execution-recording.ts';
 import { buildExecutionStats, type ExecutionStats, type StatsQuery } from './execution-stats.ts';
+import { createLoopBudget, planToolLoop, type ToolLoopResume } from './execution-tools.ts';
 import {
   type ExecutionMode,
   type ExecutionTrigger,
@@ -52,10 +54,9 @@ import {
   toExecutionView,
 } from './execution-view.ts';
 import { recordingTools, replayTools } from './record-tools.ts';
+import { renderedRequestOf } from './rendered-request.ts';
 import { runExecution } from './run-execution.ts';
-import { createLoopBudget, planToolLoop, type ToolLoopResume } from './execution-tools.ts';
 import { runToolLoop, type ToolLoopEvent } from './run-tool-loop.ts';
-import type { ToolResolvers } from '../tools/tool.ts';
 
 export interface ExecuteRequest {
   input: unknown;
@@ -144,6 +145,8 @@ export interface ExecutionServiceDependencies {
   priceOverridesOf?: (workspaceId: string) => Promise<readonly PriceOverride[]>;
   /** The workspace's `recordExecutions` setting (cached by the caller); off when absent. */
   recordsExecutionsOf?: (workspaceId: string) => Promise<boolean>;
+  /** The workspace's `storeExecutionContent` setting: false keeps no rendered request and no raw output. */
+  storesContentOf?: (workspaceId: string) => Promise<boolean>;
   /** Answers replays; backoff does not wait and breakers never open (execution-recording.ts). */
   replayModelCaller?: ModelCaller;
   /** Turns an agent's tool entries into callable tools, by kind (http, agent, mcp). */
@@ -159,6 +162,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const caller = dependencies.modelCaller ?? createModelCaller();
   const replayCaller = dependencies.replayModelCaller ?? createReplayModelCaller();
   const recordsExecutionsOf = dependencies.recordsExecutionsOf ?? (async () => false);
+  const storesContentOf = dependencies.storesContentOf ?? (async () => true);
   const mockProvider = createMockProvider(dependencies.mockProvider);
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
@@ -437,6 +441,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       const releaseHold = async () => {
         if (reservation) await budget.release(reservation);
       };
+      const keepsContent = await storesContentOf(workspaceId);
       const row = await repositories.executions
         .insertRunning({
           id: executionId,
@@ -458,6 +463,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           workflowStepId: options.workflowStepId ?? null,
           parentExecutionId: options.parentExecutionId ?? null,
           replayOf: replay?.replayOf ?? null,
+          // Stored with the running row, so even an interrupted run shows what it sent.
+          request: keepsContent ? renderedRequestOf(callRequest, targets) : null,
           createdAt: now,
         })
         .catch(async (error: unknown) => {
@@ -550,10 +557,22 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           }
           // Settling the hold and finishing the record touch different rows: on PostgreSQL they
           // go out side by side instead of one round trip after the other.
-          // A replay spent nothing: the recorded usage is shown, its cost is not charged again.
-          if (replay) Object.assign(finish, { costUsd: 0, costPriced: true });
+          // A replay used no tokens and spent nothing (stats and budgets must not count them twice);
+          // what the original used stays in its own record and the recording.
+          if (replay)
+            Object.assign(finish, {
+              costUsd: 0,
+              costPriced: true,
+              inputTokens: 0,
+              outputTokens: 0,
+              totalTokens: 0,
+            });
           const [finished] = await Promise.all([
-            repositories.executions.finish(workspaceId, row.id, { ...finish, finishedAt: clock.now() }),
+            repositories.executions.finish(workspaceId, row.id, {
+              ...finish,
+              ...(keepsContent ? {} : { rawOutput: null }),
+              finishedAt: clock.now(),
+            }),
             loopBudget.settle(finish.costUsd ?? 0),
             recorder
               ? saveRecording(

@@ -183,7 +183,8 @@ export interface AgentVersion {
 }
 
 export type ExecutionStatus = 'running' | 'completed' | 'failed';
-export type ExecutionMode = 'live' | 'mock';
+/** `replay`: answered from a recorded execution (no provider call, no cost). */
+export type ExecutionMode = 'live' | 'mock' | 'replay';
 
 export interface Attempt {
   provider: string;
@@ -206,7 +207,8 @@ export interface Execution {
   input: unknown;
   output: unknown;
   rawOutput: string | null;
-  error: { code: string; message: string } | null;
+  /** `details` where the failure has facts to show, e.g. a replay's differing request fields. */
+  error: { code: string; message: string; details?: Record<string, unknown> } | null;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };
   costUsd: number | null;
   costPriced: boolean;
@@ -218,6 +220,8 @@ export interface Execution {
   repaired: boolean;
   provider: string | null;
   model: string | null;
+  /** Mode `replay`: the recorded execution it answered from. */
+  replayOf?: string | null;
   createdAt: string;
   finishedAt: string | null;
 }
@@ -243,7 +247,10 @@ export interface ExecutionMetrics {
   inputTokens: number;
   outputTokens: number;
   totalTokens: number;
+  /** What the priced executions cost; the unpriced ones are not in it. */
   costUsd: number;
+  /** Executions of a model without a price: their cost is unknown, never $0. */
+  unpricedCount: number;
 }
 
 export interface ExecutionStats {

@@ -124,7 +124,8 @@ export type StepStatus =
   | 'failed'
   | 'skipped'
   | 'cancelled';
-export type RunMode = 'live' | 'mock';
+/** `replay`: every agent step answered from a recorded run (`replayOf`). */
+export type RunMode = 'live' | 'mock' | 'replay';
 
 export interface RunError {
   code: string;
@@ -160,6 +161,9 @@ export interface Run {
   error: RunError | null;
   costUsd: number;
   steps: StepRun[];
+  /** The run's provider exchanges were recorded, so it can be replayed. */
+  record?: boolean;
+  replayOf?: string | null;
   createdBy: string | null;
   createdAt: string;
   startedAt: string | null;

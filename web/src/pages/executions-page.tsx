@@ -81,7 +81,7 @@ export function ExecutionsPage(props: { workspaceId: string }) {
           label="Mode"
           placeholder="Any"
           clearable
-          data={['live', 'mock']}
+          data={['live', 'mock', 'replay']}
           value={filters.mode}
           onChange={(value) => setFilter({ mode: value })}
           w={120}

@@ -127,6 +127,11 @@ function RunView(props: {
               mock
             </Badge>
           ) : null}
+          {run.mode === 'replay' ? (
+            <Badge size="lg" color="teal" variant="outline" data-testid="replay-badge">
+              replay
+            </Badge>
+          ) : null}
           <Badge variant="dot" color={connectionLabel.color} data-testid="run-connection">
             {connectionLabel.label}
           </Badge>
@@ -152,6 +157,12 @@ function RunView(props: {
       {run.mode === 'mock' ? (
         <Alert color="grape" variant="light" data-testid="mock-notice">
           A mock run: every agent step answered from the schema-aware mock, with no provider call and no cost.
+        </Alert>
+      ) : null}
+      {run.mode === 'replay' ? (
+        <Alert color="teal" variant="light" data-testid="replay-notice">
+          A replay of run {run.replayOf}: every step answered from that run's recording, with no provider call
+          and no cost.
         </Alert>
       ) : null}
       {run.status === 'waiting_approval' ? (

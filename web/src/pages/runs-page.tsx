@@ -77,7 +77,7 @@ export function RunsPage(props: { workspaceId: string }) {
           label="Mode"
           placeholder="Any"
           clearable
-          data={['live', 'mock']}
+          data={['live', 'mock', 'replay']}
           value={mode}
           onChange={(value) => setFilter({ mode: value })}
           w={120}
