@@ -153,6 +153,8 @@ export function createServices(options: ServiceOptions) {
     lookup: options.providerLookup,
     fetch: stepFetch,
   });
+  /** The `mcp` tool kind: its resolver and its check on agent save (tools/tool.ts). */
+  const mcpToolKind = createMcpToolKind({ mcpServers });
   return {
     nodeId,
     telemetry,
@@ -226,11 +228,10 @@ export function createServices(options: ServiceOptions) {
       lookup: options.providerLookup,
       fetch: options.providerFetch,
     }),
-    agents: createAgentService({ database, repositories, clock }),
+    agents: createAgentService({ database, repositories, clock, toolChecks: { mcp: mcpToolKind.check } }),
     secrets: createWorkspaceSecretService({ repositories, keyring: options.keyring, clock, audit }),
     mcpServers,
-    /** The `mcp` tool kind: its resolver and its check on agent save (tools/tool.ts). */
-    mcpToolKind: createMcpToolKind({ mcpServers }),
+    mcpToolKind,
     /** Built on first use because it resolves keys through `providerKeys` above. */
     get executions(): ExecutionService {
       executions ??= telemetry.observeExecutions(
@@ -253,9 +254,12 @@ export function createServices(options: ServiceOptions) {
               resolveSecrets: (workspaceId, names) => this.secrets.resolve(workspaceId, names),
             }),
             agent: createAgentToolResolver({ executions: () => this.executions }),
+            mcp: mcpToolKind.resolve,
           },
           recordsExecutionsOf: async (workspaceId) =>
             (await this.workspaces.settingsOf(workspaceId)).recordExecutions,
+          storesContentOf: async (workspaceId) =>
+            (await this.workspaces.settingsOf(workspaceId)).storeExecutionContent,
         }),
       );
       return executions;
