@@ -6,7 +6,10 @@ import { useMe, useSetupStatus } from './hooks/use-session.ts';
 import { AgentsPage } from './pages/agents-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
+import { InvitationsPage } from './pages/invitations-page.tsx';
+import { ResetPasswordPage } from './pages/reset-password-page.tsx';
 import { SetPasswordPage } from './pages/set-password-page.tsx';
+import { VerifyEmailPage } from './pages/verify-email-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
 import { matchPath, navigate, usePathname } from './router/navigation.ts';
 
@@ -116,6 +119,9 @@ export function App() {
   if (pathname === '/setup') return <SetupPage />;
   if (pathname === '/login') return <LoginPage />;
   if (pathname === '/set-password') return <SetPasswordPage />;
+  if (pathname === '/verify-email') return <VerifyEmailPage />;
+  if (pathname === '/reset-password') return <ResetPasswordPage />;
+  if (pathname === '/invitations') return <InvitationsPage />;
   if (pathname === '/') return <HomeRedirect />;
   for (const [pattern, render] of workspaceRoutes) {
     const params = matchPath(pattern, pathname);
@@ -147,7 +153,7 @@ function HomeRedirect() {
     return (
       <ErrorAlert
         title="No workspace"
-        error="You are not a member of any workspace. Ask an owner to invite you."
+        error="You are not a member of any workspace. Ask an owner to invite you, or open /invitations to accept one."
       />
     );
   }

@@ -39,7 +39,7 @@ export function createAlertService(dependencies: {
       ? ['owner', ...completeSettings(workspace.settings).approverRoles]
       : ['owner', 'admin'];
     const recipients = await repositories.workspaces.listVerifiedEmails(workspaceId, roles);
-    const consoleUrl = `${dependencies.publicUrl ?? ''}/workspaces/${workspaceId}`;
+    const consoleUrl = `${dependencies.publicUrl ?? ''}/w/${workspaceId}/home`;
     for (const to of recipients) {
       await email.send(
         alertMessage({

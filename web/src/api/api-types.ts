@@ -57,13 +57,22 @@ export interface Member {
   email: string;
   name: string;
   role: string;
-  status: 'active' | 'invited';
+  /** `pending`: an existing, unverified account that has not accepted yet (it has no access). */
+  status: 'active' | 'invited' | 'pending';
+  emailVerified: boolean;
   createdAt: string;
 }
 
 export interface MemberAdded {
   member: Member;
-  invitation: { setPasswordUrl: string; expiresAt: string } | null;
+  /** A new account's link: emailed (`setPasswordUrl` null) or handed over to pass on. */
+  invitation: {
+    delivery: 'email' | 'link';
+    setPasswordUrl: string | null;
+    expiresAt: string;
+    emailProblem: string | null;
+  } | null;
+  existingAccount: boolean;
 }
 
 export interface ApiToken {

@@ -28,6 +28,7 @@ import type {
   Workspace,
   WorkspaceSettings,
 } from './api-types.ts';
+import { createAccountApi } from './account-api.ts';
 import { createApprovalApi } from './approval-api.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import { createOverviewApi } from './overview-api.ts';
@@ -52,6 +53,7 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
   return {
     ...createWorkflowApi(http),
     ...createApprovalApi(http),
+    ...createAccountApi(http),
     ...createOverviewApi(http),
     ...createToolApi(http),
     setupStatus: () => http.request<{ setupRequired: boolean }>('GET', '/api/setup'),

@@ -1,4 +1,4 @@
-import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { AuthCard } from '../components/auth-card.tsx';
@@ -10,7 +10,7 @@ import { navigate } from '../router/navigation.ts';
 /** Only same-origin console paths are followed after sign-in, never another site. */
 function nextPath(): string {
   const next = new URLSearchParams(window.location.search).get('next');
-  return next?.startsWith('/w/') ? next : '/';
+  return next?.startsWith('/w/') || next === '/invitations' ? next : '/';
 }
 
 export function LoginPage() {
@@ -55,6 +55,9 @@ export function LoginPage() {
           <Button type="submit" loading={login.isPending}>
             Sign in
           </Button>
+          <Anchor href="/reset-password" size="sm">
+            Forgot your password?
+          </Anchor>
         </Stack>
       </form>
     </AuthCard>

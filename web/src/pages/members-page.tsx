@@ -59,12 +59,24 @@ export function MembersPage(props: { workspaceId: string }) {
             </Button>
           </Group>
         </form>
-        {invitation ? (
+        {invitation?.delivery === 'email' ? (
+          <Alert mt="md" color="blue" title="Invitation emailed">
+            The new member gets a link by email; it expires {formatDateTime(invitation.expiresAt)}.
+          </Alert>
+        ) : null}
+        {invitation?.delivery === 'link' ? (
           <Alert mt="md" color="blue" title="Invitation link (shown once)">
-            Send this link to the new member; it expires {formatDateTime(invitation.expiresAt)}.
+            {invitation.emailProblem ? `${invitation.emailProblem} ` : ''}Send this link to the new member; it
+            expires {formatDateTime(invitation.expiresAt)}.
             <Code block mt="xs">
               {invitation.setPasswordUrl}
             </Code>
+          </Alert>
+        ) : null}
+        {mutations.add.data?.member.status === 'pending' ? (
+          <Alert mt="md" color="yellow" title="Waiting for them to accept">
+            {mutations.add.data.member.email} already has an account whose address is not confirmed. They join
+            when they sign in and accept the invitation; until then they have no access.
           </Alert>
         ) : null}
         <ErrorAlert error={mutations.add.error} title="Could not add the member" />
@@ -105,7 +117,12 @@ export function MembersPage(props: { workspaceId: string }) {
                       }
                     />
                   </Table.Td>
-                  <Table.Td>{member.status}</Table.Td>
+                  <Table.Td>
+                    {member.status}
+                    <Text size="xs" c="dimmed">
+                      {member.emailVerified ? 'address confirmed' : 'address not confirmed'}
+                    </Text>
+                  </Table.Td>
                   <Table.Td>
                     <ConfirmButton
                       label="Remove"
