@@ -158,6 +158,7 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
       }
       const requestId = readRequestId(finishStep.headers);
       const finishReason = toFinishReason(finishStep.finishReason);
+      checkStreamBody(finishStep, { text, toolCalls, finishReason }, request, requestId);
       checkFinish(finishReason, request, requestId);
       yield {
         type: 'finish',
@@ -175,6 +176,33 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
       };
     },
   };
+
+  /**
+   * Some SDK parsers end a stream that carried no events as if it had finished: a server that
+   * answers the streaming request with JSON (or a cut body) would be recorded as a completed,
+   * empty answer. An answer that is not an event stream, or a stream with no answer and no
+   * finish reason, is an invalid response, as the non-streaming path says of a body it cannot read.
+   */
+  function checkStreamBody(
+    finishStep: { headers?: Record<string, string>; finishReason: string },
+    answer: { text: string; toolCalls: ToolCallRequest[]; finishReason: FinishReason },
+    request: GenerateRequest,
+    requestId: string | undefined,
+  ): void {
+    const contentType = finishStep.headers?.['content-type'];
+    const notAStream = contentType !== undefined && !contentType.toLowerCase().includes('text/event-stream');
+    const empty = answer.text === '' && answer.toolCalls.length === 0 && answer.finishReason === 'other';
+    if (!notAStream && !empty) return;
+    throw new ProviderError({
+      code: 'provider_invalid_response',
+      provider: kind,
+      model: request.model,
+      requestId,
+      detail: notAStream
+        ? `the provider answered the streaming request with ${contentType.split(';')[0]}, not an event stream`
+        : 'the stream ended without an answer or a finish reason',
+    });
+  }
 
   function parseStructured(text: string, request: GenerateRequest, requestId: string | undefined): unknown {
     try {

@@ -21,6 +21,8 @@ const valueInRound: Record<SettingName, (round: number) => unknown> = {
   approverRoles: (round) => (round % 2 === 0 ? ['admin'] : ['admin', 'member']),
   traceContent: (round) => round % 2 === 1,
   recordExecutions: (round) => round % 2 === 0,
+  storeExecutionContent: (round) => round % 2 === 1,
+  executionRetentionDays: (round) => 30 + round,
 };
 
 describe.each(storeTargets)('workspace updates on $name', (target) => {

@@ -321,6 +321,37 @@ describe.each(adapters)('$kind adapter', (adapter) => {
     expect(fake.calls).toHaveLength(1);
   });
 
+  // A server that answers the streaming request with 200, application/json and a cut body: the
+  // stream has no events, and must not become a completed answer with empty text and 0 tokens.
+  itHttp('fails a stream answered with a truncated JSON body as provider_invalid_response', async () => {
+    fake.script([{ fault: 'json_for_stream' }, { fault: 'json_for_stream' }, { fault: 'json_for_stream' }]);
+    const events: string[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const event of createModelCaller({ retry: fastRetry }).stream({
+          workspaceId: 'workspace-contract',
+          targets: [{ provider: provider(), model: adapter.model }],
+          ...prompt,
+        })) {
+          events.push(event.type);
+        }
+      })(),
+    );
+    expect(error.code).toBe('provider_invalid_response');
+    expect(events).not.toContain('finish');
+    expect(error.attempts.map((attempt) => attempt.errorCode)).toEqual(['provider_invalid_response']);
+  });
+
+  itHttp(
+    'fails a JSON request answered with the same truncated body as provider_invalid_response',
+    async () => {
+      fake.script([{ fault: 'json_for_stream' }]);
+      const error = await failure(call());
+      expect(error.code).toBe('provider_invalid_response');
+      expect(error.attempts).toHaveLength(1);
+    },
+  );
+
   itHttp('retries a stream that failed before any text', async () => {
     fake.script([{ fault: 'unavailable' }]);
     let finished = false;

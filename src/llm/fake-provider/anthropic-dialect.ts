@@ -81,7 +81,7 @@ export async function writeAnthropicMessage(exchange: FakeExchange): Promise<voi
       stop_sequence: null,
       usage: usageBody,
     };
-    if (fault.fault === 'malformed_json') {
+    if (fault.fault === 'malformed_json' || fault.fault === 'json_for_stream') {
       response.writeHead(200, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(message).slice(0, 40));
       exchange.finish(200);
@@ -97,6 +97,13 @@ export async function writeAnthropicMessage(exchange: FakeExchange): Promise<voi
     return;
   }
 
+  if (fault.fault === 'json_for_stream') {
+    // A body that starts like a complete answer and stops: no event stream at all.
+    response.writeHead(200, { 'content-type': 'application/json', ...headers });
+    response.end(`{"id":"${id}","type":"message","role":"assistant","content":[{"type":"text","text":"`);
+    exchange.finish(200);
+    return;
+  }
   const send = (event: string, data: unknown) =>
     response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   startEventStream(response, headers);

@@ -11,6 +11,11 @@ export type FakeFault =
   | { fault: 'hang'; ms?: number }
   | { fault: 'reset' }
   | { fault: 'malformed_json' }
+  /**
+   * Answers a streaming request as if it had not asked to stream: 200, `application/json` and a
+   * truncated body (a misconfigured proxy or base URL does this). A JSON request gets the same cut body.
+   */
+  | { fault: 'json_for_stream' }
   /** Streams `afterChunks` chunks (default 2), then destroys the socket; a JSON answer is cut mid-body. */
   | { fault: 'stream_cut'; afterChunks?: number };
 
@@ -27,6 +32,7 @@ const faultNames: readonly FakeFaultName[] = [
   'hang',
   'reset',
   'malformed_json',
+  'json_for_stream',
   'stream_cut',
 ];
 

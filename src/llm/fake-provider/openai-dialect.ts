@@ -81,7 +81,7 @@ export async function writeOpenAiChatCompletion(exchange: FakeExchange): Promise
       usage: usageBody,
       service_tier: 'default',
     };
-    if (fault.fault === 'malformed_json') {
+    if (fault.fault === 'malformed_json' || fault.fault === 'json_for_stream') {
       response.writeHead(200, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(completion).slice(0, 40));
       exchange.finish(200);
@@ -97,6 +97,15 @@ export async function writeOpenAiChatCompletion(exchange: FakeExchange): Promise
     return;
   }
 
+  if (fault.fault === 'json_for_stream') {
+    // A body that starts like a complete answer and stops: no event stream at all.
+    response.writeHead(200, { 'content-type': 'application/json', ...headers });
+    response.end(
+      `{"id":"${id}","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"`,
+    );
+    exchange.finish(200);
+    return;
+  }
   const includeUsage =
     (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => ({

@@ -187,6 +187,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       case 'none':
       case 'content_filter':
       case 'malformed_json':
+      case 'json_for_stream':
       case 'stream_cut':
         break;
     }
