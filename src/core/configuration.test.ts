@@ -74,6 +74,35 @@ describe('safeParseConfiguration', () => {
     expect(message).toContain('LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent');
   });
 
+  it('reads the SMTP server and sender together, and refuses one without the other or a bad URL', () => {
+    expect(safeParseConfiguration({}).success && safeParseConfiguration({}).value).toMatchObject({
+      email: undefined,
+    });
+    const configured = safeParseConfiguration({
+      FLIGHTDECK_SMTP_URL: 'smtp://mailer:secret@mail.example.com:587',
+      FLIGHTDECK_EMAIL_FROM: 'Flightdeck <flightdeck@example.com>',
+    });
+    expect(configured.success && configured.value.email).toEqual({
+      smtpUrl: 'smtp://mailer:secret@mail.example.com:587',
+      from: 'Flightdeck <flightdeck@example.com>',
+    });
+    const noSender = safeParseConfiguration({ FLIGHTDECK_SMTP_URL: 'smtps://mail.example.com:465' });
+    expect(noSender.success).toBe(false);
+    if (!noSender.success)
+      expect(noSender.problems.map((problem) => problem.variable)).toEqual(['FLIGHTDECK_EMAIL_FROM']);
+    const badUrl = safeParseConfiguration({
+      FLIGHTDECK_SMTP_URL: 'mail.example.com',
+      FLIGHTDECK_EMAIL_FROM: 'a@b\r\nBcc: c@d',
+    });
+    expect(badUrl.success).toBe(false);
+    if (!badUrl.success) {
+      expect(badUrl.problems.map((problem) => problem.variable).sort()).toEqual([
+        'FLIGHTDECK_EMAIL_FROM',
+        'FLIGHTDECK_SMTP_URL',
+      ]);
+    }
+  });
+
   it('refuses a port out of range', () => {
     const result = safeParseConfiguration({ PORT: '70000' });
     expect(result.success).toBe(false);

@@ -215,8 +215,6 @@ export function createServices(options: ServiceOptions) {
       publicUrl: options.publicUrl,
       email,
     }),
-    /** Whether links go by email (true) or are handed to the inviter. */
-    emailConfigured: email.configured,
     apiTokens: createApiTokenService({ database, repositories, clock, credentialChanges }),
     providerKeys: createProviderKeyService({
       database,

@@ -242,6 +242,35 @@ describe('email through SMTP', () => {
     ).toBe(false);
   });
 
+  it('emails approval requests to those who may decide, not to viewers', async () => {
+    const fixture = await createWorkspaceFixture(testApp.services, 'mail-approvals');
+    const { users } = testApp.services.repositories;
+    const addresses: Record<string, string> = {};
+    for (const role of ['owner', 'member', 'viewer'] as const) {
+      const user = await users.findById(fixture.users[role]);
+      if (!user) throw new Error(`fixture ${role} missing`);
+      // Verified here through the repository: the emailed-link path is covered above.
+      await users.markEmailVerified(user.id, new Date());
+      addresses[role] = user.email;
+    }
+    const sent = await testApp.services.alerts.notify(fixture.workspaceId, {
+      kind: 'approval.requested',
+      dedupeKey: `approval:${fixture.workspaceId}:test`,
+      title: 'Approval needed: publish step',
+      body: 'The publish step of a run waits for your decision.',
+      data: {},
+    });
+    expect(sent).toBe(true);
+    await testApp.services.alerts.emailsSettled();
+    const received = (address: string | undefined) =>
+      inbox.messages.some(
+        (message) => message.to.includes(address ?? '') && message.subject.includes('Approval needed'),
+      );
+    expect(received(addresses.owner)).toBe(true);
+    expect(received(addresses.member)).toBe(true);
+    expect(received(addresses.viewer)).toBe(false);
+  });
+
   it('hands the link to the inviter when the send fails, never fails the request, never logs the token', async () => {
     inbox.refuse(true);
     try {
