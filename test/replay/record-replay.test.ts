@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../src/llm/fake-provider/index.ts';
-import { apiClient } from '../executions/execution-test-kit.ts';
+import { apiClient, parseEventStream } from '../executions/execution-test-kit.ts';
 import { createWorkspaceFixture, type WorkspaceFixture } from '../support/identity-fixture.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { workflowClient } from '../workflows/workflow-kit.ts';
@@ -148,6 +148,44 @@ describe('record and replay', () => {
       replays[0].id,
     );
     expect(ofReplay).toHaveLength(0);
+  });
+
+  it('replays a streamed recording as a stream, and as JSON, with the same text', async () => {
+    const writer = await api.createAgent({
+      name: name('Writer'),
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      promptTemplate: 'Write about {{ input.topic }}',
+    });
+    fake.reset();
+    const streamed = await api.post(
+      `/agents/${writer.id}/executions`,
+      { input: { topic: 'tides' }, record: true },
+      { accept: 'text/event-stream' },
+    );
+    const recordedEnd = parseEventStream(streamed.body).at(-1);
+    expect(recordedEnd?.data).toMatchObject({ status: 'completed' });
+    const original = recordedEnd?.data as { id: string; output: string };
+    expect(fake.calls).toHaveLength(1);
+
+    const replayStream = await api.post(
+      `/agents/${writer.id}/executions`,
+      { mode: 'replay', replayOf: original.id },
+      { accept: 'text/event-stream' },
+    );
+    const events = parseEventStream(replayStream.body);
+    const text = events
+      .filter((event) => event.event === 'text-delta')
+      .map((event) => event.data.text)
+      .join('');
+    expect(text).toBe(original.output);
+    expect(events.at(-1)?.data).toMatchObject({ mode: 'replay', output: original.output, costUsd: 0 });
+    const replayJson = await api.post(`/agents/${writer.id}/executions`, {
+      mode: 'replay',
+      replayOf: original.id,
+    });
+    expect(replayJson.json()).toMatchObject({ status: 'completed', output: original.output });
+    expect(fake.calls).toHaveLength(1);
   });
 
   it('answers a changed input with replay_mismatch naming the differing field', async () => {
