@@ -17,20 +17,28 @@ export interface AxeFinding {
  * The console's CSP allows only its own scripts, so axe is evaluated through the DevTools
  * protocol (as `page.evaluate`) rather than added as a script tag, keeping the CSP under test.
  */
-export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
+export async function seriousAxeViolations(page: Page, within?: string): Promise<AxeFinding[]> {
   axeSource ??= readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   const source = await axeSource;
   const present = await page.evaluate(() => 'axe' in window);
   if (!present) await page.evaluate(`${source}\n;void 0`);
-  const violations = (await page.evaluate(async () => {
+  // `within`: a selector that limits the check to one region (a suite checking what it changed).
+  const violations = (await page.evaluate(async (selector) => {
     const axe = (
       window as unknown as {
-        axe: { run(context: Document, options: object): Promise<{ violations: unknown[] }> };
+        axe: { run(context: object, options: object): Promise<{ violations: unknown[] }> };
       }
     ).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const result = await axe.run(selector ? { include: [selector] } : document, {
+      resultTypes: ['violations'],
+    });
     return result.violations;
-  })) as Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: string[] }> }>;
+  }, within)) as Array<{
+    id: string;
+    impact: string | null;
+    help: string;
+    nodes: Array<{ target: string[] }>;
+  }>;
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map((violation) => ({

@@ -3,7 +3,8 @@ import { Paper, Text } from '@mantine/core';
 /** A small dependency-free SVG bar chart; a chart library would double the dashboard's download. */
 export function BarChart(props: {
   title: string;
-  points: Array<{ label: string; value: number }>;
+  /** `note` is added to a bar's tooltip (what its value leaves out). */
+  points: Array<{ label: string; value: number; note?: string }>;
   format: (value: number) => string;
   color?: string;
 }) {
@@ -40,6 +41,7 @@ export function BarChart(props: {
             >
               <title>
                 {point.label}: {props.format(point.value)}
+                {point.note ? ` (${point.note})` : ''}
               </title>
             </rect>
           );

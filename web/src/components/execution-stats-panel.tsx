@@ -1,21 +1,31 @@
 import { Paper, SimpleGrid, Skeleton, Text } from '@mantine/core';
 import { useExecutionStats } from '../hooks/use-executions.ts';
-import { formatCost, formatMs, formatNumber, formatPercent } from '../lib/format.ts';
+import { formatCost, formatMs, formatNumber, formatPercent, formatPricedTotal } from '../lib/format.ts';
 import { BarChart } from './bar-chart.tsx';
 import { ErrorAlert } from './error-alert.tsx';
 
-function Figure(props: { label: string; value: string }) {
+function Figure(props: { label: string; value: string; note?: string; testId?: string }) {
   return (
-    <Paper withBorder p="sm">
-      <Text size="xs" c="dimmed">
+    <Paper withBorder p="sm" data-testid={props.testId}>
+      {/* gray.7, not dimmed: small dimmed text misses the 4.5:1 contrast axe asks for. */}
+      <Text size="xs" c="gray.7">
         {props.label}
       </Text>
       <Text fw={700} size="lg">
         {props.value}
       </Text>
+      {props.note ? (
+        <Text size="xs" c="gray.7">
+          {props.note}
+        </Text>
+      ) : null}
     </Paper>
   );
 }
+
+const notPricedNote = (count: number) =>
+  `${count.toLocaleString()} ${count === 1 ? 'execution' : 'executions'} of a model without a price ` +
+  `${count === 1 ? 'is' : 'are'} not in this total. Set a price in the workspace settings.`;
 
 /** Runs and cost per day, p95 latency and error rate, from GET /executions/stats (last 30 days). */
 export function ExecutionStatsPanel(props: { workspaceId: string; agentId?: string }) {
@@ -29,7 +39,12 @@ export function ExecutionStatsPanel(props: { workspaceId: string; agentId?: stri
     <>
       <SimpleGrid cols={{ base: 2, md: 4 }} data-testid="stats-totals">
         <Figure label="Runs (30 days)" value={formatNumber(totals.count)} />
-        <Figure label="Cost" value={formatCost(totals.costUsd)} />
+        <Figure
+          label="Cost"
+          testId="stats-cost"
+          value={formatPricedTotal(totals.costUsd, totals.unpricedCount, totals.count)}
+          note={totals.unpricedCount > 0 ? notPricedNote(totals.unpricedCount) : undefined}
+        />
         <Figure label="p95 latency" value={formatMs(totals.p95LatencyMs)} />
         <Figure label="Error rate" value={formatPercent(errorRate)} />
       </SimpleGrid>
@@ -40,8 +55,12 @@ export function ExecutionStatsPanel(props: { workspaceId: string; agentId?: stri
           format={(value) => formatNumber(value)}
         />
         <BarChart
-          title="Cost per day"
-          points={series.map((point) => ({ label: day(point.bucket), value: point.costUsd }))}
+          title={totals.unpricedCount > 0 ? 'Cost per day (priced executions)' : 'Cost per day'}
+          points={series.map((point) => ({
+            label: day(point.bucket),
+            value: point.costUsd,
+            note: point.unpricedCount > 0 ? `${point.unpricedCount} not priced` : undefined,
+          }))}
           format={(value) => formatCost(value)}
           color="var(--mantine-color-teal-5)"
         />

@@ -5,6 +5,16 @@ export function formatCost(costUsd: number | null, priced = true): string {
   return formatUsd(costUsd);
 }
 
+/**
+ * A total over executions some of which had no price: the priced cost plus how many are not priced,
+ * so an unknown cost is never shown (or summed) as $0.
+ */
+export function formatPricedTotal(costUsd: number, unpricedCount: number, count: number): string {
+  if (unpricedCount === 0) return formatUsd(costUsd);
+  if (unpricedCount >= count) return 'not priced';
+  return `${formatUsd(costUsd)} + ${unpricedCount.toLocaleString()} not priced`;
+}
+
 export function formatMs(ms: number | null): string {
   if (ms === null) return '—';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
