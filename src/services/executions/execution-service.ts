@@ -12,6 +12,7 @@ import {
   createProvider,
   createRecordingProvider,
   createReplayCursor,
+  defaultEstimateOutputTokens,
   type ExchangeRecorder,
   type JsonSchema,
   type MockProviderSettings,
@@ -32,6 +33,7 @@ import type { ToolResolvers } from '../tools/tool.ts';
 import { compareExecutions, type ExecutionComparison } from './compare-executions.ts';
 import { createCompiledVersionCache } from './compiled-version-cache.ts';
 import {
+  createPromptTokenCalibration,
   type ExecutionBudget,
   estimateExecutionCost,
   partialStreamCost,
@@ -166,6 +168,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const mockProvider = createMockProvider(dependencies.mockProvider);
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
+  // Models that reported more prompt tokens than their bound raise their own later estimates.
+  const promptTokens = createPromptTokenCalibration();
   const budget = dependencies.budget ?? unlimitedBudget;
   const priceOverridesOf = dependencies.priceOverridesOf ?? (async () => []);
   /**
@@ -267,7 +271,8 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       system: definition.systemPrompt || undefined,
       messages: [...(extras.history ?? []), { role: 'user', content: prompt }],
       temperature: extras.temperature ?? definition.temperature ?? undefined,
-      maxOutputTokens: extras.maxTokens ?? definition.maxTokens ?? undefined,
+      // Always the bound the reservation assumed: a provider's own default could answer longer.
+      maxOutputTokens: extras.maxTokens ?? definition.maxTokens ?? defaultEstimateOutputTokens,
       ...outputRequest(definition.outputSchema, extras.responseFormat),
       retry: definition.retry,
       deadlineMs: definition.timeoutMs,
@@ -302,6 +307,17 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         retryAfterSeconds: 1,
       });
     }
+    if (existing.status === 'failed' && existing.errorCode === 'interrupted') {
+      // Replaying it would answer 503 for the key's whole window, though nothing is unavailable:
+      // the run was cut off. Say so once, with its id, and let a new key run it again.
+      throw new FlightdeckError({
+        code: 'interrupted',
+        kind: 'conflict',
+        message:
+          'The first request with this Idempotency-Key was interrupted (the process running it stopped) and will not finish. Send the request again with a new Idempotency-Key to run it again.',
+        details: { executionId: existing.id },
+      });
+    }
     return toExecutionView(existing);
   }
 
@@ -325,7 +341,13 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       );
       if (request.mode !== 'live') return { estimate: 0, priced: true };
       const overrides = await priceOverridesOf(access.workspaceId);
-      const estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null, overrides);
+      const estimate = estimateExecutionCost(
+        targets,
+        callRequest,
+        compiled.output !== null,
+        overrides,
+        promptTokens,
+      );
       return { estimate: estimate.maxCostUsd, priced: estimate.priced };
     },
 
@@ -419,7 +441,13 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       let estimate: ReturnType<typeof estimateExecutionCost> | null = null;
       const overrides = request.mode === 'live' ? await priceOverridesOf(workspaceId) : [];
       if (request.mode === 'live') {
-        estimate = estimateExecutionCost(targets, callRequest, compiled.output !== null, overrides);
+        estimate = estimateExecutionCost(
+          targets,
+          callRequest,
+          compiled.output !== null,
+          overrides,
+          promptTokens,
+        );
         if (!estimate.priced && (await budget.isLimited(workspaceId, agent.id))) {
           // Nothing can be held for a model without a price, so a limit could not be kept: refuse.
           throw new FlightdeckError({
@@ -567,6 +595,15 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
               outputTokens: 0,
               totalTokens: 0,
             });
+          if (estimate && !replay && (finish.attempts ?? []).length === 1 && !finish.repaired) {
+            // One provider call: what it reported is comparable with the bound reserved for it.
+            const index = targets.findIndex(
+              (target) => target.model === finish.model && target.provider.kind === finish.provider,
+            );
+            const bound = estimate.inputTokenBounds[index];
+            if (bound !== undefined && finish.model && finish.provider)
+              promptTokens.record(finish.provider, finish.model, bound, finish.inputTokens ?? 0);
+          }
           const [finished] = await Promise.all([
             repositories.executions.finish(workspaceId, row.id, {
               ...finish,
