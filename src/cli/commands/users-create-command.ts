@@ -77,10 +77,19 @@ export async function usersCreateCommand(options: UsersCreateOptions): Promise<v
       if (added.invitation) {
         passwordLinkNeeded = false;
         if (passwordHash) await services.repositories.users.setPassword(userId, passwordHash);
+        else if (added.invitation.setPasswordUrl === null)
+          process.stdout.write(`Invitation emailed to ${added.member.email} (link valid 7 days).\n`);
         else
           process.stdout.write(
             `Set-password link (valid 7 days, shown once): ${added.invitation.setPasswordUrl}\n`,
           );
+      }
+      if (added.member.status === 'pending') {
+        // An existing, unverified account: it joins when its holder signs in and accepts.
+        passwordLinkNeeded = false;
+        process.stdout.write(
+          `${added.member.email} already has an account with an unconfirmed address: the membership is pending until they sign in and accept it at ${configuration.publicUrl}/invitations.\n`,
+        );
       }
     }
     if (passwordHash === null && passwordLinkNeeded) {
