@@ -188,6 +188,27 @@ describe('record and replay', () => {
     expect(fake.calls).toHaveLength(1);
   });
 
+  it('replays the repair call after an invalid first answer', async () => {
+    const judge = await agentOf('Judge', 'Judge {{ input.repo }}', verdictOutput);
+    fake.reset();
+    fake.respondWith((conversation) =>
+      conversation.assistantTurns === 0 ? { text: '{"verdict": 42}' } : { text: '{"verdict":"fine"}' },
+    );
+    const recorded = await api.post(`/agents/${judge.id}/executions`, { input: { repo: 'r' }, record: true });
+    fake.respondWith(undefined);
+    expect(recorded.statusCode, recorded.body).toBe(201);
+    const original = recorded.json();
+    expect(original).toMatchObject({ repaired: true, output: { verdict: 'fine' } });
+    expect(fake.calls).toHaveLength(2);
+    const replay = await api.post(`/agents/${judge.id}/executions`, {
+      mode: 'replay',
+      replayOf: original.id,
+    });
+    expect(replay.statusCode, replay.body).toBe(201);
+    expect(replay.json()).toMatchObject({ repaired: true, output: { verdict: 'fine' }, costUsd: 0 });
+    expect(fake.calls).toHaveLength(2);
+  });
+
   it('answers a changed input with replay_mismatch naming the differing field', async () => {
     const scan = await agentOf('Scanner', 'Scan {{ input.repo }}', scanOutput);
     const original = (

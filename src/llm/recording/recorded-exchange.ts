@@ -46,7 +46,15 @@ export interface Recording {
  * custom header a key was configured with; the signal is not data).
  */
 export function canonicalModelRequest(request: GenerateRequest): Record<string, unknown> {
-  const { headers: _headers, abortSignal: _abortSignal, ...rest } = request;
+  // The model caller's own settings ride along on the port request; the time left before the
+  // deadline changes from run to run and says nothing about what was asked.
+  const {
+    headers: _headers,
+    abortSignal: _abortSignal,
+    deadlineMs: _deadline,
+    attemptTimeoutMs: _attemptTimeout,
+    ...rest
+  } = request as GenerateRequest & { deadlineMs?: number; attemptTimeoutMs?: number };
   // Through JSON: undefined fields drop out, so a field left unset and one never known compare equal.
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }

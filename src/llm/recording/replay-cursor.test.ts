@@ -22,6 +22,8 @@ describe('canonical requests and fingerprints', () => {
       headers: { 'Idempotency-Key': 'k-1' },
       abortSignal: new AbortController().signal,
       temperature: undefined,
+      // What the model caller adds for itself: the time left changes from run to run.
+      ...({ deadlineMs: 119_952, attemptTimeoutMs: 60_000 } as object),
     });
     expect(withHeaders).toEqual(base);
     expect(fingerprintOf({ b: 1, a: [1, { d: 2, c: 3 }] })).toBe(

@@ -182,7 +182,7 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
 }
 
 /** The details of a replay mismatch (kept on the record); other errors' details stay out of it. */
-function replayDetails(error: FlightdeckError): Record<string, unknown> | undefined {
+export function replayDetails(error: FlightdeckError): Record<string, unknown> | undefined {
   if (error.code !== 'replay_mismatch' || typeof error.details !== 'object' || error.details === null)
     return undefined;
   return error.details as Record<string, unknown>;

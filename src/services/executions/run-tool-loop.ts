@@ -20,7 +20,7 @@ import type {
 import { createArgumentValidators, needsApproval, runToolCall } from '../tools/run-tool-call.ts';
 import type { Tool } from '../tools/tool.ts';
 import type { RunHandlers } from './execution-service.ts';
-import { countRetries, repairPrompt } from './run-execution.ts';
+import { countRetries, repairPrompt, replayDetails } from './run-execution.ts';
 
 type Outcome = Omit<ExecutionFinish, 'finishedAt'>;
 
@@ -120,7 +120,7 @@ export async function runToolLoop(input: RunToolLoopInput): Promise<Outcome & { 
     fields: {
       output?: unknown;
       rawOutput?: string | null;
-      error?: { code: string; message: string };
+      error?: { code: string; message: string; details?: Record<string, unknown> };
       repaired?: boolean;
       waitingFor?: string;
     } = {},
@@ -153,6 +153,7 @@ export async function runToolLoop(input: RunToolLoopInput): Promise<Outcome & { 
       rawOutput: fields.rawOutput ?? null,
       errorCode: fields.error?.code ?? null,
       errorMessage: fields.error?.message ?? null,
+      errorDetails: fields.error?.details ?? null,
       ...usage,
       costUsd: costPriced ? costUsd : null,
       costPriced,
@@ -183,7 +184,10 @@ export async function runToolLoop(input: RunToolLoopInput): Promise<Outcome & { 
       fallbackUsed ||= error.fallbackUsed;
       return { code: error.code, message: error.message };
     }
-    if (FlightdeckError.isInstance(error)) return { code: error.code, message: error.message };
+    if (FlightdeckError.isInstance(error)) {
+      const details = replayDetails(error);
+      return { code: error.code, message: error.message, ...(details ? { details } : {}) };
+    }
     return { code: 'internal_error', message: 'The execution failed unexpectedly on our side.' };
   };
   const timedOut = () => ({
@@ -388,7 +392,11 @@ export async function runToolLoop(input: RunToolLoopInput): Promise<Outcome & { 
       if (problems.length === 0) return finish('completed', { output: repair.result.object, repaired: true });
     } catch (error) {
       const repairError = failure(error, 'repair', false);
-      if (repairError.code === 'client_closed' || repairError.code === 'budget_exceeded')
+      if (
+        repairError.code === 'client_closed' ||
+        repairError.code === 'budget_exceeded' ||
+        repairError.code === 'replay_mismatch'
+      )
         return finish('failed', { error: repairError, rawOutput });
     }
     return finish('failed', {
