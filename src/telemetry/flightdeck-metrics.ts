@@ -102,6 +102,12 @@ export function createFlightdeckMetrics(options: { version?: string } = {}) {
       labelNames: ['workspace', 'provider', 'model'],
       registers,
     }),
+    unpricedExecutions: new Counter({
+      name: 'flightdeck_llm_unpriced_executions_total',
+      help: 'Executions of a model without a price (no catalog price, no workspace override): their cost is unknown and not in flightdeck_llm_cost_usd_total.',
+      labelNames: ['workspace', 'provider', 'model'],
+      registers,
+    }),
     rateLimitRefusals: new Counter({
       name: 'flightdeck_rate_limit_refusals_total',
       help: 'Requests refused with 429 rate_limited, by the limit that refused them (execution, default, token).',

@@ -11,6 +11,8 @@ export interface ObservedExecution {
   error: { code: string } | null;
   usage: { inputTokens: number; outputTokens: number };
   costUsd: number | null;
+  /** False when the model had no price: `costUsd` is then unknown (null), not 0. */
+  costPriced: boolean;
   latencyMs: number | null;
   retries: number;
   fallbackUsed: boolean;
@@ -80,7 +82,9 @@ export function observeExecutions<Service extends { prepare(...args: never[]): P
     const model = view.model ?? view.attempts.at(-1)?.model ?? 'unknown';
     metrics.tokens.inc({ workspace, provider, model, type: 'input' }, view.usage.inputTokens);
     metrics.tokens.inc({ workspace, provider, model, type: 'output' }, view.usage.outputTokens);
-    metrics.cost.inc({ workspace, provider, model }, view.costUsd ?? 0);
+    // An unknown cost is counted apart, never added to the cost as 0.
+    if (view.costPriced) metrics.cost.inc({ workspace, provider, model }, view.costUsd ?? 0);
+    else metrics.unpricedExecutions.inc({ workspace, provider, model });
   };
 
   const observed = async (...args: unknown[]): Promise<PreparedLike> => {

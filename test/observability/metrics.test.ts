@@ -162,6 +162,35 @@ describe('GET /metrics', () => {
     expect(after - before).toBe(count + 1);
   });
 
+  it('counts executions of a model without a price apart, never as $0 of cost', async () => {
+    const fixture = await createWorkspaceFixture(server.services, 'unpriced');
+    const api = apiClient(server, fixture);
+    const key = await api.addFakeKey(fake, 'openai-compatible');
+    const agent = await api.createAgent({
+      name: 'House model',
+      provider: 'openai-compatible',
+      model: 'house-model-7b',
+      providerKeyId: key.id,
+    });
+    for (let index = 0; index < 2; index++) {
+      const response = await api.post(`/agents/${agent.id}/executions`, { input: {}, mode: 'live' });
+      expect(response.json()).toMatchObject({ status: 'completed', costPriced: false });
+    }
+    const labels = {
+      workspace: await server.services.telemetry.labels.workspace(fixture.workspaceId),
+      model: 'house-model-7b',
+    };
+    const { text } = await scrape();
+    expect(sumOf(text, 'flightdeck_llm_unpriced_executions_total', labels)).toBe(2);
+    expect(
+      parseSamples(text).filter(
+        (sample) =>
+          sample.name === 'flightdeck_llm_cost_usd_total' && sample.labels.model === 'house-model-7b',
+      ),
+    ).toEqual([]);
+    expect(sumOf(text, 'flightdeck_llm_tokens_total', labels)).toBeGreaterThan(0);
+  });
+
   it('keeps label cardinality bounded after 1,000 runs of distinct inputs', async () => {
     const fixture = await createWorkspaceFixture(server.services, 'cardinality');
     const api = apiClient(server, fixture);
