@@ -74,6 +74,8 @@ describe('web console: setup to compared runs', { timeout: 120_000 }, () => {
       .poll(() => page.getByTestId('version-history').textContent(), waitLong)
       .toContain('outputSchema');
     await screenshot(page, 'agent-builder');
+    // Saving made a draft: callers still run version 1 until it is published.
+    expect(await page.getByTestId('agent-version-state').textContent()).toContain('draft (live: version 1)');
 
     // Live: the answer streams in, then the metrics of the finished record.
     await page.getByTestId('input-form').getByLabel('text').fill('Flightdeck makes agents observable.');
@@ -92,6 +94,11 @@ describe('web console: setup to compared runs', { timeout: 120_000 }, () => {
     expect(completion?.stream).toBe(true);
     expect(completion?.credential?.last4).toBe(secret.slice(-4));
     await screenshot(page, 'test-panel-live');
+    // The test panel ran the draft it shows (the output schema is version 2's); now publish it.
+    await page.getByRole('button', { name: 'Publish version 2' }).click();
+    await expect
+      .poll(() => page.getByTestId('agent-version-state').textContent(), waitLong)
+      .toContain('· live');
 
     // Mock: no provider call, priced at zero.
     const callsBefore = fake.calls.length;

@@ -51,6 +51,7 @@ export const executionSchema = z.object({
   input: z.unknown(),
   output: z.unknown(),
   rawOutput: z.string().nullable(),
+  request: z.record(z.string(), z.unknown()).nullable(),
   error: z
     .object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
     .nullable(),
@@ -150,7 +151,14 @@ const executeBody = z
 
 const idSchema = z.string().min(1).max(64);
 const dateSchema = z.coerce.date({ message: 'must be an ISO 8601 date and time' });
-const executionFailureResponses = { 402: errorSchema, 409: errorSchema, 422: errorSchema, 502: errorSchema, 503: errorSchema, 504: errorSchema };
+const executionFailureResponses = {
+  402: errorSchema,
+  409: errorSchema,
+  422: errorSchema,
+  502: errorSchema,
+  503: errorSchema,
+  504: errorSchema,
+};
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /** Executions: run an agent (JSON or SSE), history with filters, stats, comparison, one record. */

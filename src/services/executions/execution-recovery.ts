@@ -32,8 +32,23 @@ export async function markInterruptedExecutions(
 }
 
 /**
+ * Workspaces with `executionRetentionDays` keep only the metadata of older executions: their
+ * input, output, raw text and rendered request are cleared, a bounded batch per sweep.
+ */
+export async function clearExecutionContentPastRetention(
+  store: Store,
+  options: { now?: Date; limit?: number } = {},
+): Promise<number> {
+  return createExecutionRepository(store.database).clearContentPastRetention({
+    now: options.now ?? new Date(),
+    limit: options.limit ?? 5_000,
+  });
+}
+
+/**
  * Runs the sweep at start, then every `intervalMs` (unref'd: it never keeps the process alive),
- * so orphans of a node that died are marked within a deadline + margin + interval.
+ * so orphans of a node that died are marked within a deadline + margin + interval; the same timer
+ * clears execution bodies past their workspace's retention.
  */
 export async function startExecutionRecovery(options: {
   store: Store;
@@ -45,6 +60,11 @@ export async function startExecutionRecovery(options: {
   if (marked > 0)
     logger.warn({ executions: marked }, 'marked executions interrupted by a previous stop as failed');
   const timer = setInterval(() => {
+    clearExecutionContentPastRetention(store)
+      .then((count) => {
+        if (count > 0) logger.info({ executions: count }, 'cleared execution bodies past their retention');
+      })
+      .catch((error: unknown) => logger.debug({ err: error }, 'execution retention sweep skipped'));
     markInterruptedExecutions(store)
       .then((count) => {
         if (count > 0)

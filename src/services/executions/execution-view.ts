@@ -35,6 +35,8 @@ export interface ExecutionView {
   output: unknown;
   /** The model's text when the output could not be used (invalid against the schema), else null. */
   rawOutput: string | null;
+  /** The first model call as rendered and sent (no headers or keys); null when not kept. */
+  request: Record<string, unknown> | null;
   /** `details` only where the failure has facts to show (what a replay found different). */
   error: { code: string; message: string; details?: Record<string, unknown> } | null;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };
@@ -77,6 +79,7 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     input: row.input ?? null,
     output: row.output ?? null,
     rawOutput: row.rawOutput,
+    request: row.request ?? null,
     error: row.errorCode
       ? {
           code: row.errorCode,
@@ -87,7 +90,9 @@ export function toExecutionView(row: ExecutionRow): ExecutionView {
     usage: { inputTokens: row.inputTokens, outputTokens: row.outputTokens, totalTokens: row.totalTokens },
     costUsd: row.costUsd,
     totalCostUsd:
-      row.costUsd === null ? null : row.costUsd + row.toolCalls.reduce((sum, call) => sum + (call.costUsd ?? 0), 0),
+      row.costUsd === null
+        ? null
+        : row.costUsd + row.toolCalls.reduce((sum, call) => sum + (call.costUsd ?? 0), 0),
     toolCalls: row.toolCalls,
     parentExecutionId: row.parentExecutionId,
     costPriced: row.costPriced,

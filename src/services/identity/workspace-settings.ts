@@ -12,6 +12,8 @@ export const defaultWorkspaceSettings: Required<WorkspaceSettings> = {
   approverRoles: ['admin', 'member'],
   traceContent: false,
   recordExecutions: false,
+  storeExecutionContent: true,
+  executionRetentionDays: null,
 };
 
 const pricePerMillion = z.number().min(0).max(100_000);
@@ -60,6 +62,8 @@ export const workspaceSettingsPatchSchema = z
       .optional(),
     traceContent: z.boolean().optional(),
     recordExecutions: z.boolean().optional(),
+    storeExecutionContent: z.boolean().optional(),
+    executionRetentionDays: z.number().int().min(1).max(3_650).nullable().optional(),
   })
   .strict();
 
@@ -72,6 +76,8 @@ export const workspaceSettingsSchema = z.object({
   approverRoles: z.array(z.enum(['admin', 'member'])),
   traceContent: z.boolean(),
   recordExecutions: z.boolean(),
+  storeExecutionContent: z.boolean(),
+  executionRetentionDays: z.number().int().nullable(),
 });
 
 /** Stored settings with a default for every field (rows written before a field existed lack it). */

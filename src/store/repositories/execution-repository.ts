@@ -321,6 +321,29 @@ export function createExecutionRepository(database: Database, options: Execution
      * `deadlineBefore` (any node), or every running one when `everyRunning` (the embedded mode, where
      * this process is the only one). Answers how many were marked.
      */
+    /**
+     * Clears the bodies (input, output, raw text, rendered request) of finished executions older
+     * than their workspace's `executionRetentionDays`, at most `limit` per call; the metadata (status,
+     * tokens, cost, timing) stays for stats and audit. Answers how many were cleared.
+     */
+    async clearContentPastRetention(options: { now: Date; limit: number }): Promise<number> {
+      const rows = await queryRows<{ id: string }>(
+        database,
+        sql`update executions set input = null, output = null, raw_output = null, request = null
+            where id in (
+              select e.id from executions e join workspaces w on w.id = e.workspace_id
+              where w.settings->>'executionRetentionDays' is not null
+                and e.finished_at is not null
+                and e.finished_at < ${options.now}::timestamptz
+                  - make_interval(days => (w.settings->>'executionRetentionDays')::int)
+                and (e.input is not null or e.output is not null or e.raw_output is not null
+                  or e.request is not null)
+              limit ${options.limit})
+            returning id`,
+      );
+      return rows.length;
+    },
+
     async markInterrupted(options: {
       now: Date;
       deadlineBefore: Date;

@@ -43,6 +43,13 @@ export interface WorkspaceSettingsColumn {
   traceContent?: boolean;
   /** Every live execution and workflow run records its provider exchanges for replay (`record: true` for all). */
   recordExecutions?: boolean;
+  /**
+   * False: executions keep no rendered request and no raw model text (inputs and outputs stay, since
+   * workflow steps, idempotent replays and approvals read them). Default true.
+   */
+  storeExecutionContent?: boolean;
+  /** Days after which finished executions lose their input, output, raw text and request; null keeps them. */
+  executionRetentionDays?: number | null;
   /** The workspace's own prices for models the catalog does not know (USD per million tokens). */
   priceOverrides?: Array<{
     model: string;

@@ -216,6 +216,8 @@ export interface Execution {
   input: unknown;
   output: unknown;
   rawOutput: string | null;
+  /** The first model call as rendered and sent (no headers or keys); null when not kept. */
+  request: Record<string, unknown> | null;
   /** `details` where the failure has facts to show, e.g. a replay's differing request fields. */
   error: { code: string; message: string; details?: Record<string, unknown> } | null;
   usage: { inputTokens: number; outputTokens: number; totalTokens: number };

@@ -1,7 +1,8 @@
-import { Badge, Code, Drawer, Group, Stack, Table, Text, Timeline, Title } from '@mantine/core';
+import { Badge, Drawer, Group, Stack, Table, Text, Timeline, Title } from '@mantine/core';
 import { useExecution } from '../hooks/use-executions.ts';
-import { formatCost, formatDateTime, formatJson, formatMs } from '../lib/format.ts';
+import { formatCost, formatDateTime, formatMs } from '../lib/format.ts';
 import { ErrorAlert } from './error-alert.tsx';
+import { JsonBlock } from './json-block.tsx';
 import { StatusBadge } from './status-badge.tsx';
 import { TableSkeleton } from './table-skeleton.tsx';
 
@@ -67,10 +68,22 @@ export function ExecutionDrawer(props: {
             </Table.Tbody>
           </Table>
           {record.error ? <ErrorAlert title={record.error.code} error={record.error.message} /> : null}
-          <Text fw={600}>Input</Text>
-          <Code block>{formatJson(record.input)}</Code>
-          <Text fw={600}>Output</Text>
-          <Code block>{record.output === null ? (record.rawOutput ?? '—') : formatJson(record.output)}</Code>
+          <JsonBlock title="Input" value={record.input} empty="No input." />
+          <JsonBlock
+            title="Request as sent"
+            value={record.request}
+            empty="Not kept: the workspace stores no execution content, or its retention period cleared it."
+            testId="execution-request"
+          />
+          {record.rawOutput !== null ? (
+            <JsonBlock
+              title="Raw model output"
+              value={record.rawOutput}
+              empty=""
+              testId="execution-raw-output"
+            />
+          ) : null}
+          <JsonBlock title="Output" value={record.output} empty="No output." testId="execution-output" />
           <Text fw={600}>Attempts</Text>
           <Timeline bulletSize={16} lineWidth={2} active={record.attempts.length}>
             {record.attempts.map((attempt, index) => (
