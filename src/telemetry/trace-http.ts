@@ -58,8 +58,8 @@ export async function traceHttp(app: FastifyInstance): Promise<void> {
   // the plugin set the status message to the error's message; put the stable code there instead.
   app.addHook('onSend', async (request, reply, payload) => {
     const type = errors.get(request) ?? (reply.statusCode >= 500 ? String(reply.statusCode) : undefined);
-    const span = type === undefined ? undefined : request.opentelemetry().span;
-    if (span && type !== undefined) {
+    const span = request.opentelemetry().span;
+    if (type !== undefined && span) {
       span.setAttribute('error.type', type);
       span.setStatus({ code: SpanStatusCode.ERROR, message: type });
     }
