@@ -13,6 +13,7 @@ import type { WorkspaceAccess } from '../identity/principal.ts';
 import { completeSettings } from '../identity/workspace-settings.ts';
 import type { RunService } from './run-service.ts';
 import type { ApprovalNotifier } from './step-gate.ts';
+import { toolParametersOf } from './tool-approval-resume.ts';
 
 /** Revisions a step may be sent back for before only approve or reject remain. */
 export const maxRevisions = 3;
@@ -150,6 +151,12 @@ export function createApprovalService(dependencies: {
           'This approval is for a cost cap: the step has not run yet, so there is nothing to revise. Approve to raise the cap, or reject.',
         );
       }
+      if (approval.reason === 'tool_call') {
+        throw invalidError(
+          'revision_not_possible',
+          'This approval is for a tool call: approve it (with edited arguments in `output` if needed), or reject it with feedback the agent reads.',
+        );
+      }
       if (approval.revision >= maxRevisions) {
         throw new FlightdeckError({
           code: 'revisions_exhausted',
@@ -159,7 +166,23 @@ export function createApprovalService(dependencies: {
         });
       }
     }
-    if (approval.status === 'pending' && decision.kind === 'approve' && decision.hasEdit) {
+    if (
+      approval.status === 'pending' &&
+      decision.kind === 'approve' &&
+      decision.hasEdit &&
+      approval.reason === 'tool_call'
+    ) {
+      // The edit is the call's arguments: they must fit the tool's parameters schema.
+      const schema = await toolParametersOf(repositories, approval);
+      const problems = schema ? compileJsonSchema(schema, 'parameters').validate(decision.editedOutput) : [];
+      if (problems.length > 0) {
+        throw invalidError(
+          'arguments_invalid',
+          `output: the edited arguments do not match the tool's parameters schema: ${describeProblems(problems)}.`,
+          { field: 'output', problems },
+        );
+      }
+    } else if (approval.status === 'pending' && decision.kind === 'approve' && decision.hasEdit) {
       const schema = await outputSchemaOf(approval);
       const problems = schema
         ? compileJsonSchema(schema, 'outputSchema').validate(decision.editedOutput)

@@ -15,6 +15,7 @@ import { replayHttpStep } from './replay-http-step.ts';
 import { type HttpStepRequest, maskHttpRequest, runHttpStep } from './run-http-step.ts';
 import type { RunMode } from './run-view.ts';
 import { revisionPrompt } from './step-gate.ts';
+import { findToolLoopResume, toolCallApprovalOutput } from './tool-approval-resume.ts';
 
 /** A step ready to run: its rendered input, or the reason it cannot run. */
 export type PreparedStep =
@@ -118,12 +119,24 @@ const failed = (
 });
 
 function outcomeOfExecution(execution: ExecutionView): StepOutcome {
+  // What the step cost includes its agent's tool calls (agent tools' child executions).
+  const costUsd = execution.totalCostUsd ?? execution.costUsd ?? 0;
   if (execution.status === 'completed') {
     return {
       status: 'completed',
       output: execution.output,
       executionId: execution.id,
-      costUsd: execution.costUsd ?? 0,
+      costUsd,
+      errorCode: null,
+      errorMessage: null,
+    };
+  }
+  if (execution.status === 'waiting_approval') {
+    return {
+      status: 'waiting_approval',
+      output: toolCallApprovalOutput(execution),
+      executionId: execution.id,
+      costUsd,
       errorCode: null,
       errorMessage: null,
     };
@@ -132,7 +145,7 @@ function outcomeOfExecution(execution: ExecutionView): StepOutcome {
     execution.error?.code ?? 'execution_failed',
     execution.error?.message ?? 'The agent execution failed.',
     execution.id,
-    execution.costUsd ?? 0,
+    costUsd,
   );
 }
 
@@ -188,6 +201,9 @@ export async function runPreparedStep(input: {
         return outcomeOfExecution(toExecutionView(latest));
       }
     }
+    // A tool call of the agent waited for a person: continue its loop with the decision.
+    const toolLoop = await findToolLoopResume(input.repositories, run, step.id);
+    if (toolLoop?.kind === 'repark') return outcomeOfExecution(toolLoop.execution);
     // The step's own retry policy, on top of the agent's provider retries: a step whose execution
     // failed for a reason that may pass (provider trouble, an invalid answer) runs again, each try
     // its own execution and idempotency key. Budget, input and key refusals are not retried.
@@ -208,6 +224,7 @@ export async function runPreparedStep(input: {
             : {}),
           promptAddition: prepared.promptAddition,
           context: prepared.context,
+          ...(toolLoop?.kind === 'resume' && attemptTry === 1 ? { resume: toolLoop.resume } : {}),
         },
         {
           trigger: 'workflow',
@@ -222,7 +239,7 @@ export async function runPreparedStep(input: {
           : await execution.run({ stream: false, abortSignal: input.abortSignal }),
       );
       outcome = { ...tried, costUsd: outcome.costUsd + tried.costUsd };
-      if (tried.status === 'completed' || input.abortSignal.aborted || attemptTry === maxTries) break;
+      if (tried.status !== 'failed' || input.abortSignal.aborted || attemptTry === maxTries) break;
       if (!retryableStepErrors.has(tried.errorCode ?? '')) break;
       // The provider layer's backoff (full jitter), from the step's own bounds.
       const delayMs = backoffDelay({

@@ -89,7 +89,7 @@ export function createStepGate(dependencies: {
     async park(
       step: WorkflowStepDefinition,
       attempt: number,
-      reason: ApprovalReason | 'cost_cap',
+      reason: ApprovalReason | 'cost_cap' | 'tool_call',
       outcome: StepOutcome | null,
       estimateUsd: number | null,
     ): Promise<boolean> {
@@ -99,7 +99,8 @@ export function createStepGate(dependencies: {
       const approvalId = newId(now.getTime());
       const parked = await repositories.workflowApprovals.request({
         approvalId,
-        artifactId: outcome ? newId(now.getTime()) : null,
+        // A proposed tool call is not an output of the step: no artifact for it.
+        artifactId: outcome && reason !== 'tool_call' ? newId(now.getTime()) : null,
         runId: run.id,
         stepId: step.id,
         attempt,
@@ -125,7 +126,9 @@ export function createStepGate(dependencies: {
         body:
           reason === 'cost_cap'
             ? `Step "${step.id}" would pass the run's cost cap (estimate $${estimateUsd ?? 0}). Approve to raise the cap for this run.`
-            : `Step "${step.id}" of "${definition.name}" waits for a decision (${reason}).`,
+            : reason === 'tool_call'
+              ? `Step "${step.id}" of "${definition.name}" wants to call the tool "${(outcome?.output as { toolCall?: { tool?: string } } | null)?.toolCall?.tool ?? '?'}"; approve, edit the arguments, or reject with feedback.`
+              : `Step "${step.id}" of "${definition.name}" waits for a decision (${reason}).`,
         data: { approvalId, runId: run.id, stepId: step.id, reason },
       });
       return true;

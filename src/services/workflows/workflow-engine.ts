@@ -211,6 +211,20 @@ export function createWorkflowEngine(dependencies: WorkflowEngineDependencies) {
           // committing it would fail a run the next lease holder can finish. Leave the attempt
           // `running` for that holder to claim again; a completed outcome may still land.
           if (controller.signal.aborted && outcome.status === 'failed') return;
+          if (outcome.status === 'waiting_approval') {
+            // The agent's tool loop asks a person about a call; the step runs again after the
+            // decision and the loop continues from its stored state (run-step.ts).
+            if (await gate.park(step, attempt, 'tool_call', outcome, null)) {
+              states.set(step.id, {
+                ...previous,
+                status: 'waiting_approval',
+                attempt,
+                output: outcome.output,
+              });
+            }
+            signals.notify(runId);
+            return;
+          }
           const reason = outcome.status === 'completed' ? await gate.reasonFor(step, outcome.output) : null;
           if (reason !== null) {
             if (await gate.park(step, attempt, reason, outcome, null)) {

@@ -144,8 +144,10 @@ export function createWorkflowApprovalRepository(database: Database) {
     /**
      * Applies a decision: the approval leaves `pending` (or nothing happens and undefined is
      * answered), the step moves on (approve → completed with the possibly edited output, or back to
-     * pending for a cost cap; reject → failed; revise → pending with the feedback), the run goes
-     * back to `running`, and `approval-end` is appended — in one statement.
+     * pending for a cost cap; reject → failed; revise → pending with the feedback; a `tool_call`
+     * approval sends the step back to pending whatever the decision, because the agent's loop
+     * continues with it), the run goes back to `running`, and `approval-end` is appended — in one
+     * statement.
      */
     async decide(
       workspaceId: string,
@@ -189,15 +191,16 @@ export function createWorkflowApprovalRepository(database: Database) {
             step as (
               update workflow_step_runs s
                  set status = case
+                       when d.reason = 'tool_call' then 'pending'
                        when ${decision.kind}::text = 'reject' then 'failed'
                        when ${decision.kind}::text = 'revise' or d.reason = 'cost_cap' then 'pending'
                        else 'completed' end,
-                     output = case when ${hasEdit}::boolean then ${edited}::json else s.output end,
-                     error_code = case when ${decision.kind}::text = 'reject' then 'approval_rejected' else null end,
-                     error_message = case when ${decision.kind}::text = 'reject' then ${`Rejected by a reviewer: ${feedback ?? ''}`}::text else null end,
+                     output = case when ${hasEdit}::boolean and d.reason <> 'tool_call' then ${edited}::json else s.output end,
+                     error_code = case when ${decision.kind}::text = 'reject' and d.reason <> 'tool_call' then 'approval_rejected' else null end,
+                     error_message = case when ${decision.kind}::text = 'reject' and d.reason <> 'tool_call' then ${`Rejected by a reviewer: ${feedback ?? ''}`}::text else null end,
                      revision_feedback = case when ${decision.kind}::text = 'revise' then ${feedback}::text else null end,
                      revisions = s.revisions + case when ${decision.kind}::text = 'revise' then 1 else 0 end,
-                     finished_at = case when ${decision.kind}::text = 'revise' or d.reason = 'cost_cap' then null else ${now}::timestamptz end
+                     finished_at = case when ${decision.kind}::text = 'revise' or d.reason in ('cost_cap', 'tool_call') then null else ${now}::timestamptz end
                 from decided d
                where s.run_id = d.run_id and s.step_id = d.step_id and s.status = 'waiting_approval'
                  and exists (select 1 from run)
@@ -210,7 +213,7 @@ export function createWorkflowApprovalRepository(database: Database) {
                      coalesce((select max(version) from workflow_artifacts a where a.run_id = d.run_id and a.step_id = d.step_id), 0) + 1,
                      'edit', d.id, ${edited}::json, ${actor.userId}::text, ${now}::timestamptz
                 from decided d
-               where ${hasEdit}::boolean
+               where ${hasEdit}::boolean and d.reason <> 'tool_call'
            returning id),
             event as (
               insert into workflow_run_events (run_id, sequence, workspace_id, type, step_id, data, created_at)

@@ -22,7 +22,8 @@ export interface WorkflowRunFilters {
 
 /** How a step attempt ended, as committed with its transition. */
 export interface StepOutcome {
-  status: 'completed' | 'failed';
+  /** `waiting_approval`: the agent's tool loop stopped at a call a person must approve (never committed). */
+  status: 'completed' | 'failed' | 'waiting_approval';
   output: unknown;
   executionId: string | null;
   costUsd: number;
