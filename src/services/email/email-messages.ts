@@ -39,7 +39,8 @@ export function pendingInvitationMessage(input: {
     text:
       `${input.inviterName} invited you to the workspace "${input.workspaceName}" on Flightdeck.\n\n` +
       `Sign in and accept or decline the invitation here:\n${input.invitationsUrl}\n\n` +
-      'You will not be a member until you accept.\n',
+      'You will not be a member until you accept. No password yet? Use "Forgot your password?" on the ' +
+      'sign-in page to choose one.\n',
   };
 }
 

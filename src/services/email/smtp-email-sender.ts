@@ -38,7 +38,8 @@ export function createSmtpEmailSender(settings: SmtpEmailSettings): EmailSender 
         await transport.sendMail({
           from: settings.from,
           to: message.to,
-          subject: message.subject,
+          // Workspace names are user input: a line break must never start a header of its own.
+          subject: message.subject.replace(/[\r\n]+/g, ' '),
           text: message.text,
         });
         return { sent: true };
