@@ -46,8 +46,11 @@ export function createWorkflowApi(http: HttpClient) {
     rotateWebhookSecret: (workspaceId: string, workflowId: string) =>
       http.request<WebhookSecret>('POST', workflowPath(workspaceId, workflowId, '/webhook-secret')),
 
-    startRun: (workspaceId: string, workflowId: string, body: { input: unknown; mode: RunMode }) =>
-      http.request<Run>('POST', workflowPath(workspaceId, workflowId, '/runs'), { body }),
+    startRun: (
+      workspaceId: string,
+      workflowId: string,
+      body: { input?: unknown; mode: RunMode; record?: boolean; replayOf?: string },
+    ) => http.request<Run>('POST', workflowPath(workspaceId, workflowId, '/runs'), { body }),
     listRuns: (workspaceId: string, filters: RunFilters = {}) =>
       http.request<List<Run>>('GET', workspacePath(workspaceId, '/runs'), { query: { ...filters } }),
     getRun: (workspaceId: string, runId: string) => http.request<Run>('GET', runPath(workspaceId, runId)),

@@ -28,6 +28,12 @@ export function useRunMutations(workspaceId: string) {
         api.startRun(workspaceId, request.workflowId, { input: request.input, mode: request.mode }),
       onSuccess,
     }),
+    /** A new run answered from a recorded run's exchanges: no provider call, no cost. */
+    replay: useMutation({
+      mutationFn: (run: { id: string; workflowId: string }) =>
+        api.startRun(workspaceId, run.workflowId, { mode: 'replay', replayOf: run.id }),
+      onSuccess,
+    }),
     cancel: useMutation({ mutationFn: (runId: string) => api.cancelRun(workspaceId, runId), onSuccess }),
     retry: useMutation({ mutationFn: (runId: string) => api.retryRun(workspaceId, runId), onSuccess }),
   };

@@ -22,6 +22,7 @@ import { formatCost, formatDateTime } from '../lib/format.ts';
 import { runErrorHint } from '../lib/run-error-hints.ts';
 import { formatDuration } from '../lib/run-timing.ts';
 import { Link } from '../router/link.tsx';
+import { navigate } from '../router/navigation.ts';
 
 /** Re-renders every second while `active`, so a running duration counts up. */
 function useNow(active: boolean): number {
@@ -95,7 +96,7 @@ function RunView(props: {
   const openStep = run.steps.find((step) => step.stepId === openStepId) ?? null;
   const completed = run.steps.filter((step) => step.status === 'completed').length;
   const hint = run.error ? runErrorHint(run.error.code) : null;
-  const actionError = mutations.cancel.error ?? mutations.retry.error;
+  const actionError = mutations.cancel.error ?? mutations.retry.error ?? mutations.replay.error;
   const connectionLabel = connectionLabels[props.connection];
   const span = runSpan(run, now);
 
@@ -150,6 +151,22 @@ function RunView(props: {
               onClick={() => mutations.retry.mutate(run.id, { onSuccess: (next) => props.onRestarted(next) })}
             >
               Retry failed steps
+            </Button>
+          ) : null}
+          {canRun && run.record && !active ? (
+            <Button
+              size="xs"
+              variant="light"
+              color="teal"
+              loading={mutations.replay.isPending}
+              data-testid="replay-run"
+              onClick={() =>
+                mutations.replay.mutate(run, {
+                  onSuccess: (next) => navigate(`/w/${workspaceId}/runs/${next.id}`),
+                })
+              }
+            >
+              Replay (no cost)
             </Button>
           ) : null}
         </Group>
