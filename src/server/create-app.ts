@@ -101,6 +101,7 @@ const requestIdPattern = /^[\w.:-]{1,128}$/;
 /** Builds the HTTP application; it does not listen (see start-server.ts) so tests can `inject()`. */
 export async function createApp(dependencies: AppDependencies): Promise<App> {
   const bodyLimitBytes = dependencies.bodyLimitBytes ?? 1024 * 1024;
+  const handleError = createErrorHandler({ bodyLimitBytes });
   const app = Fastify({
     loggerInstance: (dependencies.logger ?? createSilentLogger()) as FastifyBaseLogger,
     bodyLimit: bodyLimitBytes,
@@ -115,6 +116,8 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     trustProxy: dependencies.trustedProxies ? dependencies.trustedProxies : false,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true },
+    // Router errors (a broken percent-encoding, an overlong id) get the same error body as the rest.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   }).withTypeProvider<ZodTypeProvider>();
 
   // First: the HTTP span must wrap every hook and route registered after it (only while tracing).
@@ -154,7 +157,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(createErrorHandler({ bodyLimitBytes }));
+  app.setErrorHandler(handleError);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -210,7 +213,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
   await app.register(agentRoutes({ services }));
   await app.register(executionRoutes({ services }));
   await app.register(openAiRoutes({ services, bodyLimitBytes }));
-  await app.register(workflowRoutes({ workflows: services.workflows }));
+  await app.register(workflowRoutes({ workflows: services.workflows, audit: services.audit }));
   await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
   await app.register(approvalRoutes({ approvals: services.approvals, runs: services.runs }));
   await app.register(contextDocumentRoutes({ contextDocuments: services.contextDocuments }));

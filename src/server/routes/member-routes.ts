@@ -98,11 +98,21 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
         },
       },
       async (request) => {
-        const { member } = await services.members.changeRole(
-          accessOf(request),
+        const access = accessOf(request);
+        const { member, previousRole } = await services.members.changeRole(
+          access,
           request.params.userId,
           request.body.role,
         );
+        if (previousRole !== member.role) {
+          await services.audit.record(
+            access.workspaceId,
+            actorOf(request),
+            'member.role_changed',
+            { type: 'user', id: member.userId },
+            { email: member.email, role: member.role, previousRole },
+          );
+        }
         return member;
       },
     );

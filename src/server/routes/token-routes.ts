@@ -54,8 +54,19 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 201: tokenSchema.extend({ token: z.string() }), ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply.status(201).send(await services.apiTokens.create(accessOf(request), request.body)),
+      async (request, reply) => {
+        const access = accessOf(request);
+        const created = await services.apiTokens.create(access, request.body);
+        // The secret itself never enters the log: the prefix identifies the token.
+        await services.audit.record(
+          access.workspaceId,
+          actorOf(request),
+          'token.created',
+          { type: 'api_token', id: created.id },
+          { name: created.name, role: created.role, rateLimitPerMinute: created.rateLimitPerMinute ?? null },
+        );
+        return reply.status(201).send(created);
+      },
     );
 
     app.delete(

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { AuditLog } from '../../services/audit/audit-log.ts';
 import type { WorkflowInput, WorkflowPatch } from '../../services/workflows/workflow-input.ts';
 import type { WorkflowService } from '../../services/workflows/workflow-service.ts';
-import { accessOf } from '../authentication.ts';
+import { accessOf, actorOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
 import {
   validationSchema,
@@ -16,8 +17,11 @@ import {
 export const workflowParams = workspaceIdParams.extend({ workflowId: z.string().min(1).max(64) });
 
 /** Workflow definitions: create, list, read, change (a new version each time), delete, validate, webhook secret. */
-export function workflowRoutes(dependencies: { workflows: WorkflowService }): FastifyPluginAsyncZod {
-  const { workflows } = dependencies;
+export function workflowRoutes(dependencies: {
+  workflows: WorkflowService;
+  audit: AuditLog;
+}): FastifyPluginAsyncZod {
+  const { workflows, audit } = dependencies;
   return async (app) => {
     app.post(
       '/api/workspaces/:workspaceId/workflows',
@@ -155,10 +159,19 @@ export function workflowRoutes(dependencies: { workflows: WorkflowService }): Fa
           response: { 201: webhookSecretSchema, ...errorResponses },
         },
       },
-      async (request, reply) =>
-        reply
-          .status(201)
-          .send(await workflows.rotateWebhookSecret(accessOf(request), request.params.workflowId)),
+      async (request, reply) => {
+        const access = accessOf(request);
+        const rotated = await workflows.rotateWebhookSecret(access, request.params.workflowId);
+        // Who can trigger the workflow changed: audited, without the secret or the URL that holds it.
+        await audit.record(
+          access.workspaceId,
+          actorOf(request),
+          'workflow.webhook_secret_rotated',
+          { type: 'workflow', id: rotated.workflowId },
+          { webhookEnabled: rotated.webhookEnabled },
+        );
+        return reply.status(201).send(rotated);
+      },
     );
   };
 }

@@ -27,6 +27,7 @@ export const auditActions = [
   'agent.rolled_back',
   'agent.label_set',
   'agent.label_removed',
+  'workflow.webhook_secret_rotated',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
