@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspaceFixture, headersFor, type WorkspaceFixture } from '../support/identity-fixture.ts';
+import { storeTargets } from '../support/store-targets.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 /** A session from a response that set the cookie (login, set-password). */
@@ -8,16 +9,22 @@ function sessionOf(response: { headers: Record<string, unknown>; json(): { csrfT
   return { cookie, 'x-csrf-token': response.json().csrfToken };
 }
 
-describe('accounts nobody else can claim (no SMTP)', () => {
+describe.each(storeTargets)('accounts nobody else can claim (no SMTP) on $name', (target) => {
   let testApp: TestApp;
+  let dispose: () => Promise<void>;
   let workspaceA: WorkspaceFixture;
   let workspaceB: WorkspaceFixture;
   beforeAll(async () => {
-    testApp = await createTestApp();
+    const opened = await target.open();
+    dispose = opened.dispose;
+    testApp = await createTestApp({ store: opened.store });
     workspaceA = await createWorkspaceFixture(testApp.services, 'claim-a');
     workspaceB = await createWorkspaceFixture(testApp.services, 'claim-b');
   });
-  afterAll(() => testApp.close());
+  afterAll(async () => {
+    await testApp.app.close();
+    await dispose();
+  });
 
   const inject = (
     method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
