@@ -88,5 +88,12 @@ describe('web console: executions of a model without a price', { timeout: 120_00
     await chooseOption(page, 'Agent', 'House model');
     await expect.poll(() => page.getByTestId('stats-cost').textContent(), waitLong).toContain('not priced');
     expect(await page.getByTestId('stats-cost').textContent()).not.toContain('$');
+
+    // The month's usage: the house model's calls are "not priced", not $0.00 of spend.
+    await page.goto(`${baseUrl}/w/${workspace.id}/usage`);
+    const houseRow = page.getByTestId('usage-by-agent').getByRole('row').filter({ hasText: 'House model' });
+    // Cells: agent, spent, reserved (nothing held now), calls.
+    await expect.poll(() => houseRow.getByRole('cell').nth(1).textContent(), waitLong).toBe('not priced');
+    expect(await page.getByTestId('usage-spent').textContent()).toContain('+ 2 not priced');
   });
 });

@@ -4,7 +4,7 @@ import { createWorkspaceFixture, type WorkspaceFixture } from '../support/identi
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { apiClient } from './execution-test-kit.ts';
 
-describe('stats of executions of a model without a price', () => {
+describe('stats and usage of executions of a model without a price', () => {
   let testApp: TestApp;
   let fake: FakeProvider;
   let fixture: WorkspaceFixture;
@@ -61,5 +61,18 @@ describe('stats of executions of a model without a price', () => {
     const series = stats.series as Array<{ count: number; unpricedCount: number }>;
     expect(series.reduce((sum, point) => sum + point.unpricedCount, 0)).toBe(2);
     expect(series.find((point) => point.count > 0)?.unpricedCount).toBe(2);
+
+    // This month's usage: the calls settle at 0 in the ledger, so they are counted apart there too.
+    const usage = (await api.get('/usage')).json();
+    expect(usage.unpricedCalls).toBe(2);
+    expect(usage.spentUsd).toBeCloseTo(priced.costUsd ?? 0, 12);
+    const usageOf = (agentId: string) =>
+      usage.byAgent.find((line: { agentId: string }) => line.agentId === agentId);
+    expect(usageOf(custom.id)).toMatchObject({ calls: 2, unpricedCalls: 2, spentUsd: 0 });
+    expect(usageOf(catalogued.id)).toMatchObject({ calls: 1, unpricedCalls: 0 });
+    const byKey = usage.byProviderKey.find(
+      (line: { providerKeyId: string }) => line.providerKeyId === customKey.id,
+    );
+    expect(byKey).toMatchObject({ calls: 2, unpricedCalls: 2 });
   });
 });

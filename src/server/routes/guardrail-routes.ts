@@ -5,7 +5,15 @@ import type { Services } from '../../services/create-services.ts';
 import { accessOf, actorOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
 
-const usageLine = z.object({ spentUsd: z.number(), reservedUsd: z.number(), calls: z.number() });
+const unpricedCalls = z
+  .number()
+  .describe('Calls of a model without a price: spentUsd counts them at 0, which is not what they cost');
+const usageLine = z.object({
+  spentUsd: z.number(),
+  reservedUsd: z.number(),
+  calls: z.number(),
+  unpricedCalls,
+});
 const usageSchema = z.object({
   periodStart: z.date(),
   resetsAt: z.date(),
@@ -13,6 +21,7 @@ const usageSchema = z.object({
   spentUsd: z.number(),
   reservedUsd: z.number(),
   remainingUsd: z.number().nullable(),
+  unpricedCalls,
   byAgent: z.array(usageLine.extend({ agentId: z.string().nullable() })),
   byProviderKey: z.array(usageLine.extend({ providerKeyId: z.string().nullable() })),
 });

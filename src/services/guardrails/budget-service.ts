@@ -44,12 +44,21 @@ export interface UsageView {
   spentUsd: number;
   reservedUsd: number;
   remainingUsd: number | null;
-  byAgent: Array<{ agentId: string | null; spentUsd: number; reservedUsd: number; calls: number }>;
+  /** Calls of a model without a price this month: `spentUsd` holds them at 0, which is not their cost. */
+  unpricedCalls: number;
+  byAgent: Array<{
+    agentId: string | null;
+    spentUsd: number;
+    reservedUsd: number;
+    calls: number;
+    unpricedCalls: number;
+  }>;
   byProviderKey: Array<{
     providerKeyId: string | null;
     spentUsd: number;
     reservedUsd: number;
     calls: number;
+    unpricedCalls: number;
   }>;
 }
 
@@ -255,6 +264,7 @@ export function createBudgetService(dependencies: {
         spentUsd: totals.spentUsd,
         reservedUsd: totals.reservedUsd,
         remainingUsd: limitUsd === null ? null : Math.max(0, limitUsd - totals.spentUsd - totals.reservedUsd),
+        unpricedCalls: byAgent.reduce((sum, line) => sum + line.unpricedCalls, 0),
         byAgent: byAgent.map(({ id, ...rest }) => ({ agentId: id, ...rest })),
         byProviderKey: byProviderKey.map(({ id, ...rest }) => ({ providerKeyId: id, ...rest })),
       };
@@ -273,6 +283,12 @@ export function createBudgetService(dependencies: {
 
     async setAgentLimit(workspaceId: string, agentId: string, monthlyLimitUsd: number | null): Promise<void> {
       await repositories.budgets.setAgentLimit(workspaceId, agentId, monthlyLimitUsd);
+      await leases?.retireWorkspace(workspaceId);
+    },
+
+    /** The workspace's settings changed (its limit may have): this node's leases read it again. */
+    async limitsChanged(workspaceId: string): Promise<void> {
+      await leases?.retireWorkspace(workspaceId);
     },
 
     periodLabel: () => budgetPeriodLabel(clock.now()),

@@ -278,32 +278,48 @@ export function createBudgetRepository(database: Database, options: { groupCommi
       return row?.count ?? 0;
     },
 
-    /** Spend and holds of one month grouped by a column (agent or provider key). */
+    /**
+     * Spend and holds of one month grouped by a column (agent or provider key), with how many of the
+     * calls ran a model without a price (their execution's `cost_priced` is false): they settle at 0,
+     * which is not what they cost.
+     */
     async usageBy(
       workspaceId: string,
       periodStart: Date,
       column: 'agent_id' | 'provider_key_id',
-    ): Promise<Array<{ id: string | null; spentUsd: number; reservedUsd: number; calls: number }>> {
+    ): Promise<
+      Array<{
+        id: string | null;
+        spentUsd: number;
+        reservedUsd: number;
+        calls: number;
+        unpricedCalls: number;
+      }>
+    > {
       const rows = await queryRows<{
         id: string | null;
         spent: string | null;
         reserved: string | null;
         calls: number;
+        unpriced: number;
       }>(
         database,
-        sql`select ${sql.identifier(column)} as id,
-              coalesce(sum(spent_usd), 0)::text as spent,
-              coalesce(sum(case when state = 'reserved' then reserved_usd else 0 end), 0)::text as reserved,
-              (count(*) filter (where kind = 'hold'))::int as calls
-            from budget_reservations
-            where workspace_id = ${workspaceId} and period_start = ${periodStart}
-            group by 1 order by sum(spent_usd) desc nulls last`,
+        sql`select ${sql.identifier('reservation')}.${sql.identifier(column)} as id,
+              coalesce(sum(reservation.spent_usd), 0)::text as spent,
+              coalesce(sum(case when reservation.state = 'reserved' then reservation.reserved_usd else 0 end), 0)::text as reserved,
+              (count(*) filter (where reservation.kind = 'hold'))::int as calls,
+              (count(*) filter (where reservation.kind = 'hold' and not execution.cost_priced))::int as unpriced
+            from budget_reservations as reservation
+            left join executions as execution on execution.id = reservation.execution_id
+            where reservation.workspace_id = ${workspaceId} and reservation.period_start = ${periodStart}
+            group by 1 order by sum(reservation.spent_usd) desc nulls last`,
       );
       return rows.map((row) => ({
         id: row.id,
         spentUsd: Number(row.spent ?? 0),
         reservedUsd: Number(row.reserved ?? 0),
         calls: row.calls,
+        unpricedCalls: row.unpriced,
       }));
     },
 

@@ -304,6 +304,8 @@ export interface UsageLine {
   spentUsd: number;
   reservedUsd: number;
   calls: number;
+  /** Calls of a model without a price: `spentUsd` counts them at 0, which is not their cost. */
+  unpricedCalls: number;
 }
 
 /** This month's spend against the workspace's limit (UTC calendar months). */
@@ -314,6 +316,7 @@ export interface Usage {
   spentUsd: number;
   reservedUsd: number;
   remainingUsd: number | null;
+  unpricedCalls: number;
   byAgent: Array<UsageLine & { agentId: string | null }>;
   byProviderKey: Array<UsageLine & { providerKeyId: string | null }>;
 }

@@ -1,5 +1,5 @@
 import { Table, Text } from '@mantine/core';
-import { formatUsd } from '../lib/format.ts';
+import { formatPricedTotal, formatUsd } from '../lib/format.ts';
 
 export interface UsageRow {
   key: string;
@@ -7,6 +7,8 @@ export interface UsageRow {
   spentUsd: number;
   reservedUsd: number;
   calls: number;
+  /** Calls of a model without a price: shown as "not priced", never summed into Spent as $0. */
+  unpricedCalls: number;
 }
 
 /** One breakdown of this month's spend (by agent or by provider key), biggest first. */
@@ -34,7 +36,7 @@ export function UsageTable(props: { caption: string; nameHeader: string; rows: U
           {rows.map((row) => (
             <Table.Tr key={row.key}>
               <Table.Td>{row.name}</Table.Td>
-              <Table.Td ta="right">{formatUsd(row.spentUsd)}</Table.Td>
+              <Table.Td ta="right">{formatPricedTotal(row.spentUsd, row.unpricedCalls, row.calls)}</Table.Td>
               <Table.Td ta="right">{formatUsd(row.reservedUsd)}</Table.Td>
               <Table.Td ta="right">{row.calls.toLocaleString()}</Table.Td>
             </Table.Tr>

@@ -7,7 +7,7 @@ import { type UsageRow, UsageTable } from '../components/usage-table.tsx';
 import { useAgents } from '../hooks/use-agents.ts';
 import { useUsage } from '../hooks/use-guardrails.ts';
 import { useProviderKeys, useWorkspace } from '../hooks/use-settings-resources.ts';
-import { formatDate, formatUsd } from '../lib/format.ts';
+import { formatDate, formatPricedTotal, formatUsd } from '../lib/format.ts';
 import { Link } from '../router/link.tsx';
 
 /** This month's spend against the workspace budget, by agent and by provider key. */
@@ -49,7 +49,15 @@ export function UsagePage(props: { workspaceId: string }) {
         </Link>
       </Text>
       <SimpleGrid cols={{ base: 2, sm: 4 }} data-testid="usage-totals">
-        <Figure label="Spent" testId="usage-spent" value={formatUsd(data.spentUsd)} />
+        <Figure
+          label="Spent"
+          testId="usage-spent"
+          value={formatPricedTotal(
+            data.spentUsd,
+            data.unpricedCalls,
+            data.byAgent.reduce((sum, line) => sum + line.calls, 0),
+          )}
+        />
         <Figure label="Reserved" testId="usage-reserved" value={formatUsd(data.reservedUsd)} />
         <Figure
           label="Remaining"
