@@ -41,6 +41,23 @@ const fastifyErrors: Record<string, { status: number; code: string; message: str
     code: 'unsupported_media_type',
     message: 'This endpoint accepts application/json. Set Content-Type: application/json.',
   },
+  // Router errors (Fastify's frameworkErrors): the URL is rejected before any route runs.
+  FST_ERR_BAD_URL: {
+    status: 400,
+    code: 'invalid_url',
+    message:
+      'The URL path has an invalid percent-encoding (it must decode to UTF-8). Check the ids in the path.',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: 'path_parameter_too_long',
+    message: 'A path parameter is longer than 100 characters; no id is that long. Check the URL.',
+  },
+  FST_ERR_ASYNC_CONSTRAINT: {
+    status: 400,
+    code: 'bad_request',
+    message: 'The request does not match any version or host constraint of this route.',
+  },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
     status: 400,
     code: 'invalid_content_length',

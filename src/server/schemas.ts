@@ -31,3 +31,13 @@ export const authenticated: Array<Record<string, string[]>> = [{ bearerToken: []
 
 export const emailSchema = z.string().trim().max(320).email({ message: 'must be an email address' });
 export const nameSchema = z.string().trim().min(1, { message: 'must not be empty' }).max(200);
+
+/**
+ * A date and time in a query (`from`, `to`). Years 1–9999 only: JavaScript accepts ±275760, which
+ * PostgreSQL cannot store or compare, so an extreme date was a 500 instead of a 400.
+ */
+export const queryDateSchema = z.coerce
+  .date({ message: 'must be an ISO 8601 date and time' })
+  .refine((date) => date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999, {
+    message: 'must be an ISO 8601 date and time between the years 1 and 9999',
+  });

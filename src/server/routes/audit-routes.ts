@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { auditActions } from '../../services/audit/audit-log.ts';
 import type { Services } from '../../services/create-services.ts';
 import { accessOf } from '../authentication.ts';
-import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
+import { authenticated, errorResponses, listOf, queryDateSchema, workspaceIdParams } from '../schemas.ts';
 
 const auditEventSchema = z.object({
   id: z.string(),
@@ -39,8 +39,8 @@ export function auditRoutes(dependencies: { services: Services }): FastifyPlugin
               action: z.enum(auditActions).optional(),
               actorUserId: z.string().max(64).optional(),
               targetId: z.string().max(64).optional(),
-              from: z.coerce.date().optional(),
-              to: z.coerce.date().optional(),
+              from: queryDateSchema.optional(),
+              to: queryDateSchema.optional(),
               cursor: z.string().max(200).optional(),
               limit: z.coerce.number().int().min(1).max(200).default(50),
             })

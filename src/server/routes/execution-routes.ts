@@ -12,7 +12,14 @@ import {
   executionTriggers,
 } from '../../services/executions/execution-view.ts';
 import { accessOf } from '../authentication.ts';
-import { authenticated, errorResponses, errorSchema, listOf, workspaceIdParams } from '../schemas.ts';
+import {
+  authenticated,
+  errorResponses,
+  errorSchema,
+  listOf,
+  queryDateSchema,
+  workspaceIdParams,
+} from '../schemas.ts';
 import { agentParams } from './agent-routes.ts';
 
 const attemptSchema = z.object({
@@ -150,7 +157,6 @@ const executeBody = z
   .strict();
 
 const idSchema = z.string().min(1).max(64);
-const dateSchema = z.coerce.date({ message: 'must be an ISO 8601 date and time' });
 const executionFailureResponses = {
   402: errorSchema,
   409: errorSchema,
@@ -225,8 +231,8 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
               .optional(),
             mode: z.enum(executionModes as ['live', 'mock', 'replay']).optional(),
             trigger: z.enum(executionTriggers as ['test', 'api', 'workflow', 'openai-compat']).optional(),
-            from: dateSchema.optional(),
-            to: dateSchema.optional(),
+            from: queryDateSchema.optional(),
+            to: queryDateSchema.optional(),
             error: z.string().trim().min(1).max(200).optional(),
           }),
           response: { 200: listOf(executionSchema), ...errorResponses },
@@ -253,8 +259,8 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
           security: authenticated,
           params: workspaceIdParams,
           querystring: z.object({
-            from: dateSchema.optional(),
-            to: dateSchema.optional(),
+            from: queryDateSchema.optional(),
+            to: queryDateSchema.optional(),
             interval: z.enum(['hour', 'day']).default('day'),
             agentId: idSchema.optional(),
             mode: z.enum(executionModes as ['live', 'mock', 'replay']).optional(),

@@ -6,12 +6,18 @@ import type { RunService } from '../../services/workflows/run-service.ts';
 import type { RunSignals } from '../../services/workflows/run-signals.ts';
 import { runStatuses, runTriggers } from '../../services/workflows/run-view.ts';
 import { accessOf } from '../authentication.ts';
-import { authenticated, errorResponses, errorSchema, listOf, workspaceIdParams } from '../schemas.ts';
+import {
+  authenticated,
+  errorResponses,
+  errorSchema,
+  listOf,
+  queryDateSchema,
+  workspaceIdParams,
+} from '../schemas.ts';
 import { workflowParams } from './workflow-routes.ts';
 import { runSchema, startRunBody } from './workflow-schemas.ts';
 
 const runParams = workspaceIdParams.extend({ runId: z.string().min(1).max(64) });
-const dateSchema = z.coerce.date({ message: 'must be an ISO 8601 date and time' });
 /** How often a live view looks for events written by another node (this node's wake it at once). */
 const eventPollMs = 500;
 
@@ -53,8 +59,8 @@ export function runRoutes(dependencies: { runs: RunService; signals: RunSignals 
             status: z.enum(runStatuses as [string, ...string[]]).optional(),
             trigger: z.enum(runTriggers as [string, ...string[]]).optional(),
             mode: z.enum(['live', 'mock', 'replay']).optional(),
-            from: dateSchema.optional(),
-            to: dateSchema.optional(),
+            from: queryDateSchema.optional(),
+            to: queryDateSchema.optional(),
           }),
           response: { 200: listOf(runSchema), ...errorResponses },
         },
