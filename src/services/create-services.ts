@@ -191,6 +191,7 @@ export function createServices(options: ServiceOptions) {
       repositories,
       credentialChanges,
       audit,
+      onSettingsChanged: (workspaceId) => budgets.limitsChanged(workspaceId),
       checkWebhookUrl: (url) =>
         checkProviderUrl(url, {
           allowedHosts: allowedProviderHosts,
@@ -289,6 +290,8 @@ export function createServices(options: ServiceOptions) {
         credentials: this.providerKeys,
         signals: runSignals,
         pinContext: (workspaceId, requested) => contextDocuments.pin(workspaceId, requested),
+        recordsExecutionsOf: async (workspaceId) =>
+          (await this.workspaces.settingsOf(workspaceId)).recordExecutions,
       });
       return runs;
     },

@@ -290,6 +290,37 @@ describe('record and replay', () => {
       promptTemplate: 'Say {{ input.word }}',
     });
     const live = (await otherApi.post(`/agents/${agent.id}/executions`, { input: { word: 'hi' } })).json();
+    // Runs of the workspace are recorded too, and say so.
+    const otherFlows = workflowClient(testApp.app, other);
+    const mockAgent = await otherApi.createAgent({
+      name: 'Mock step',
+      provider: 'mock',
+      model: 'mock-model',
+      promptTemplate: 'Say {{ input.word }}',
+    });
+    const workflow = await otherFlows.createWorkflow({
+      name: 'Recorded by setting',
+      steps: [{ id: 'say', agent: mockAgent.slug, input: { word: 'hi' } }],
+    });
+    const run = await otherFlows.waitForRun((await otherFlows.startRun(workflow.id, { input: {} })).id);
+    expect(run.status, JSON.stringify(run)).toBe('completed');
+    expect((await otherFlows.request('GET', `/runs/${run.id}`)).json().record).toBe(true);
+    const replayRun = await otherFlows.waitForRun(
+      (await otherFlows.startRun(workflow.id, { mode: 'replay', replayOf: run.id })).id,
+    );
+    expect(replayRun.status).toBe('completed');
+    expect(replayRun.output).toEqual(run.output);
+
+    // A budget with nothing left refuses live runs, not replays: they reserve nothing.
+    const noBudget = await testApp.app.inject({
+      method: 'PATCH',
+      url: `/api/workspaces/${other.workspaceId}`,
+      headers: { authorization: `Bearer ${(other.tokens.owner as { token: string }).token}` },
+      payload: { settings: { monthlyBudgetUsd: 0 } },
+    });
+    expect(noBudget.statusCode, noBudget.body).toBe(200);
+    const refused = await otherApi.post(`/agents/${agent.id}/executions`, { input: { word: 'hi' } });
+    expect(refused.statusCode).toBe(402);
     const replay = await otherApi.post(`/agents/${agent.id}/executions`, {
       mode: 'replay',
       replayOf: live.id,

@@ -78,6 +78,8 @@ export function createRunService(dependencies: {
     workspaceId: string,
     requested: ReadonlyArray<{ documentId: string; version?: number | undefined }>,
   ) => Promise<ContextPin[]>;
+  /** The workspace's `recordExecutions` setting: a live run records then as with `record: true`. */
+  recordsExecutionsOf?: (workspaceId: string) => Promise<boolean>;
 }) {
   const { database, repositories, clock, signals } = dependencies;
   let queue: RunQueue | null = null;
@@ -237,6 +239,9 @@ export function createRunService(dependencies: {
     await checkStartable(access.workspaceId, definition, input, request.mode);
     const now = clock.now();
     const runId = newId(now.getTime());
+    const record =
+      request.mode === 'live' &&
+      (request.record === true || ((await dependencies.recordsExecutionsOf?.(access.workspaceId)) ?? false));
     const steps = definition.steps.map((step, position) => ({
       runId,
       stepId: step.id,
@@ -262,7 +267,7 @@ export function createRunService(dependencies: {
           actingRole: access.role,
           costCapUsd: definition.costCapUsd,
           context,
-          record: request.mode === 'live' && request.record === true,
+          record,
           replayOf: replayed?.id ?? null,
           createdAt: now,
         },
