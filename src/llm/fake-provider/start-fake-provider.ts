@@ -21,6 +21,11 @@ export interface FakeProviderOptions {
   apiKey?: string;
   /** The answer text for plain (unstructured) requests. Default: an echo of the last user message. */
   text?: string | ((request: { model: string; lastUserMessage: string }) => string);
+  /**
+   * Multiplies the prompt tokens it reports (about 4 characters a token otherwise): a model whose
+   * tokenizer counts more than the caller's estimate. Default 1.
+   */
+  promptTokenFactor?: number;
   /** Prompt tokens reported as served from the cache (capped at the prompt size). Default 0. */
   cachedInputTokens?: number;
   /** Pause between stream chunks. Default 0. */
@@ -194,7 +199,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
 
     const model = rawModel?.startsWith('fault:') ? 'fake-model' : (rawModel ?? 'fake-model');
     const promptText = readPromptText(body, dialect);
-    const promptTokens = estimateTokens(promptText.all) + 3 * promptText.messageCount;
+    const promptTokens = Math.ceil(
+      (estimateTokens(promptText.all) + 3 * promptText.messageCount) * (options.promptTokenFactor ?? 1),
+    );
     const reply = responder
       ? await responder(readFakeConversation(body, dialect, model, promptText.lastUser))
       : undefined;

@@ -1,5 +1,6 @@
 import type { Provider } from '@pydantic/genai-prices';
 import { calcPrice, findProvider } from '@pydantic/genai-prices';
+import { LRUCache } from 'lru-cache';
 import type { ProviderKind, TokenUsage } from '../language-model-provider.ts';
 import type { PriceOverride } from './price-override.ts';
 import { findPriceOverride } from './price-override.ts';
@@ -39,6 +40,21 @@ export function calculateCost(query: CostQuery): CostResult {
     };
   const catalogProvider = resolveCatalogProvider(query.provider, query.baseUrl);
   if (!catalogProvider) return { priced: false, costUsd: null, reason: 'unknown_model' };
+  // The catalog matches the model name against every entry (about 0.15 ms); an execution prices the
+  // same model and token counts several times (estimate per target, repair, final cost), and
+  // repeated requests repeat them. Prices change by date, so the day is part of the key.
+  const day = Math.floor((query.at?.getTime() ?? Date.now()) / 86_400_000);
+  const memoKey = `${catalogProvider.id}\n${query.model}\n${day}\n${query.usage.inputTokens}\n${query.usage.outputTokens}\n${query.usage.cachedInputTokens ?? 0}\n${query.usage.cacheWriteInputTokens ?? 0}`;
+  const memoised = catalogCosts.get(memoKey);
+  if (memoised) return memoised;
+  const result = catalogCost(query, catalogProvider);
+  catalogCosts.set(memoKey, result);
+  return result;
+}
+
+const catalogCosts = new LRUCache<string, CostResult>({ max: 5_000 });
+
+function catalogCost(query: CostQuery, catalogProvider: Provider): CostResult {
   const price = calcPrice(
     {
       input_tokens: query.usage.inputTokens,

@@ -7,3 +7,5 @@ export type { CatalogModel } from './list-catalog-models.ts';
 export { listCatalogModels } from './list-catalog-models.ts';
 export type { PriceOverride } from './price-override.ts';
 export { findPriceOverride } from './price-override.ts';
+export type { TokenizerFamily } from './prompt-token-bound.ts';
+export { promptTokenBound, tokenizerFactors, tokenizerFamily } from './prompt-token-bound.ts';

@@ -16,6 +16,11 @@ export interface BudgetLeaseSettings {
   leaseMs: number;
   /** A lease nobody held from for this long is given back. */
   idleMs: number;
+  /**
+   * A lease hands out holds for this long, then the next hold takes a new one: a lowered limit
+   * reaches every node within this time (this node's own changes at once, `retireWorkspace`).
+   */
+  grantMs: number;
   /** After a lease was refused (the budget is nearly spent), this scope reserves per call for this long. */
   perCallAfterRefusalMs: number;
 }
@@ -24,6 +29,7 @@ export const defaultBudgetLeaseSettings: BudgetLeaseSettings = {
   estimatesPerLease: 16,
   leaseMs: 15 * 60_000,
   idleMs: 5_000,
+  grantMs: 2_000,
   perCallAfterRefusalMs: 2_000,
 };
 
@@ -38,6 +44,8 @@ interface Lease {
   outstandingUsd: number;
   holds: Set<string>;
   expiresAt: number;
+  /** No new holds after this (clock time): the next one takes a lease that reads the limit again. */
+  grantUntil: number;
   lastUsedAt: number;
   workspaceLimited: boolean;
   /** No new holds: it is given back once its holds ended. */
@@ -91,7 +99,9 @@ export function createBudgetLeases(dependencies: {
   }
 
   function takeFrom(key: string, amountUsd: number, holdExpiresAt: number): LeasedHold | null {
+    const now = clock.now().getTime();
     for (const lease of leasesByKey.get(key) ?? []) {
+      if (now > lease.grantUntil) lease.retiring = true;
       if (lease.retiring || lease.expiresAt < holdExpiresAt) continue;
       if (lease.remainingUsd - lease.outstandingUsd + 1e-12 < amountUsd) continue;
       const id = newId(clock.now().getTime());
@@ -122,6 +132,7 @@ export function createBudgetLeases(dependencies: {
       outstandingUsd: 0,
       holds: new Set(),
       expiresAt: expiresAt.getTime(),
+      grantUntil: now.getTime() + settings.grantMs,
       lastUsedAt: now.getTime(),
       workspaceLimited: outcome.workspaceLimited,
       retiring: false,
@@ -231,6 +242,18 @@ export function createBudgetLeases(dependencies: {
       );
       await Promise.all(idle.map(giveBack));
       return idle.length;
+    },
+
+    /**
+     * A workspace's limits changed: its leases take no more holds (the next reservation reads the
+     * new limit), and those without holds go back now.
+     */
+    async retireWorkspace(workspaceId: string): Promise<void> {
+      const leases = [...leasesById.values()].filter((lease) => lease.workspaceId === workspaceId);
+      for (const lease of leases) lease.retiring = true;
+      for (const key of [...perCallUntil.keys()])
+        if (key.startsWith(`${workspaceId}|`)) perCallUntil.delete(key);
+      await Promise.all(leases.filter((lease) => lease.holds.size === 0).map(giveBack));
     },
 
     /** Leases this process holds, for tests and the usage view's explanation. */

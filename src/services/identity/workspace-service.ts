@@ -79,8 +79,11 @@ export function createWorkspaceService(dependencies: {
   audit: AuditLog;
   /** The SSRF guard for the alert webhook URL, applied when it is saved (not only when it is called). */
   checkWebhookUrl?: (url: string) => Promise<void>;
+  /** Told after settings changed (the budget's leases read the new limit). */
+  onSettingsChanged?: (workspaceId: string) => Promise<void>;
 }) {
   const { database, repositories, audit } = dependencies;
+  const onSettingsChanged = dependencies.onSettingsChanged ?? (async () => {});
   const checkWebhookUrl = dependencies.checkWebhookUrl ?? (async () => {});
   const changes = dependencies.credentialChanges ?? createCredentialChanges({ database });
   const settingsCache = new Map<string, { settings: Required<WorkspaceSettings>; expiresAt: number }>();
@@ -181,6 +184,7 @@ export function createWorkspaceService(dependencies: {
         return { workspace: toView(row, access.role), changed };
       });
       settingsCache.delete(access.workspaceId);
+      if (input.settings !== undefined) await onSettingsChanged(access.workspaceId);
       return result;
     },
 
