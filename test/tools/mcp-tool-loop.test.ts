@@ -150,6 +150,22 @@ describe('an agent with MCP tools', () => {
       code: 'mcp_server_not_found',
       details: { field: 'tools[0].server' },
     });
+    // A change to an existing agent is checked the same way (before its locked transaction: on
+    // PGlite's one connection the check's own reads would otherwise wait forever).
+    const plain = await calculator([]);
+    const patched = await api.patch(`/agents/${plain.id}`, {
+      tools: [{ kind: 'mcp', name: 'add', server: serverId, tool: 'add' }],
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json().tools).toEqual([{ kind: 'mcp', name: 'add', server: serverId, tool: 'add' }]);
+    const badPatch = await api.patch(`/agents/${plain.id}`, {
+      tools: [{ kind: 'mcp', name: 'add', server: serverId, tool: 'divide' }],
+    });
+    expect(badPatch.statusCode).toBe(400);
+    expect(badPatch.json().error).toMatchObject({
+      code: 'mcp_tool_not_found',
+      details: { field: 'tools[0].tool' },
+    });
     const unknownTool = await api.post('/agents', {
       name: 'Broken calculator 2',
       provider: 'openai',

@@ -11,6 +11,7 @@ import { isUniqueViolation } from '../../store/unique-violation.ts';
 import { type AuditActor, createAuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
+import type { ToolEntryChecks } from '../tools/tool.ts';
 import {
   type AgentDefinition,
   type AgentField,
@@ -23,7 +24,6 @@ import {
   readDefinition,
 } from './agent-definition.ts';
 import { agentNotFound, labelPattern, publishedLabel } from './agent-version-selector.ts';
-import type { ToolEntryChecks } from '../tools/tool.ts';
 import { checkToolReferences } from './check-tool-references.ts';
 import { decodeCursor, decodeVersionCursor, encodeCursor } from './cursor.ts';
 
@@ -165,13 +165,9 @@ export function createAgentService(dependencies: {
   ): Promise<AgentWithVersion> {
     checkDefinition(after);
     await checkReferences(scoped, access.workspaceId, after);
-    await checkToolReferences(
-      scoped,
-      access.workspaceId,
-      { id: found.agent.id, slug: after.slug },
-      after,
-      dependencies.toolChecks,
-    );
+    // The kinds' own checks ran before the transaction (checkToolKinds): they may read through their
+    // own connection or ask a server, which inside it would wait on PGlite's one connection.
+    await checkToolReferences(scoped, access.workspaceId, { id: found.agent.id, slug: after.slug }, after);
     const now = clock.now();
     return scoped.agents.addVersion(
       access.workspaceId,
@@ -221,6 +217,14 @@ export function createAgentService(dependencies: {
       { slug: found.agent.slug, version: number, previousVersion: previous },
     );
     return { agent, version: found.version };
+  }
+
+  /** The kinds' save checks (an mcp entry's server and tool), outside any transaction. */
+  async function checkToolKinds(workspaceId: string, agentId: string | null, tools: readonly unknown[]) {
+    for (const [index, item] of tools.entries()) {
+      const entry = item as AgentDefinition['tools'][number];
+      await dependencies.toolChecks?.[entry.kind]?.(entry, `tools[${index}]`, { workspaceId, agentId });
+    }
   }
 
   /** Runs `change` on the locked agent inside one transaction. */
@@ -325,6 +329,7 @@ export function createAgentService(dependencies: {
       patch: AgentPatch,
       options: { publish?: boolean; actor?: AuditActor } = {},
     ): Promise<AgentView> {
+      if (patch.tools !== undefined) await checkToolKinds(access.workspaceId, null, patch.tools);
       try {
         return await withLockedAgent(access, reference, async (scoped, found) => {
           const before = { ...readDefinition(found.version.definition), slug: found.agent.slug };
