@@ -75,8 +75,26 @@ describe('flightdeck users and keys', () => {
     expect((await rotate.exited).code).toBe(0);
     expect(rotate.output()).toContain('Re-encrypted 1 secret(s) under master key b');
 
-    // After rotation the old key is no longer needed...
-    await serve(`b:${keyB}`, async () => {});
+    // After rotation the old key is no longer needed, and the workspace's audit log says it moved...
+    await serve(`b:${keyB}`, async (baseUrl) => {
+      const login = await fetch(`${baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'ops@example.test', password: 'a long headless password' }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const audit = (await (
+        await fetch(
+          `${baseUrl}/api/workspaces/${workspaceId}/audit-events?action=instance.master_key_rotated`,
+          {
+            headers: { cookie },
+          },
+        )
+      ).json()) as { items: Array<{ metadata: Record<string, unknown> }> };
+      expect(audit.items.map((event) => event.metadata)).toEqual([
+        { activeKeyId: 'b', rotated: 1, alreadyCurrent: 0, skipped: 0 },
+      ]);
+    });
     // ...and a key list without the one in use refuses to start, saying what to add.
     const refused = runCli(['serve'], {
       PORT: String(await freePort()),
@@ -86,7 +104,7 @@ describe('flightdeck users and keys', () => {
     expect((await refused.exited).code).toBe(1);
     expect(refused.output()).toContain('master key id(s) b');
     expect(refused.output()).not.toContain(keyA);
-  }, 90_000);
+  }, 180_000);
 
   it('generates a 0600 master key in an embedded data folder and says to back it up', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'flightdeck-generated-'));

@@ -18,6 +18,14 @@ export async function keysRotateMasterCommand(): Promise<void> {
       repositories: services.repositories,
       onProgress: (progress) => logger.info(progress, 'rotating'),
     });
+    // Every workspace's secrets moved to another key: each workspace's log says so.
+    await services.audit.record(
+      await services.repositories.workspaces.listIds(),
+      { userId: null, tokenId: null, address: null, userAgent: 'flightdeck keys rotate-master' },
+      'instance.master_key_rotated',
+      { type: 'instance', id: null },
+      { activeKeyId: keyring.activeKeyId, ...result },
+    );
     process.stdout.write(
       `Re-encrypted ${result.rotated} secret(s) under master key ${keyring.activeKeyId}; ` +
         `${result.alreadyCurrent} already used it; ${result.skipped} changed during rotation and were left as written.\n`,

@@ -28,6 +28,7 @@ export const auditActions = [
   'agent.label_set',
   'agent.label_removed',
   'workflow.webhook_secret_rotated',
+  'instance.master_key_rotated',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

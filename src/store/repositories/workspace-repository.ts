@@ -72,6 +72,12 @@ export function createWorkspaceRepository(database: Database) {
       if (!row) throw new Error('insert returned no row');
       return row;
     },
+    /** Every workspace's id, for instance-wide audit events (a master key rotation). */
+    async listIds(): Promise<string[]> {
+      const rows = await database.select({ id: workspaces.id }).from(workspaces);
+      return rows.map((row) => row.id);
+    },
+
     async findById(workspaceId: string): Promise<WorkspaceRow | undefined> {
       const [row] = await database.select().from(workspaces).where(eq(workspaces.id, workspaceId));
       return row;
