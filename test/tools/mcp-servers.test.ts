@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyring } from '../../src/security/keyring.ts';
 import { makeMasterKey } from '../../src/security/keyring-master-keys.ts';
@@ -269,6 +271,28 @@ describe('MCP servers', () => {
       'mcp_server_name_invalid',
     );
     expect((await api.create({ name: 'extra', url: server.url, id: 'mine' })).statusCode).toBe(400);
+  });
+
+  it('never follows a redirect to a refused address', async () => {
+    // An allowed (loopback) host whose endpoint redirects to the cloud metadata address.
+    const redirector = createServer((_request, response) => {
+      response.writeHead(307, { location: 'http://169.254.169.254/mcp' }).end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redirector.address() as AddressInfo;
+      const created = await client(fixture).create({
+        name: 'redirector',
+        url: `http://127.0.0.1:${port}/mcp`,
+      });
+      expect(created.statusCode).toBe(201);
+      const listed = await client(fixture).tools(created.json().id);
+      expect(listed.statusCode).toBe(400);
+      expect(listed.json().error.code).toBe('mcp_server_url_refused');
+      expect(listed.json().error.message).toContain('169.254.169.254');
+    } finally {
+      await new Promise((resolve) => redirector.close(resolve));
+    }
   });
 
   it('renames, replaces headers, moves only with the headers again, and refuses a taken name', async () => {
