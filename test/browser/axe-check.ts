@@ -10,6 +10,8 @@ export interface AxeFinding {
   impact: string | null;
   help: string;
   targets: string[];
+  /** The first offending element and why it fails, as axe words it. */
+  example: { html: string; summary: string } | null;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function seriousAxeViolations(page: Page, within?: string): Promise
     id: string;
     impact: string | null;
     help: string;
-    nodes: Array<{ target: string[] }>;
+    nodes: Array<{ target: string[]; html: string; failureSummary?: string }>;
   }>;
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
@@ -46,5 +48,8 @@ export async function seriousAxeViolations(page: Page, within?: string): Promise
       impact: violation.impact,
       help: violation.help,
       targets: violation.nodes.slice(0, 5).map((node) => node.target.join(' ')),
+      example: violation.nodes[0]
+        ? { html: violation.nodes[0].html.slice(0, 300), summary: violation.nodes[0].failureSummary ?? '' }
+        : null,
     }));
 }

@@ -43,6 +43,13 @@ const patchOutput = {
   additionalProperties: false,
 };
 
+/** Waits until the lazily loaded page is in and its first requests have answered. */
+async function pageSettled(page: Page) {
+  await page.waitForLoadState('networkidle');
+  await expect.poll(() => page.getByLabel('Loading page').count(), waitLong).toBe(0);
+  await expect.poll(() => page.locator('[aria-busy="true"]').count(), waitLong).toBe(0);
+}
+
 describe('web console: approvals, work sessions, dashboard, templates, accessibility', {
   timeout: 300_000,
 }, () => {
@@ -82,6 +89,8 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
 
   it('ticks the checklist, starts a work session from an agent, and decides approvals in the inbox', async () => {
     const { page, baseUrl, fake } = harness;
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${baseUrl}/`);
     await page.waitForURL('**/setup');
     await checkAccessibility(page, 'setup');
@@ -95,26 +104,32 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
     const apiBase = `/api/workspaces/${workspacePath.split('/')[2]}`;
     await checkAccessibility(page, 'agents (empty)');
 
-    const checklist = async () => {
-      await page.getByRole('link', { name: 'Home', exact: true }).click();
+    const nav = (name: string | RegExp) =>
+      page
+        .getByRole('navigation', { name: 'Main navigation' })
+        .getByRole('link', typeof name === 'string' ? { name, exact: true } : { name });
+    /** Opens Home and waits for the checklist to show `expected` (the counts are read again on each visit). */
+    const expectChecklist = async (
+      expected: Record<'key' | 'agent' | 'run' | 'workflow' | 'member', boolean>,
+    ) => {
+      await nav('Home').click();
       await page.waitForURL('**/home');
-      const items = page.locator('[data-testid^="checklist-"][data-done]');
-      await expect.poll(() => items.count(), waitLong).toBe(5);
-      return Object.fromEntries(
-        await Promise.all(
-          ['key', 'agent', 'run', 'workflow', 'member'].map(
-            async (id) => [id, await page.getByTestId(`checklist-${id}`).getAttribute('data-done')] as const,
+      const read = async () =>
+        Object.fromEntries(
+          await Promise.all(
+            Object.keys(expected).map(
+              async (id) =>
+                [
+                  id,
+                  (await page.getByTestId(`checklist-${id}`).getAttribute('data-done')) === 'true',
+                ] as const,
+            ),
           ),
-        ),
-      );
+        );
+      await expect.poll(read, waitLong).toEqual(expected);
     };
-    expect(await checklist()).toEqual({
-      key: 'false',
-      agent: 'false',
-      run: 'false',
-      workflow: 'false',
-      member: 'false',
-    });
+    const ticked = { key: false, agent: false, run: false, workflow: false, member: false };
+    await expectChecklist(ticked);
     await checkAccessibility(page, 'home');
     await screenshot(page, 'home-new-workspace');
 
@@ -126,10 +141,11 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
       baseUrl: `${fake.url}/v1`,
     });
     expect(key.status).toBe(201);
-    expect((await checklist()).key).toBe('true');
+    ticked.key = true;
+    await expectChecklist(ticked);
 
     // An agent from the research template, through the dialog.
-    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await nav('Agents').click();
     await page.getByRole('button', { name: 'New agent' }).first().click();
     await chooseOption(page, 'Template', 'Research agent');
     await chooseOption(page, 'Provider', 'OpenAI-compatible');
@@ -137,12 +153,13 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
     await checkAccessibility(page, 'new agent dialog');
     await page.getByRole('button', { name: 'Create and open the builder' }).click();
     await page.waitForURL(/\/agents\/[^/]+$/);
-    await expect.poll(() => page.getByLabel('Name').first().inputValue(), waitLong).toBe('Research agent');
+    await pageSettled(page);
     await checkAccessibility(page, 'agent builder');
-    expect((await checklist()).agent).toBe('true');
+    ticked.agent = true;
+    await expectChecklist(ticked);
 
     // Run it once from its row: the form follows the template's schema (a required question, an enum with a default).
-    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await nav('Agents').click();
     await page.getByRole('button', { name: 'Run Research agent' }).click();
     const form = page.getByTestId('input-form');
     await expect.poll(() => form.getByLabel('depth').inputValue(), waitLong).toBe('quick');
@@ -153,10 +170,11 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
       .poll(() => page.getByTestId('run-agent-output').textContent(), waitLong)
       .toContain('findings');
     await page.keyboard.press('Escape');
-    expect((await checklist()).run).toBe('true');
+    ticked.run = true;
+    await expectChecklist(ticked);
 
     // A work session of the same agent: it waits for review, then its artifact opens by type.
-    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await nav('Agents').click();
     await page.getByRole('button', { name: 'Run Research agent' }).click();
     await page.getByText('Work session (reviewed, with artifacts)').click();
     await page.getByTestId('input-form').getByLabel('question').fill('Is PGlite fit for tests?');
@@ -181,7 +199,13 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
     await page.getByRole('button', { name: 'Open artifact of step task' }).click();
     await page.waitForURL(/\/artifacts\/[^/]+$/);
     const artifact = page.getByTestId('artifact-current').getByTestId('artifact-view');
-    await expect.poll(() => artifact.getAttribute('data-type'), waitLong).toBe('research_finding');
+    await expect
+      .poll(
+        async () =>
+          (await artifact.count()) > 0 ? artifact.getAttribute('data-type') : pageErrors.join('; '),
+        waitLong,
+      )
+      .toBe('research_finding');
     expect(await artifact.getByTestId('artifact-finding').count()).toBeGreaterThan(0);
     expect(await artifact.getByTestId('artifact-confidence').count()).toBeGreaterThan(0);
     await checkAccessibility(page, 'artifact');
@@ -227,10 +251,11 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
       ],
     });
     expect(workflow.status).toBe(201);
-    expect((await checklist()).workflow).toBe('true');
+    ticked.workflow = true;
+    await expectChecklist(ticked);
 
     const startPatchRun = async () => {
-      await page.getByRole('link', { name: 'Workflows', exact: true }).click();
+      await nav('Workflows').click();
       await page.getByRole('button', { name: 'Run Patch review' }).click();
       await page.getByTestId('input-form').getByLabel('repo').fill('acme/api');
       await page.getByRole('button', { name: 'Start live run' }).click();
@@ -242,7 +267,7 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
     await startPatchRun();
     await expect.poll(() => page.getByTestId('approvals-badge').textContent(), waitLong).toBe('1');
     await screenshot(page, 'run-waiting-approval');
-    await page.getByRole('link', { name: /^Approvals/ }).click();
+    await nav(/^Approvals/).click();
     await page.waitForURL('**/approvals');
     await expect.poll(() => page.getByTestId('approval-row').count(), waitLong).toBe(1);
     await checkAccessibility(page, 'approvals inbox');
@@ -287,7 +312,7 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
 
     // Another run, rejected with feedback: it fails and the trail keeps the feedback.
     await startPatchRun();
-    await page.getByRole('link', { name: /^Approvals/ }).click();
+    await nav(/^Approvals/).click();
     await page.getByRole('button', { name: 'Review Patch review step patch' }).click();
     await page.waitForURL(/\/approvals\/[^/]+$/);
     await page.getByText('Reject', { exact: true }).click();
@@ -310,13 +335,8 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
       role: 'member',
     });
     expect(member.status).toBe(201);
-    expect(await checklist()).toEqual({
-      key: 'true',
-      agent: 'true',
-      run: 'true',
-      workflow: 'true',
-      member: 'true',
-    });
+    ticked.member = true;
+    await expectChecklist(ticked);
     await expect.poll(() => page.getByTestId('count-runs').textContent(), waitLong).toBe('3');
     expect(await page.getByTestId('count-approvals').textContent()).toBe('0');
     expect(await page.getByTestId('recent-failures').textContent()).toContain('Patch review');
@@ -337,8 +357,7 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
       'workflows/new',
     ]) {
       await page.goto(`${baseUrl}${workspacePath}/${path}`);
-      await page.getByRole('heading', { level: 2 }).first().waitFor();
-      await page.waitForLoadState('networkidle');
+      await pageSettled(page);
       await checkAccessibility(page, path);
     }
 
@@ -346,14 +365,14 @@ describe('web console: approvals, work sessions, dashboard, templates, accessibi
     await page.setViewportSize({ width: 390, height: 844 });
     for (const path of ['home', 'agents', 'workflows', 'runs', 'approvals']) {
       await page.goto(`${baseUrl}${workspacePath}/${path}`);
-      await page.getByRole('heading', { level: 2 }).first().waitFor();
-      await page.waitForLoadState('networkidle');
+      await pageSettled(page);
       expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
       await checkAccessibility(page, `${path} (phone)`);
       await screenshot(page, `phone-${path.replace('/', '-')}`);
     }
     await page.setViewportSize({ width: 1280, height: 900 });
 
+    expect(pageErrors).toEqual([]);
     const failing = [...accessibility].filter(([, findings]) => findings.length > 0);
     expect(failing, JSON.stringify(failing, null, 2)).toEqual([]);
     expect(accessibility.size).toBeGreaterThan(20);

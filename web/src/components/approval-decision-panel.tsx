@@ -75,7 +75,6 @@ export function ApprovalDecisionPanel(props: {
             ) : null}
             <Group justify="flex-end">
               <Button
-                color="green"
                 loading={pending}
                 disabled={action === 'edit' && !draft.valid}
                 onClick={() =>
@@ -110,7 +109,7 @@ export function ApprovalDecisionPanel(props: {
             />
             <Group justify="flex-end">
               <Button
-                color={action === 'reject' ? 'red' : 'violet'}
+                color={action === 'reject' ? 'red.9' : 'violet'}
                 loading={pending}
                 disabled={feedback.trim() === ''}
                 onClick={() =>

@@ -12,19 +12,20 @@ export function NotificationBell(props: { workspaceId: string }) {
   const label = unreadCount === 0 ? 'Notifications' : `Notifications (${unreadCount} unread)`;
   return (
     <Popover width={340} position="bottom-end" shadow="md" withArrow trapFocus>
-      <Popover.Target>
-        <Indicator
-          label={unreadCount > 99 ? '99+' : unreadCount}
-          size={16}
-          color="red"
-          disabled={unreadCount === 0}
-          data-testid="notification-count"
-        >
+      {/* The popover's ARIA attributes belong on the button, not on the indicator around it. */}
+      <Indicator
+        label={unreadCount > 99 ? '99+' : unreadCount}
+        size={16}
+        color="red"
+        disabled={unreadCount === 0}
+        data-testid="notification-count"
+      >
+        <Popover.Target>
           <ActionIcon variant="subtle" size="lg" aria-label={label} data-testid="notification-bell">
             <BellIcon />
           </ActionIcon>
-        </Indicator>
-      </Popover.Target>
+        </Popover.Target>
+      </Indicator>
       <Popover.Dropdown p="xs" data-testid="notification-list">
         <Text fw={600} size="sm" px={4} pb={4}>
           Notifications

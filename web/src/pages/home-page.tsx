@@ -39,7 +39,7 @@ export function HomePage(props: { workspaceId: string }) {
           <Counts overview={overview.data} base={base} />
         </>
       ) : overview.isPending ? (
-        <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} aria-busy="true" aria-label="Loading">
+        <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }} role="status" aria-busy="true" aria-label="Loading">
           {Array.from({ length: 6 }, (_, index) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: placeholders have no identity
             <Skeleton key={index} height={84} />
@@ -77,6 +77,7 @@ function Checklist(props: { overview: WorkspaceOverview; base: string }) {
           size={56}
           thickness={6}
           sections={[{ value: (done / items.length) * 100, color: 'indigo' }]}
+          role="img"
           aria-label={`${done} of ${items.length} first steps done`}
         />
       </Group>

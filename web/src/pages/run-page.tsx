@@ -185,7 +185,7 @@ function RunView(props: {
       {run.status === 'waiting_approval' ? (
         <Alert color="yellow" title="Waiting for approval" data-testid="waiting-approval">
           A step is waiting for a person to approve it (review it under Decisions below or in the{' '}
-          <Link href={`/w/${workspaceId}/approvals`} inherit>
+          <Link href={`/w/${workspaceId}/approvals`} inherit underline="always">
             approvals inbox
           </Link>
           ). The run holds no worker meanwhile.

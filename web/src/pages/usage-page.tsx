@@ -44,7 +44,7 @@ export function UsagePage(props: { workspaceId: string }) {
       <Text size="sm" c="dimmed">
         Live spend since {formatDate(data.periodStart)} (UTC months). The budget resets on{' '}
         <span data-testid="usage-resets-at">{formatDate(data.resetsAt)}</span>. Mock runs cost nothing.{' '}
-        <Link href={`/w/${props.workspaceId}/settings/workspace`} size="sm">
+        <Link href={`/w/${props.workspaceId}/settings/workspace`} size="sm" underline="always">
           Change the budget and alerts
         </Link>
       </Text>
