@@ -1,13 +1,21 @@
 import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { useEffect } from 'react';
 import { ApiError } from '../api/api-error.ts';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
 import { useInvitationAnswers, useInvitations } from '../hooks/use-invitations.ts';
+import { useMe } from '../hooks/use-session.ts';
 import { formatDateTime } from '../lib/format.ts';
 import { navigate } from '../router/navigation.ts';
 
 /** `/invitations`: workspaces that invited the signed-in user; nothing is joined until accepted. */
 export function InvitationsPage() {
+  // The session answer also carries the CSRF token the accept and decline requests need.
+  const me = useMe();
+  const signedOut = me.isSuccess && me.data === null;
+  useEffect(() => {
+    if (signedOut) navigate('/login?next=/invitations', { replace: true });
+  }, [signedOut]);
   const invitations = useInvitations();
   const answers = useInvitationAnswers();
   const unverified =
