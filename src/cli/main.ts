@@ -4,6 +4,7 @@ import { keysRotateMasterCommand } from './commands/keys-rotate-master-command.t
 import { migrateCommand } from './commands/migrate-command.ts';
 import { serveCommand } from './commands/serve-command.ts';
 import { usersCreateCommand } from './commands/users-create-command.ts';
+import { usersResetPasswordCommand } from './commands/users-reset-password-command.ts';
 import { workerCommand } from './commands/worker-command.ts';
 import { CliError, exitCodes } from './remote/cli-exit.ts';
 import { registerRemoteCommands } from './remote/register-remote-commands.ts';
@@ -47,6 +48,15 @@ users
   .option('--workspace-name <name>', 'name of the first workspace (setup only)', 'Default')
   .option('--password-stdin', 'read the password from standard input instead of printing a set-password link')
   .action(usersCreateCommand);
+
+users
+  .command('reset-password')
+  .description(
+    'For a locked-out user: set a new password (--password-stdin) or print a one-hour set-password link',
+  )
+  .requiredOption('--email <email>', 'the email address the user signs in with')
+  .option('--password-stdin', 'read the new password from standard input')
+  .action(usersResetPasswordCommand);
 
 const keys = program.command('keys').description('Provider key encryption');
 keys

@@ -106,6 +106,58 @@ describe('flightdeck users and keys', () => {
     expect(refused.output()).not.toContain(keyA);
   }, 180_000);
 
+  it('resets a locked-out owner’s password from the machine, or prints a one-hour link', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'flightdeck-reset-'));
+    const environment = {
+      FLIGHTDECK_DATA_DIR: folder,
+      FLIGHTDECK_MASTER_KEY: `a:${keyA}`,
+      LOG_LEVEL: 'warn',
+    };
+    try {
+      const create = runCli(
+        ['users', 'create', '--email', 'locked@example.test', '--role', 'owner', '--password-stdin'],
+        environment,
+        'the forgotten first password\n',
+      );
+      expect((await create.exited).code).toBe(0);
+
+      const link = runCli(['users', 'reset-password', '--email', 'locked@example.test'], environment);
+      expect((await link.exited).code).toBe(0);
+      expect(link.output()).toMatch(/valid 1 hour, shown once\): http:\/\/\S+\/set-password#token=\S+/);
+
+      const unknown = runCli(['users', 'reset-password', '--email', 'nobody@example.test'], environment);
+      expect((await unknown.exited).code).not.toBe(0);
+      expect(unknown.output()).toContain('No user signs in with nobody@example.test');
+
+      const reset = runCli(
+        ['users', 'reset-password', '--email', 'locked@example.test', '--password-stdin'],
+        environment,
+        'a brand new long password\n',
+      );
+      expect((await reset.exited).code).toBe(0);
+      expect(reset.output()).toContain('sessions ended');
+
+      const port = await freePort();
+      const server = runCli(['serve'], { ...environment, PORT: String(port) });
+      await server.waitFor(`open http://127.0.0.1:${port}`);
+      try {
+        const login = (password: string) =>
+          fetch(`http://127.0.0.1:${port}/api/auth/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'locked@example.test', password }),
+          });
+        expect((await login('the forgotten first password')).status).toBe(401);
+        expect((await login('a brand new long password')).status).toBe(200);
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('generates a 0600 master key in an embedded data folder and says to back it up', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'flightdeck-generated-'));
     try {

@@ -15,7 +15,8 @@ export interface UsersCreateOptions {
   passwordStdin?: boolean;
 }
 
-async function readStdin(): Promise<string> {
+/** Standard input without its trailing newline (a password piped in). */
+export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks)

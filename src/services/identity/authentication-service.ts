@@ -258,6 +258,41 @@ export function createAuthenticationService(dependencies: {
       return cache.size;
     },
 
+    /**
+     * An operator on the machine (`flightdeck users reset-password`) helps a locked-out user: with a
+     * password hash, it is set, every session of the account ends on every node and the account's
+     * sign-in throttle is cleared; without one, a one-hour set-password link is made instead.
+     */
+    async resetPasswordAsOperator(
+      email: string,
+      passwordHash: string | null,
+    ): Promise<{ userId: string; linkToken: string | null }> {
+      const user = await repositories.users.findByEmail(email.trim());
+      if (!user) {
+        throw new FlightdeckError({
+          code: 'user_not_found',
+          kind: 'not_found',
+          message: `No user signs in with ${email.trim()}. Check the address, or create the user with flightdeck users create.`,
+        });
+      }
+      if (passwordHash === null) {
+        const link = newPasswordLink(clock, 60 * 60 * 1000);
+        await repositories.passwordTokens.insert({
+          tokenHash: link.tokenHash,
+          userId: user.id,
+          expiresAt: link.expiresAt,
+        });
+        return { userId: user.id, linkToken: link.token };
+      }
+      await changes.commit(async (scoped, announce) => {
+        await scoped.users.setPassword(user.id, passwordHash);
+        await scoped.sessions.deleteForUser(user.id);
+        announce({ kind: 'user-sessions-ended', userId: user.id });
+      });
+      await repositories.loginThrottles.clear(`account:${user.email.toLowerCase()}`);
+      return { userId: user.id, linkToken: null };
+    },
+
     /** Redeems a one-time set-password link (an invitation or a reset) and signs the user in. */
     async setPasswordWithLink(input: { token: string; passwordHash: string }, origin: RequestOrigin) {
       const userId = await changes.commit(async (scoped, announce) => {
