@@ -65,11 +65,14 @@ function checkEntryFields(entry: ToolDefinitionEntry, field: string): void {
   }
 }
 
-const serverMissing = (field: string, serverId: string) =>
+/** `field` names the entry's field on save; at run time the tool is named instead. */
+const serverMissing = (serverId: string, place: { field: string } | { tool: string }) =>
   invalidError(
     'mcp_server_not_found',
-    `${field}.server names no MCP server of this workspace (${serverId}); register it under Settings → MCP servers or pick another.`,
-    { field: `${field}.server`, server: serverId },
+    `${'field' in place ? `${place.field}.server` : `The tool ${place.tool}`} names no MCP server of this workspace (${serverId}); register it under Settings → MCP servers or pick another.`,
+    'field' in place
+      ? { field: `${place.field}.server`, server: serverId }
+      : { tool: place.tool, server: serverId },
   );
 
 /**
@@ -81,15 +84,14 @@ export function createMcpToolKind(dependencies: { mcpServers: McpServerService }
   const { mcpServers } = dependencies;
 
   const resolve: ToolResolver = async (entry, context) => {
-    const field = 'tools';
-    const reference = referenceOf(entry, field);
+    const reference = referenceOf(entry, `tools[name=${entry.name}]`);
     // Mock runs make no network calls: a server never listed yet is described by the entry alone.
     const servers =
       context.mode === 'mock'
         ? await mcpServers.cachedTools(context.workspaceId, [reference.server])
         : await mcpServers.toolsForRun(context.workspaceId, [reference.server]);
     const found = servers.get(reference.server);
-    if (!found) throw serverMissing(`the tool ${entry.name}`, reference.server);
+    if (!found) throw serverMissing(reference.server, { tool: entry.name });
     const listed = found.tools?.find((tool) => tool.name === reference.tool);
     if (!listed && (context.mode === 'live' || found.tools !== null)) {
       throw invalidError(
@@ -153,7 +155,7 @@ export function createMcpToolKind(dependencies: { mcpServers: McpServerService }
     const reference = referenceOf(entry, field);
     checkEntryFields(entry, field);
     const [missing] = await mcpServers.missingServerIds(context.workspaceId, [reference.server]);
-    if (missing !== undefined) throw serverMissing(field, reference.server);
+    if (missing !== undefined) throw serverMissing(reference.server, { field });
     let tools: Awaited<ReturnType<McpServerService['toolsForRun']>>;
     try {
       tools = await mcpServers.toolsForRun(context.workspaceId, [reference.server]);
