@@ -26,7 +26,7 @@ export interface MemberView {
 }
 
 /** What the inviter gets back about a new account's set-password link. */
-export interface InvitationView {
+export interface InvitationLinkView {
   /** `email`: sent to the address only; `link`: handed to the inviter to pass on. */
   delivery: 'email' | 'link';
   setPasswordUrl: string | null;
@@ -98,9 +98,9 @@ export function createMemberService(dependencies: {
     access: WorkspaceAccess,
     to: string,
     link: ReturnType<typeof newPasswordLink>,
-  ): Promise<InvitationView> {
+  ): Promise<InvitationLinkView> {
     const setPasswordUrl = `${publicUrl}/set-password#token=${link.token}`;
-    const handedOver = (emailProblem: string | null): InvitationView => ({
+    const handedOver = (emailProblem: string | null): InvitationLinkView => ({
       delivery: 'link',
       setPasswordUrl,
       expiresAt: link.expiresAt,
@@ -149,7 +149,7 @@ export function createMemberService(dependencies: {
     async add(
       access: WorkspaceAccess,
       input: { email: string; role: Role; name?: string | undefined },
-    ): Promise<{ member: MemberView; invitation: InvitationView | null; existingAccount: boolean }> {
+    ): Promise<{ member: MemberView; invitation: InvitationLinkView | null; existingAccount: boolean }> {
       checkRoleChangeAllowed(access, 'viewer', input.role);
       const address = input.email.trim();
       const outcome = await inTransaction(database, async (scoped) => {
@@ -183,7 +183,7 @@ export function createMemberService(dependencies: {
         if (!member) throw memberNotFound();
         return { member: toView(member), link, created, to: user.email };
       });
-      let invitation: InvitationView | null = null;
+      let invitation: InvitationLinkView | null = null;
       if (outcome.link) {
         invitation = await deliverInvitation(access, outcome.to, outcome.link);
       } else if (outcome.member.status === 'pending' && email.configured) {
