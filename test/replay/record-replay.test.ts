@@ -329,6 +329,21 @@ describe('record and replay', () => {
     expect(replay.json()).toMatchObject({ output: live.output, costUsd: 0, mode: 'replay' });
   });
 
+  it('records and replays a work session', async () => {
+    const scan = await agentOf('Scanner', 'Scan {{ input.repo }}', scanOutput);
+    const start = (body: Record<string, unknown>) => api.post(`/agents/${scan.id}/runs`, body);
+    const recorded = await start({ input: { repo: 'acme/api' }, approvalStrategy: 'none', record: true });
+    expect(recorded.statusCode, recorded.body).toBe(202);
+    const live = await flows.waitForRun(recorded.json().id);
+    expect(live.status).toBe('completed');
+    fake.reset();
+    const replayed = await start({ approvalStrategy: 'none', mode: 'replay', replayOf: live.id });
+    expect(replayed.statusCode, replayed.body).toBe(202);
+    const replay = await flows.waitForRun(replayed.json().id);
+    expect(replay).toMatchObject({ status: 'completed', output: live.output, costUsd: 0 });
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it('records a live diamond run and replays it ten times with the provider stopped and the key deleted', async () => {
     const scan = await agentOf('Scanner', 'Scan {{ input.repo }}', scanOutput);
     const compliance = await agentOf('Compliance', 'Findings: {{ input.total }}', verdictOutput);

@@ -198,7 +198,8 @@ export function approvalRoutes(dependencies: {
           params: agentParams,
           body: z
             .object({
-              input: z.unknown(),
+              /** Optional for a replay, which replays the recorded session's input. */
+              input: z.unknown().optional(),
               mode: z.enum(['live', 'mock', 'replay']).default('live'),
               ...recordReplayFields,
               approvalStrategy: z
