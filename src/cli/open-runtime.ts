@@ -59,6 +59,8 @@ export async function openRuntime(
       allowedProviderHosts: parseAllowedHosts(configuration.allowedProviderHosts),
       redisUrl: configuration.redisUrl,
       logger,
+      groupCommit: configuration.groupCommit,
+      budgetLeases: configuration.budgetLeases ? undefined : false,
       email: configuration.email
         ? createSmtpEmailSender({ url: configuration.email.smtpUrl, from: configuration.email.from, logger })
         : undefined,

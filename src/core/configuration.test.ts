@@ -27,6 +27,8 @@ describe('safeParseConfiguration', () => {
         tracesEndpoint: undefined,
         serviceName: 'flightdeck',
         trustedProxies: '',
+        groupCommit: true,
+        budgetLeases: true,
         overload: { maxEventLoopDelayMs: 1_000, maxHeapUsedPercent: 90, retryAfterSeconds: 5 },
       },
     });

@@ -54,6 +54,8 @@ const environmentSchema = z.object({
   PORT: integerBetween(0, 65_535, 3000, 'a TCP port'),
   HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
   FLIGHTDECK_DATA_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('./.flightdeck')),
+  FLIGHTDECK_GROUP_COMMIT: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
+  FLIGHTDECK_BUDGET_LEASES: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   DATABASE_URL: postgresUrl,
   REDIS_URL: redisUrl,
   FLIGHTDECK_MASTER_KEY: z.preprocess(emptyToUndefined, z.string().optional()),
@@ -153,6 +155,10 @@ export interface Configuration {
    * believed (Fastify's trustProxy); empty: the client address is the socket's peer.
    */
   trustedProxies: string;
+  /** Execution records and budget settlements of one event-loop turn share statements (default on). */
+  groupCommit: boolean;
+  /** Nodes hand out budget holds from leased slices (default on; docs/decisions/2026-12-02-budget-leases.md). */
+  budgetLeases: boolean;
   /**
    * When the node sheds load with 503 `overloaded`: a mean event-loop delay per second above
    * `maxEventLoopDelayMs`, or heap use above `maxHeapUsedPercent` of V8's limit (0 turns either off).
@@ -221,6 +227,8 @@ export function safeParseConfiguration(environment: Record<string, string | unde
           : `${values.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`),
       serviceName: values.OTEL_SERVICE_NAME,
       trustedProxies: values.FLIGHTDECK_TRUSTED_PROXIES.trim(),
+      groupCommit: values.FLIGHTDECK_GROUP_COMMIT === 'on',
+      budgetLeases: values.FLIGHTDECK_BUDGET_LEASES === 'on',
       overload: {
         maxEventLoopDelayMs: values.FLIGHTDECK_OVERLOAD_EVENT_LOOP_DELAY_MS,
         maxHeapUsedPercent: values.FLIGHTDECK_OVERLOAD_HEAP_PERCENT,

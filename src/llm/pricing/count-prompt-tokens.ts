@@ -1,4 +1,5 @@
 import { countTokens } from 'gpt-tokenizer';
+import { LRUCache } from 'lru-cache';
 import type { ChatMessage } from '../language-model-provider.ts';
 
 /** Tokens the chat format adds around each message (role markers), per OpenAI's cookbook. */
@@ -20,6 +21,23 @@ const sliceCharacters = 2_000;
  */
 const recentLongCounts: Array<{ text: string; tokens: number }> = [];
 const longText = 20_000;
+
+/**
+ * Counts of texts that come back on every call of an agent version (its system prompt, a
+ * template's fixed part): tokenizing them again costs more than the lookup. Short texts only.
+ */
+const repeatedCounts = new LRUCache<string, number>({ max: 2_000 });
+const memoisedUpTo = 16_000;
+
+/** Tokens of a text that recurs (a system prompt): memoised, otherwise as `countTokensLinear`. */
+export function countRepeatedTokens(text: string): number {
+  if (text.length > memoisedUpTo) return countTokensLinear(text);
+  const cached = repeatedCounts.get(text);
+  if (cached !== undefined) return cached;
+  const count = countTokensLinear(text);
+  repeatedCounts.set(text, count);
+  return count;
+}
 
 /** Tokens of any length of text, in time linear in its length. */
 export function countTokensLinear(text: string): number {
@@ -55,7 +73,7 @@ function countSliced(text: string): number {
  */
 export function countPromptTokens(prompt: { system?: string; messages: ChatMessage[] }): number {
   let total = replyPrimer;
-  if (prompt.system) total += countTokensLinear(prompt.system) + perMessageOverhead;
+  if (prompt.system) total += countRepeatedTokens(prompt.system) + perMessageOverhead;
   for (const message of prompt.messages) total += countTokensLinear(message.content) + perMessageOverhead;
   return total;
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { compileJsonSchema, type JsonSchemaValidator } from '../../core/json-schema.ts';
 import { type ParsedTemplate, parseTemplate } from '../../core/template.ts';
 import type { AgentVersionRow } from '../../store/repositories/index.ts';
@@ -16,15 +17,11 @@ export interface CompiledVersion {
  * costs far more than running it, so this keeps Ajv off the hot path. Least recently used go first.
  */
 export function createCompiledVersionCache(capacity = 1_000) {
-  const entries = new Map<string, CompiledVersion>();
+  const entries = new LRUCache<string, CompiledVersion>({ max: capacity });
   return {
     get(version: AgentVersionRow): CompiledVersion {
       const cached = entries.get(version.id);
-      if (cached) {
-        entries.delete(version.id);
-        entries.set(version.id, cached);
-        return cached;
-      }
+      if (cached) return cached;
       const definition = readDefinition(version.definition);
       const compiled: CompiledVersion = {
         definition,
@@ -33,10 +30,6 @@ export function createCompiledVersionCache(capacity = 1_000) {
         output: definition.outputSchema ? compileJsonSchema(definition.outputSchema, 'outputSchema') : null,
       };
       entries.set(version.id, compiled);
-      if (entries.size > capacity) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
       return compiled;
     },
   };

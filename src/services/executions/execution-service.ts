@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { describeProblems } from '../../core/json-schema.ts';
@@ -176,7 +177,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
    * Provider adapters by credentials: building one (SDK client, guarded fetch) per execution costs
    * more than the call's own bookkeeping. A rotated key or moved base URL makes a new entry.
    */
-  const providers = new Map<string, ReturnType<typeof createProvider>>();
+  const providers = new LRUCache<string, ReturnType<typeof createProvider>>({ max: 500 });
   const providerFor = (key: { provider: KeyedProviderKind; apiKey: string; baseUrl: string | null }) => {
     const cacheKey = `${key.provider}\n${key.baseUrl ?? ''}\n${key.apiKey}`;
     let provider = providers.get(cacheKey);
@@ -189,7 +190,6 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         lookup: dependencies.providerLookup,
         fetch: dependencies.providerFetch,
       });
-      if (providers.size >= 500) providers.clear();
       providers.set(cacheKey, provider);
     }
     return provider;
