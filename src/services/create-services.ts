@@ -228,7 +228,7 @@ export function createServices(options: ServiceOptions) {
       fetch: options.providerFetch,
     }),
     agents: createAgentService({ database, repositories, clock, toolChecks: { mcp: mcpToolKind.check } }),
-    secrets: createWorkspaceSecretService({ repositories, keyring: options.keyring, clock, audit }),
+    secrets: createWorkspaceSecretService({ database, repositories, keyring: options.keyring, clock, audit }),
     mcpServers,
     mcpToolKind,
     /** Built on first use because it resolves keys through `providerKeys` above. */

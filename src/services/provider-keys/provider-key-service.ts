@@ -221,7 +221,7 @@ export function createProviderKeyService(dependencies: {
         const isDefault = input.isDefault ?? !existingDefault;
         if (isDefault && existingDefault)
           await scoped.providerKeys.clearDefault(access.workspaceId, input.provider);
-        return scoped.providerKeys.insert({
+        const inserted = await scoped.providerKeys.insert({
           id,
           workspaceId: access.workspaceId,
           provider: input.provider,
@@ -234,20 +234,23 @@ export function createProviderKeyService(dependencies: {
           createdAt: now,
           updatedAt: now,
         });
+        // In the key's transaction: a key never exists without its audit event.
+        await audit.record(
+          access.workspaceId,
+          actor,
+          'provider_key.created',
+          { type: 'provider_key', id },
+          {
+            provider: inserted.provider,
+            label: inserted.label,
+            baseUrl: inserted.baseUrl,
+            isDefault: inserted.isDefault,
+          },
+          scoped,
+        );
+        return inserted;
       });
       forgetWorkspace(access.workspaceId);
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'provider_key.created',
-        { type: 'provider_key', id },
-        {
-          provider: row.provider,
-          label: row.label,
-          baseUrl: row.baseUrl,
-          isDefault: row.isDefault,
-        },
-      );
       return toView(row);
     },
 
@@ -307,34 +310,39 @@ export function createProviderKeyService(dependencies: {
           changes.isDefault = false;
           changed.push('isDefault');
         }
-        return scoped.providerKeys.update(access.workspaceId, id, changes);
+        const updated = await scoped.providerKeys.update(access.workspaceId, id, changes);
+        if (!updated) return updated;
+        // The change and its audit events commit together.
+        if (changed.includes('apiKey')) {
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'provider_key.rotated',
+            { type: 'provider_key', id },
+            { label: updated.label },
+            scoped,
+          );
+        }
+        const otherChanges = changed.filter((field) => field !== 'apiKey');
+        if (otherChanges.length > 0) {
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'provider_key.updated',
+            { type: 'provider_key', id },
+            {
+              changed: otherChanges,
+              label: updated.label,
+              baseUrl: updated.baseUrl,
+              isDefault: updated.isDefault,
+            },
+            scoped,
+          );
+        }
+        return updated;
       });
       forgetWorkspace(access.workspaceId);
       if (!row) throw keyNotFound();
-      if (changed.includes('apiKey')) {
-        await audit.record(
-          access.workspaceId,
-          actor,
-          'provider_key.rotated',
-          { type: 'provider_key', id },
-          { label: row.label },
-        );
-      }
-      const otherChanges = changed.filter((field) => field !== 'apiKey');
-      if (otherChanges.length > 0) {
-        await audit.record(
-          access.workspaceId,
-          actor,
-          'provider_key.updated',
-          { type: 'provider_key', id },
-          {
-            changed: otherChanges,
-            label: row.label,
-            baseUrl: row.baseUrl,
-            isDefault: row.isDefault,
-          },
-        );
-      }
       return toView(row);
     },
 
@@ -348,20 +356,20 @@ export function createProviderKeyService(dependencies: {
           );
           if (next) await scoped.providerKeys.update(access.workspaceId, next.id, { isDefault: true });
         }
+        if (row) {
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'provider_key.deleted',
+            { type: 'provider_key', id },
+            { provider: row.provider, label: row.label },
+            scoped,
+          );
+        }
         return row;
       });
       forgetWorkspace(access.workspaceId);
       if (!deleted) throw keyNotFound();
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'provider_key.deleted',
-        { type: 'provider_key', id },
-        {
-          provider: deleted.provider,
-          label: deleted.label,
-        },
-      );
     },
 
     /** Tests a stored key with a real, free call and records the result on the key. */

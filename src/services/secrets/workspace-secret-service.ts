@@ -1,7 +1,8 @@
 import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Keyring } from '../../security/keyring.ts';
-import type { Repositories, WorkspaceSecretRow } from '../../store/repositories/index.ts';
+import type { Database } from '../../store/database.ts';
+import { inTransaction, type Repositories, type WorkspaceSecretRow } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
 import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../identity/identity-clock.ts';
@@ -65,12 +66,16 @@ const secretNotFound = (name: string) =>
 
 /** Named workspace secrets for workflow http steps: encrypted at rest, never answered, audited by name. */
 export function createWorkspaceSecretService(dependencies: {
+  /** Each change commits with its audit event; without it (tests of the rules alone) they run apart. */
+  database?: Database;
   repositories: Repositories;
   keyring: Keyring;
   clock: Clock;
   audit: AuditLog;
 }) {
   const { repositories, keyring, clock, audit } = dependencies;
+  const audited = <Result>(work: (scoped: Repositories) => Promise<Result>): Promise<Result> =>
+    dependencies.database ? inTransaction(dependencies.database, work) : work(repositories);
   const contextOf = (workspaceId: string, id: string) => ({
     workspaceId,
     secretId: id,
@@ -93,15 +98,26 @@ export function createWorkspaceSecretService(dependencies: {
       const now = clock.now();
       let row: WorkspaceSecretRow;
       try {
-        row = await repositories.workspaceSecrets.insert({
-          id,
-          workspaceId: access.workspaceId,
-          name: input.name,
-          secretEnvelope: keyring.encrypt(input.value, contextOf(access.workspaceId, id)),
-          lastFour: lastFourOf(input.value),
-          createdBy: access.userId,
-          createdAt: now,
-          updatedAt: now,
+        row = await audited(async (scoped) => {
+          const inserted = await scoped.workspaceSecrets.insert({
+            id,
+            workspaceId: access.workspaceId,
+            name: input.name,
+            secretEnvelope: keyring.encrypt(input.value, contextOf(access.workspaceId, id)),
+            lastFour: lastFourOf(input.value),
+            createdBy: access.userId,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'secret.created',
+            { type: 'secret', id: inserted.id },
+            { name: inserted.name },
+            scoped,
+          );
+          return inserted;
         });
       } catch (error) {
         if (isUniqueViolation(error, 'user_secrets_workspace_name')) {
@@ -113,13 +129,6 @@ export function createWorkspaceSecretService(dependencies: {
         }
         throw error;
       }
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'secret.created',
-        { type: 'secret', id: row.id },
-        { name: row.name },
-      );
       return toView(row);
     },
 
@@ -133,34 +142,42 @@ export function createWorkspaceSecretService(dependencies: {
       const current = await repositories.workspaceSecrets.findByName(access.workspaceId, name);
       if (!current) throw secretNotFound(name);
       checkValue(input.value);
-      const row = await repositories.workspaceSecrets.replaceValue(access.workspaceId, name, {
-        secretEnvelope: keyring.encrypt(input.value, contextOf(access.workspaceId, current.id)),
-        lastFour: lastFourOf(input.value),
-        updatedAt: clock.now(),
+      const row = await audited(async (scoped) => {
+        const replaced = await scoped.workspaceSecrets.replaceValue(access.workspaceId, name, {
+          secretEnvelope: keyring.encrypt(input.value, contextOf(access.workspaceId, current.id)),
+          lastFour: lastFourOf(input.value),
+          updatedAt: clock.now(),
+        });
+        // Deleted and created again between the two statements: the new row has another id, so the
+        // envelope made for the old one would not decrypt there; answer as if it had gone (and
+        // roll the replacement back with it).
+        if (!replaced || replaced.id !== current.id) throw secretNotFound(name);
+        await audit.record(
+          access.workspaceId,
+          actor,
+          'secret.updated',
+          { type: 'secret', id: replaced.id },
+          { name: replaced.name },
+          scoped,
+        );
+        return replaced;
       });
-      // Deleted and created again between the two statements: the new row has another id, so the
-      // envelope made for the old one would not decrypt there; answer as if it had gone.
-      if (!row || row.id !== current.id) throw secretNotFound(name);
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'secret.updated',
-        { type: 'secret', id: row.id },
-        { name: row.name },
-      );
       return toView(row);
     },
 
     async remove(access: WorkspaceAccess, actor: AuditActor, name: string): Promise<void> {
-      const row = await repositories.workspaceSecrets.delete(access.workspaceId, name);
-      if (!row) throw secretNotFound(name);
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'secret.deleted',
-        { type: 'secret', id: row.id },
-        { name: row.name },
-      );
+      await audited(async (scoped) => {
+        const row = await scoped.workspaceSecrets.delete(access.workspaceId, name);
+        if (!row) throw secretNotFound(name);
+        await audit.record(
+          access.workspaceId,
+          actor,
+          'secret.deleted',
+          { type: 'secret', id: row.id },
+          { name: row.name },
+          scoped,
+        );
+      });
     },
 
     /**
