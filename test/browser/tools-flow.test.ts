@@ -143,5 +143,17 @@ describe('web console: MCP servers and agent tools', { timeout: 150_000 }, () =>
     expect(mcp.calls).toContainEqual({ tool: 'add', arguments: { a: 20, b: 22 } });
     expect(await page.content()).not.toContain(mcpToken);
     await screenshot(page, 'test-panel-tool-loop');
+
+    // The execution drawer lists the recorded call.
+    await page.getByRole('link', { name: 'Executions' }).click();
+    await expect.poll(() => page.getByTestId('execution-row').count(), waitLong).toBe(1);
+    await page.getByRole('button', { name: 'Details' }).first().click();
+    await expect.poll(() => page.getByTestId('execution-tool-call').count(), waitLong).toBe(1);
+    const recorded = (await page.getByTestId('execution-tool-call').textContent()) ?? '';
+    expect(recorded).toContain('add');
+    expect(recorded).toContain('mcp');
+    expect(recorded).toContain('succeeded');
+    expect(recorded).toContain('"sum": 42');
+    await screenshot(page, 'execution-drawer-tool-calls');
   });
 });

@@ -1,6 +1,6 @@
 /** The shapes of the public HTTP API the console relies on (see /api/openapi.json). Dates arrive as ISO strings. */
 
-import type { ToolEntry, ToolStreamEvent } from './tool-types.ts';
+import type { ExecutionToolCall, ToolEntry, ToolStreamEvent } from './tool-types.ts';
 
 export interface List<Item> {
   items: Item[];
@@ -227,6 +227,8 @@ export interface Execution {
   timeToFirstTokenMs: number | null;
   retries: number;
   attempts: Attempt[];
+  /** Every tool call of the loop, in order (empty for an agent without tools). */
+  toolCalls?: ExecutionToolCall[];
   fallbackUsed: boolean;
   repaired: boolean;
   provider: string | null;

@@ -5,6 +5,7 @@ import { ErrorAlert } from './error-alert.tsx';
 import { JsonBlock } from './json-block.tsx';
 import { StatusBadge } from './status-badge.tsx';
 import { TableSkeleton } from './table-skeleton.tsx';
+import { ToolCallList } from './tool-call-list.tsx';
 
 /** One execution: input, output, the attempts in order, and the error if any. */
 export function ExecutionDrawer(props: {
@@ -84,6 +85,7 @@ export function ExecutionDrawer(props: {
             />
           ) : null}
           <JsonBlock title="Output" value={record.output} empty="No output." testId="execution-output" />
+          <ToolCallList calls={record.toolCalls ?? []} />
           <Text fw={600}>Attempts</Text>
           <Timeline bulletSize={16} lineWidth={2} active={record.attempts.length}>
             {record.attempts.map((attempt, index) => (
