@@ -158,6 +158,32 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
       },
     );
 
+    app.get(
+      '/api/workspaces/:workspaceId/provider-keys/:providerKeyId/agents',
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags: ['provider keys'],
+          summary:
+            'Agents whose draft or published version uses this key (as its key or a fallback): what a delete would stop',
+          security: authenticated,
+          params: keyParams,
+          response: {
+            200: listOf(z.object({ id: z.string(), slug: z.string(), name: z.string() })),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        // An unknown or foreign key is a 404, as on every other route of a key.
+        await services.providerKeys.get(accessOf(request), request.params.providerKeyId);
+        return {
+          items: await services.agents.listUsingProviderKey(accessOf(request), request.params.providerKeyId),
+          nextCursor: null,
+        };
+      },
+    );
+
     app.post(
       '/api/workspaces/:workspaceId/provider-keys/:providerKeyId/test',
       {

@@ -294,6 +294,14 @@ export function createAgentService(dependencies: {
       }
     },
 
+    /** Agents whose draft or published version uses the key (own key or fallback), named for a delete prompt. */
+    async listUsingProviderKey(
+      access: WorkspaceAccess,
+      providerKeyId: string,
+    ): Promise<Array<{ id: string; slug: string; name: string }>> {
+      return repositories.agents.listUsingProviderKey(access.workspaceId, providerKeyId);
+    },
+
     async get(access: WorkspaceAccess, reference: string): Promise<AgentView> {
       const found = await repositories.agents.find(access.workspaceId, reference);
       if (!found) throw agentNotFound();

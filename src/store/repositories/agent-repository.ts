@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { Database } from '../database.ts';
 import { agents, agentVersions } from '../schema/index.ts';
 
@@ -233,6 +234,40 @@ export function createAgentRepository(database: Database) {
           ),
         );
       return row;
+    },
+
+    /**
+     * Live agents whose draft or published version names the provider key, as its own key or in a
+     * fallback: what stops working when the key is deleted. Older versions are left out on purpose:
+     * nothing runs them unless a caller names them, and a long history would bury the ones that matter.
+     */
+    async listUsingProviderKey(
+      workspaceId: string,
+      providerKeyId: string,
+    ): Promise<Array<{ id: string; slug: string; name: string }>> {
+      const usedVersion = alias(agentVersions, 'used_version');
+      // `fallbacks` is a json column (key order kept); jsonb only for the containment test.
+      const fallbackNames = sql`(${usedVersion.definition}->'fallbacks')::jsonb @> jsonb_build_array(jsonb_build_object('providerKeyId', ${providerKeyId}::text))`;
+      return database
+        .selectDistinct({
+          id: agents.id,
+          slug: agents.slug,
+          name: sql<string>`${agentVersions.definition}->>'name'`,
+        })
+        .from(agents)
+        .innerJoin(agentVersions, eq(agentVersions.id, agents.currentVersionId))
+        .innerJoin(
+          usedVersion,
+          or(eq(usedVersion.id, agents.currentVersionId), eq(usedVersion.id, agents.publishedVersionId)),
+        )
+        .where(
+          and(
+            eq(agents.workspaceId, workspaceId),
+            isNull(agents.deletedAt),
+            or(sql`${usedVersion.definition}->>'providerKeyId' = ${providerKeyId}`, fallbackNames),
+          ),
+        )
+        .orderBy(agents.slug);
     },
 
     /** Slug and name of agents (deleted ones included), for labels in stats. */
