@@ -25,7 +25,7 @@ export async function replayHttpStep(input: {
   const recorded = run.replayOf
     ? (await input.repositories.workflowRuns.listSteps(run.replayOf)).find((step) => step.stepId === stepId)
     : undefined;
-  if (!recorded || recorded.status !== 'completed') {
+  if (recorded?.status !== 'completed') {
     return failed(
       'recording_not_found',
       `Step "${stepId}" did not complete in the recorded run ${run.replayOf ?? ''}, so there is no answer to replay.`,
