@@ -354,26 +354,24 @@ describe('record and replay', () => {
       model: 'mock-model',
       promptTemplate: '{{ input.compliance }} / {{ input.review }}',
     });
-    const workflow = await flows.createWorkflow({
-      name: name('Diamond'),
-      steps: [
-        { id: 'scan', agent: scan.slug, input: { repo: '{{ run.input.repo }}' } },
-        { id: 'compliance', agent: compliance.slug, input: { total: '{{ scan.output.summary.total }}' } },
-        { id: 'review', agent: review.slug, input: { total: '{{ scan.output.summary.critical }}' } },
-        {
-          id: 'summary',
-          agent: summary.slug,
-          input: { compliance: '{{ compliance.output.verdict }}', review: '{{ review.output.verdict }}' },
-        },
-        {
-          id: 'notify',
-          kind: 'http',
-          url: `${receiverUrl}/hook`,
-          body: { verdict: '{{ compliance.output.verdict }}' },
-          needs: ['summary'],
-        },
-      ],
-    });
+    const stepsWith = (hookPath: string) => [
+      { id: 'scan', agent: scan.slug, input: { repo: '{{ run.input.repo }}' } },
+      { id: 'compliance', agent: compliance.slug, input: { total: '{{ scan.output.summary.total }}' } },
+      { id: 'review', agent: review.slug, input: { total: '{{ scan.output.summary.critical }}' } },
+      {
+        id: 'summary',
+        agent: summary.slug,
+        input: { compliance: '{{ compliance.output.verdict }}', review: '{{ review.output.verdict }}' },
+      },
+      {
+        id: 'notify',
+        kind: 'http',
+        url: `${receiverUrl}${hookPath}`,
+        body: { verdict: '{{ compliance.output.verdict }}' },
+        needs: ['summary'],
+      },
+    ];
+    const workflow = await flows.createWorkflow({ name: name('Diamond'), steps: stepsWith('/hook') });
     fake.reset();
     received.length = 0;
     const live = await flows.waitForRun(
@@ -413,6 +411,21 @@ describe('record and replay', () => {
     }
     expect(fake.calls).toHaveLength(callsBefore);
     expect(received).toHaveLength(1);
+
+    // An http step whose request changed is not sent: it fails naming the field.
+    expect(
+      (await flows.request('PATCH', `/workflows/${workflow.id}`, { steps: stepsWith('/hook2') })).statusCode,
+    ).toBe(200);
+    const httpChanged = await flows.waitForRun(
+      (await flows.startRun(workflow.id, { mode: 'replay', replayOf: live.id })).id,
+    );
+    const notify = httpChanged.steps.find((step) => step.stepId === 'notify');
+    expect(notify?.error?.code).toBe('replay_mismatch');
+    expect(notify?.error?.message).toContain('url');
+    expect(received).toHaveLength(1);
+    expect(
+      (await flows.request('PATCH', `/workflows/${workflow.id}`, { steps: stepsWith('/hook') })).statusCode,
+    ).toBe(200);
 
     // A new prompt (a new published version) no longer matches the recording.
     const changed = await api.patch(`/agents/${compliance.id}`, {
