@@ -23,7 +23,13 @@ const usageSchema = z.object({
   remainingUsd: z.number().nullable(),
   unpricedCalls,
   byAgent: z.array(usageLine.extend({ agentId: z.string().nullable() })),
-  byProviderKey: z.array(usageLine.extend({ providerKeyId: z.string().nullable() })),
+  byProviderKey: z.array(
+    usageLine.extend({
+      providerKeyId: z.string().nullable(),
+      providerKeyLabel: z.string().nullable(),
+      providerKeyDeleted: z.boolean(),
+    }),
+  ),
 });
 
 const notificationSchema = z.object({

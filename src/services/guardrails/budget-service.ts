@@ -55,6 +55,9 @@ export interface UsageView {
   }>;
   byProviderKey: Array<{
     providerKeyId: string | null;
+    /** The key's label, a deleted key's as it was when deleted; null when not known (or no key). */
+    providerKeyLabel: string | null;
+    providerKeyDeleted: boolean;
     spentUsd: number;
     reservedUsd: number;
     calls: number;
@@ -248,6 +251,30 @@ export function createBudgetService(dependencies: {
     },
 
     async usage(workspaceId: string): Promise<UsageView> {
+      /** Names each key line: the live key's label, else the label the audit log kept at its deletion. */
+      async function withKeyLabels<Line extends { id: string | null }>(
+        scope: string,
+        lines: Line[],
+      ): Promise<
+        Array<
+          Omit<Line, 'id'> & {
+            providerKeyId: string | null;
+            providerKeyLabel: string | null;
+            providerKeyDeleted: boolean;
+          }
+        >
+      > {
+        const live = new Map((await repositories.providerKeys.list(scope)).map((key) => [key.id, key.label]));
+        const missing = lines.flatMap((line) => (line.id && !live.has(line.id) ? [line.id] : []));
+        const deleted = await repositories.auditEvents.deletedProviderKeyLabels(scope, missing);
+        return lines.map(({ id, ...rest }) => ({
+          providerKeyId: id,
+          providerKeyLabel: id === null ? null : (live.get(id) ?? deleted.get(id)?.label ?? null),
+          providerKeyDeleted: id !== null && !live.has(id),
+          ...rest,
+        }));
+      }
+
       const now = clock.now();
       const periodStart = budgetPeriodStart(now);
       const [limits, totals, byAgent, byProviderKey] = await Promise.all([
@@ -266,7 +293,7 @@ export function createBudgetService(dependencies: {
         remainingUsd: limitUsd === null ? null : Math.max(0, limitUsd - totals.spentUsd - totals.reservedUsd),
         unpricedCalls: byAgent.reduce((sum, line) => sum + line.unpricedCalls, 0),
         byAgent: byAgent.map(({ id, ...rest }) => ({ agentId: id, ...rest })),
-        byProviderKey: byProviderKey.map(({ id, ...rest }) => ({ providerKeyId: id, ...rest })),
+        byProviderKey: await withKeyLabels(workspaceId, byProviderKey),
       };
     },
 

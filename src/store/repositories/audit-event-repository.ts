@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, lte, or, type SQL } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { auditEvents } from '../schema/index.ts';
 
@@ -21,6 +21,33 @@ export function createAuditEventRepository(database: Database) {
     async insert(rows: Array<typeof auditEvents.$inferInsert>): Promise<void> {
       if (rows.length === 0) return;
       await database.insert(auditEvents).values(rows);
+    },
+    /**
+     * The label and provider of deleted provider keys, from their `provider_key.deleted` events: the
+     * key row is gone, but usage still counts its calls and should name it.
+     */
+    async deletedProviderKeyLabels(
+      workspaceId: string,
+      keyIds: string[],
+    ): Promise<Map<string, { label: string; provider: string }>> {
+      if (keyIds.length === 0) return new Map();
+      const rows = await database
+        .select({ id: auditEvents.targetId, metadata: auditEvents.metadata })
+        .from(auditEvents)
+        .where(
+          and(
+            eq(auditEvents.workspaceId, workspaceId),
+            eq(auditEvents.action, 'provider_key.deleted'),
+            inArray(auditEvents.targetId, keyIds),
+          ),
+        );
+      const labels = new Map<string, { label: string; provider: string }>();
+      for (const row of rows) {
+        const { label, provider } = row.metadata as { label?: unknown; provider?: unknown };
+        if (row.id && typeof label === 'string')
+          labels.set(row.id, { label, provider: typeof provider === 'string' ? provider : '' });
+      }
+      return labels;
     },
     async list(workspaceId: string, filter: AuditEventFilter): Promise<AuditEventRow[]> {
       const conditions: SQL[] = [eq(auditEvents.workspaceId, workspaceId)];

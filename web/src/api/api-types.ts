@@ -33,11 +33,21 @@ export interface SignedIn {
   workspace?: { id: string; name: string };
 }
 
+/** The workspace's own price for a model (USD per million tokens); without a provider it applies to all. */
+export interface PriceOverride {
+  model: string;
+  provider?: KeyProvider;
+  inputPerMillionUsd: number;
+  outputPerMillionUsd: number;
+  cachedInputPerMillionUsd?: number;
+}
+
 export interface WorkspaceSettings {
   rateLimitPerMinute: number;
   monthlyBudgetUsd: number | null;
   alertThresholds: number[];
   alertWebhookUrl: string | null;
+  priceOverrides: PriceOverride[];
 }
 
 export interface Workspace {
@@ -83,6 +93,8 @@ export interface ApiToken {
   createdBy: User | null;
   createdAt: string;
   lastUsedAt: string | null;
+  /** Requests per minute for this token alone; null: the workspace's limit applies. */
+  rateLimitPerMinute: number | null;
 }
 
 export interface CreatedApiToken extends ApiToken {
@@ -320,7 +332,10 @@ export interface Usage {
   remainingUsd: number | null;
   unpricedCalls: number;
   byAgent: Array<UsageLine & { agentId: string | null }>;
-  byProviderKey: Array<UsageLine & { providerKeyId: string | null }>;
+  /** `providerKeyLabel`: a deleted key's label as the audit log kept it (null when not known). */
+  byProviderKey: Array<
+    UsageLine & { providerKeyId: string | null; providerKeyLabel: string | null; providerKeyDeleted: boolean }
+  >;
 }
 
 export interface AppNotification {

@@ -33,9 +33,11 @@ export function UsagePage(props: { workspaceId: string }) {
   const keyRows: UsageRow[] = data.byProviderKey.map((line) => ({
     ...line,
     key: line.providerKeyId ?? 'none',
-    name: line.providerKeyId
-      ? (keyLabels.get(line.providerKeyId) ?? `Deleted key ${line.providerKeyId}`)
-      : 'No stored key',
+    name: !line.providerKeyId
+      ? 'No stored key'
+      : line.providerKeyDeleted
+        ? `${line.providerKeyLabel ?? line.providerKeyId} (deleted)`
+        : (keyLabels.get(line.providerKeyId) ?? line.providerKeyLabel ?? line.providerKeyId),
   }));
 
   return (
