@@ -94,6 +94,20 @@ describe('the mcp tool kind', () => {
     expect(performance.now() - started).toBeLessThan(3_000);
   });
 
+  it('refuses a result over 1 MiB as a tool error', async () => {
+    const [shout] = await testApp.services.mcpToolKind.resolve(
+      entry({ name: 'shout', tool: 'shout' }),
+      resolveContext(),
+    );
+    const huge = await shout
+      ?.call({ text: 'x'.repeat(1024 * 1024 + 1) }, callContext())
+      .catch((error) => error);
+    expect(huge).toMatchObject({ code: 'mcp_tool_result_too_large', kind: 'bad_gateway' });
+    await expect(shout?.call({ text: 'x'.repeat(1000) }, callContext())).resolves.toEqual({
+      value: 'X'.repeat(1000),
+    });
+  });
+
   it('answers in mock mode with a sample of the result schema and no request to the server', async () => {
     const before = server.requests.length;
     const [tool] = await testApp.services.mcpToolKind.resolve(entry({}), resolveContext('mock'));

@@ -26,6 +26,8 @@ export interface McpRequestSettings {
 /** What a tool call gave back: its value for the model, or the error the tool reported. */
 export type McpToolOutcome = { ok: true; value: unknown } | { ok: false; message: string };
 
+/** Tool results larger than this are refused, like http tool answers over 1 MiB. */
+export const maxMcpResultCharacters = 1024 * 1024;
 /** A server listing more than this is cut off: a model could not choose among so many anyway. */
 export const maxListedTools = 500;
 const maxListPages = 50;
@@ -70,6 +72,16 @@ export async function callMcpTool(
   return withClient(endpoint, settings, async (client, options) => {
     const result = await client.callTool({ name: call.tool, arguments: call.arguments }, undefined, options);
     const value = scrubValue(resultValue(result), secrets);
+    // The same cap as http tools: a result is recorded and shown, and goes back to the model.
+    const size = typeof value === 'string' ? value.length : (JSON.stringify(value) ?? '').length;
+    if (size > maxMcpResultCharacters) {
+      throw new FlightdeckError({
+        code: 'mcp_tool_result_too_large',
+        kind: 'bad_gateway',
+        message: `The MCP server ${endpoint.name} answered ${call.tool} with ${size} characters; at most ${maxMcpResultCharacters} are kept.`,
+        details: { server: endpoint.name, size },
+      });
+    }
     if (result.isError === true) {
       const message = typeof value === 'string' && value !== '' ? value : JSON.stringify(value);
       return { ok: false, message: message.slice(0, 2_000) };
@@ -179,6 +191,8 @@ function toMcpError(
       details: { server: endpoint.name, ...details },
     });
 
+  // Our own verdicts on an answer (too large) stand as they are.
+  if (FlightdeckError.isInstance(error) && error.code.startsWith('mcp_')) return error;
   const abortSignal = context.settings.abortSignal;
   // The loop aborts at the tool's timeout through the signal: a timeout reason is a timeout.
   const timedOut =
