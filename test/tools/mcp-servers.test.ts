@@ -198,6 +198,20 @@ describe('MCP servers', () => {
     expect(unknown.json().error).toMatchObject({ code: 'mcp_tool_not_found', details: { field: 'tool' } });
     expect(server.calls.length).toBe(callsBefore);
 
+    const audit = await testApp.app.inject({
+      method: 'GET',
+      url: `/api/workspaces/${fixture.workspaceId}/audit-events?limit=200`,
+      headers: headersFor(fixture.tokens.owner),
+    });
+    bodies.push(audit.body);
+    const tested = (audit.json().items as Array<{ action: string; target: { id: string }; metadata: object }>)
+      .filter((event) => event.target.id === id && event.action === 'mcp_server.tool_tested')
+      .map((event) => event.metadata);
+    expect(tested).toEqual([
+      { name: 'calling', tool: 'refuse', ok: false },
+      { name: 'calling', tool: 'shout', ok: true },
+      { name: 'calling', tool: 'add', ok: true },
+    ]);
     const viewer = await client(fixture, fixture.tokens.viewer).call(id, {
       tool: 'add',
       arguments: { a: 1, b: 1 },

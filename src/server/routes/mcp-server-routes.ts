@@ -192,7 +192,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request) =>
-        services.mcpServers.testTool(accessOf(request), request.params.mcpServerId, {
+        services.mcpServers.testTool(accessOf(request), actorOf(request), request.params.mcpServerId, {
           tool: request.body.tool,
           arguments: request.body.arguments,
         }),

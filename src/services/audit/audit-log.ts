@@ -22,6 +22,7 @@ export const auditActions = [
   'mcp_server.created',
   'mcp_server.updated',
   'mcp_server.deleted',
+  'mcp_server.tool_tested',
   'auth.login_failed',
   'agent.published',
   'agent.rolled_back',

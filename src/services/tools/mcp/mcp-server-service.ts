@@ -361,6 +361,7 @@ export function createMcpServerService(dependencies: {
      */
     async testTool(
       access: WorkspaceAccess,
+      actor: AuditActor,
       id: string,
       call: { tool: string; arguments: Record<string, unknown> },
     ): Promise<McpToolTestResult> {
@@ -392,6 +393,14 @@ export function createMcpServerService(dependencies: {
         timeoutMs: listTimeoutMs,
       });
       const latencyMs = Math.round(performance.now() - started);
+      // Like a provider key test: the stored credentials were used by hand. Arguments are not kept.
+      await audit.record(
+        access.workspaceId,
+        actor,
+        'mcp_server.tool_tested',
+        { type: 'mcp_server', id },
+        { name: row.name, tool: call.tool, ok: outcome.ok },
+      );
       return outcome.ok
         ? { ok: true, result: outcome.value, error: null, latencyMs }
         : { ok: false, result: null, error: outcome.message, latencyMs };
