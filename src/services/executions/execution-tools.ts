@@ -95,7 +95,7 @@ export function createLoopBudget(input: {
   return {
     async reserveNextCall(request: ModelCallRequest): Promise<void> {
       if (!input.live) return;
-      const estimate = estimateExecutionCost(input.targets, request, false, input.overrides);
+      const estimate = estimateExecutionCost(input.targets, withToolText(request), false, input.overrides);
       try {
         extra.push(
           await input.budget.reserve({
@@ -137,5 +137,28 @@ export function createLoopBudget(input: {
         ...extra.map((reservation) => input.budget.release(reservation)),
       ]);
     },
+  };
+}
+
+/**
+ * The request as the estimate should count it: the prompt counter reads message text, but the
+ * provider is also sent the tool definitions and the arguments of earlier calls. Both are added as
+ * text here, for counting only (the request sent is unchanged).
+ */
+export function withToolText(request: ModelCallRequest, tools: readonly Tool[] = []): ModelCallRequest {
+  const definitions =
+    request.tools ??
+    tools.map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.parameters }));
+  if (definitions.length === 0) return request;
+  return {
+    ...request,
+    messages: [
+      ...request.messages.map((message) =>
+        message.role === 'assistant' && message.toolCalls
+          ? { ...message, content: `${message.content}${JSON.stringify(message.toolCalls)}` }
+          : message,
+      ),
+      { role: 'user', content: JSON.stringify(definitions) },
+    ],
   };
 }
