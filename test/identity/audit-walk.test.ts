@@ -162,7 +162,8 @@ const notAudited: Record<string, string> = {
   'POST /api/auth/logout': 'ends the caller’s own session',
   'POST /api/workspaces': 'audited as workspace.created in the new workspace (tested below)',
   'DELETE /api/workspaces/:workspaceId': 'the workspace and its audit log are deleted together',
-  'POST /api/invitations/:invitationId/accept': 'the invitee’s own answer to an audited member.added',
+  'POST /api/invitations/:invitationId/accept':
+    'the invitee’s own answer; joining is audited as member.added in the workspace (account-claims tests)',
   'POST /api/invitations/:invitationId/decline': 'the invitee’s own answer to an audited member.added',
   'POST /api/me/email-verification': 'sends the caller a link to their own address',
   'POST /api/auth/verify-email': 'proves control of the caller’s own address',

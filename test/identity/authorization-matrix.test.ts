@@ -23,7 +23,8 @@ describe.each(storeTargets)('authorization matrix on $name', (target) => {
   beforeAll(async () => {
     const opened = await target.open();
     dispose = opened.dispose;
-    testApp = await createTestApp({ store: opened.store });
+    // With the workflow queue running, so routes that start runs answer as they do in production.
+    testApp = await createTestApp({ store: opened.store, workflows: { workers: 1 } });
     foreign = await createWorkspaceFixture(testApp.services, 'foreign');
   });
   afterAll(async () => {

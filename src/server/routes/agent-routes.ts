@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { providerKinds } from '../../llm/index.ts';
 import { agentFields } from '../../services/agents/agent-definition.ts';
+import { labelPattern } from '../../services/agents/agent-version-selector.ts';
 import type { Services } from '../../services/create-services.ts';
 import { accessOf, actorOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
@@ -123,7 +124,9 @@ const versionNumberSchema = z.number().int().min(1).max(1_000_000);
 const labelParams = z.object({
   workspaceId: z.string().min(1).max(64),
   agentId: z.string().min(1).max(64),
-  label: z.string().min(1).max(40),
+  label: z.string().regex(labelPattern, {
+    message: '1 to 40 lowercase letters, digits, "-" or "_", starting with a letter (e.g. "staging")',
+  }),
 });
 
 const definitionSchema = z.object({
