@@ -1,6 +1,6 @@
 export type { CostQuery, CostResult } from './calculate-cost.ts';
 export { calculateCost } from './calculate-cost.ts';
-export { countPromptTokens, countTextTokens } from './count-prompt-tokens.ts';
+export { countPromptTokens, countTextTokens, prepareTokenCounts } from './count-prompt-tokens.ts';
 export type { CallCostEstimate } from './estimate-call-cost.ts';
 export { defaultEstimateOutputTokens, estimateCallCost } from './estimate-call-cost.ts';
 export type { CatalogModel } from './list-catalog-models.ts';

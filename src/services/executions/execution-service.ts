@@ -21,6 +21,7 @@ import {
   type ModelCallRequest,
   type ModelTarget,
   type PriceOverride,
+  prepareTokenCounts,
   type ReplayCursor,
 } from '../../llm/index.ts';
 import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
@@ -45,6 +46,7 @@ import {
   createReplayModelCaller,
   loadReplayOf,
   type ReplayOf,
+  recordingDisabled,
   replayTargets,
   saveRecording,
 } from './execution-recording.ts';
@@ -166,6 +168,13 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const replayCaller = dependencies.replayModelCaller ?? createReplayModelCaller();
   const recordsExecutionsOf = dependencies.recordsExecutionsOf ?? (async () => false);
   const storesContentOf = dependencies.storesContentOf ?? (async () => true);
+  /** Whether this live execution records; asking for it where content is not kept is a 409. */
+  const recordingAllowed = async (workspaceId: string, asked: boolean | undefined, always: boolean) => {
+    if (asked !== true && !always) return false;
+    if (await storesContentOf(workspaceId)) return true;
+    if (asked === true) throw recordingDisabled();
+    return false;
+  };
   const mockProvider = createMockProvider(dependencies.mockProvider);
   const nodeId = dependencies.nodeId ?? newId();
   const compiledVersions = createCompiledVersionCache();
@@ -402,9 +411,11 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
         }
       }
 
-      // A recorded live run keeps every exchange its targets make.
+      // A recorded live run keeps every exchange its targets make — prompts and answers, so never in
+      // a workspace that keeps no execution content.
       const recorder =
-        request.mode === 'live' && (request.record === true || (await recordsExecutionsOf(workspaceId)))
+        request.mode === 'live' &&
+        (await recordingAllowed(workspaceId, request.record, await recordsExecutionsOf(workspaceId)))
           ? createExchangeRecorder()
           : null;
       const { compiled, definition, targets, callRequest } = await planCall(
@@ -433,6 +444,9 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       });
       // A continued loop's first call sends the stored conversation: that is what is estimated.
       if (loop?.resume) callRequest.messages = loop.resume.state.messages;
+      // Long prompts are tokenized in slices between event-loop turns, so the estimate below finds
+      // their counts made instead of holding the loop for the whole text.
+      await prepareTokenCounts([callRequest.system, ...callRequest.messages.map((message) => message.content)]);
       const now = clock.now();
       const executionId = newId(now.getTime());
       // Live runs hold their most expensive outcome against the budget before any provider call
