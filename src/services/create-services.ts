@@ -44,7 +44,7 @@ import { createWorkspaceOverviewService } from './overview/workspace-overview-se
 import { createProviderKeyService } from './provider-keys/provider-key-service.ts';
 import { createWorkspaceSecretService } from './secrets/workspace-secret-service.ts';
 import { createAgentToolResolver } from './tools/agent-tool.ts';
-import { createHttpToolResolver } from './tools/http-tool.ts';
+import { createHttpToolCheck, createHttpToolResolver } from './tools/http-tool.ts';
 import { createMcpServerService } from './tools/mcp/mcp-server-service.ts';
 import { createMcpToolKind } from './tools/mcp/mcp-tool-resolver.ts';
 import { type ApprovalService, createApprovalService } from './workflows/approval-service.ts';
@@ -145,6 +145,7 @@ export function createServices(options: ServiceOptions) {
   });
   // MCP servers as agent tools: their URLs go through the same SSRF guard and allow-list.
   const mcpServers = createMcpServerService({
+    database,
     repositories,
     keyring: options.keyring,
     clock,
@@ -227,7 +228,11 @@ export function createServices(options: ServiceOptions) {
       lookup: options.providerLookup,
       fetch: options.providerFetch,
     }),
-    agents: createAgentService({ database, repositories, clock, toolChecks: { mcp: mcpToolKind.check } }),
+    agents: createAgentService({ database, repositories, clock, toolChecks: {
+        mcp: mcpToolKind.check,
+        http: createHttpToolCheck({ allowedHosts: allowedProviderHosts }),
+      },
+    }),
     secrets: createWorkspaceSecretService({ database, repositories, keyring: options.keyring, clock, audit }),
     mcpServers,
     mcpToolKind,
@@ -292,6 +297,8 @@ export function createServices(options: ServiceOptions) {
         pinContext: (workspaceId, requested) => contextDocuments.pin(workspaceId, requested),
         recordsExecutionsOf: async (workspaceId) =>
           (await this.workspaces.settingsOf(workspaceId)).recordExecutions,
+        storesContentOf: async (workspaceId) =>
+          (await this.workspaces.settingsOf(workspaceId)).storeExecutionContent,
       });
       return runs;
     },

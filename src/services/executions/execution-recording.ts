@@ -1,4 +1,4 @@
-import { invalidError, notFoundError } from '../../core/errors.ts';
+import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import {
   createCircuitBreakerRegistry,
@@ -20,6 +20,14 @@ export type ReplayOf = { executionId: string } | { runId: string; stepId: string
 
 export const recordingNotFound = (message: string, details: Record<string, unknown>) =>
   notFoundError('recording_not_found', message, details);
+
+/** A recording holds prompts and answers: not in a workspace that keeps no execution content. */
+export const recordingDisabled = () =>
+  conflictError(
+    'recording_disabled',
+    'This workspace keeps no execution content (settings.storeExecutionContent is false), and a recording would hold prompts and answers. Turn storeExecutionContent on to record, or run without record.',
+    { field: 'record' },
+  );
 
 /** Checks a request's mode against its `replayOf` and loads the replay when it is one. */
 export async function loadReplayOf(

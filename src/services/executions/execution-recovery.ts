@@ -1,5 +1,8 @@
 import type { Store } from '../../store/database.ts';
-import { createExecutionRepository } from '../../store/repositories/index.ts';
+import {
+  createExecutionRepository,
+  createRecordedExchangeRepository,
+} from '../../store/repositories/index.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 
 /** Time past an execution's deadline after which no live process can still be finishing it. */
@@ -45,6 +48,17 @@ export async function clearExecutionContentPastRetention(
   });
 }
 
+/** Recordings past their workspace's `executionRetentionDays` are deleted, a bounded batch per sweep. */
+export async function deleteRecordingsPastRetention(
+  store: Store,
+  options: { now?: Date; limit?: number } = {},
+): Promise<number> {
+  return createRecordedExchangeRepository(store.database).deletePastRetention({
+    now: options.now ?? new Date(),
+    limit: options.limit ?? 5_000,
+  });
+}
+
 /**
  * Runs the sweep at start, then every `intervalMs` (unref'd: it never keeps the process alive),
  * so orphans of a node that died are marked within a deadline + margin + interval; the same timer
@@ -65,6 +79,11 @@ export async function startExecutionRecovery(options: {
         if (count > 0) logger.info({ executions: count }, 'cleared execution bodies past their retention');
       })
       .catch((error: unknown) => logger.debug({ err: error }, 'execution retention sweep skipped'));
+    deleteRecordingsPastRetention(store)
+      .then((count) => {
+        if (count > 0) logger.info({ exchanges: count }, 'deleted recordings past their retention');
+      })
+      .catch((error: unknown) => logger.debug({ err: error }, 'recording retention sweep skipped'));
     markInterruptedExecutions(store)
       .then((count) => {
         if (count > 0)

@@ -11,6 +11,7 @@ import {
 } from '../../store/repositories/index.ts';
 import { agentNotFound } from '../agents/agent-service.ts';
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
+import { recordingDisabled } from '../executions/execution-recording.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
@@ -80,9 +81,20 @@ export function createRunService(dependencies: {
   ) => Promise<ContextPin[]>;
   /** The workspace's `recordExecutions` setting: a live run records then as with `record: true`. */
   recordsExecutionsOf?: (workspaceId: string) => Promise<boolean>;
+  /** The workspace's `storeExecutionContent` setting: without it nothing is recorded (409 when asked). */
+  storesContentOf?: (workspaceId: string) => Promise<boolean>;
 }) {
   const { database, repositories, clock, signals } = dependencies;
   let queue: RunQueue | null = null;
+
+  /** Whether a live run records its steps (asked, or the workspace records everything), where allowed. */
+  async function recordsRun(workspaceId: string, asked: boolean | undefined): Promise<boolean> {
+    const always = (await dependencies.recordsExecutionsOf?.(workspaceId)) ?? false;
+    if (asked !== true && !always) return false;
+    if ((await dependencies.storesContentOf?.(workspaceId)) ?? true) return true;
+    if (asked === true) throw recordingDisabled();
+    return false;
+  }
 
   /** Refuses, before anything runs, a run that could not succeed: bad input, agents gone, keys missing. */
   async function checkStartable(
@@ -239,9 +251,7 @@ export function createRunService(dependencies: {
     await checkStartable(access.workspaceId, definition, input, request.mode);
     const now = clock.now();
     const runId = newId(now.getTime());
-    const record =
-      request.mode === 'live' &&
-      (request.record === true || ((await dependencies.recordsExecutionsOf?.(access.workspaceId)) ?? false));
+    const record = request.mode === 'live' && (await recordsRun(access.workspaceId, request.record));
     const steps = definition.steps.map((step, position) => ({
       runId,
       stepId: step.id,

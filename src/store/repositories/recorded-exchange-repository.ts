@@ -1,5 +1,6 @@
-import { and, asc, eq, isNotNull } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
+import { queryRows } from '../query-rows.ts';
 import { recordedExchanges } from '../schema/index.ts';
 
 export type RecordedExchangeRow = typeof recordedExchanges.$inferSelect;
@@ -38,6 +39,25 @@ export function createRecordedExchangeRepository(database: Database) {
           ),
         )
         .orderBy(asc(recordedExchanges.executionId), asc(recordedExchanges.sequence));
+    },
+
+    /**
+     * Deletes recordings older than their workspace's `executionRetentionDays` (they hold prompts
+     * and answers, like the execution bodies the same sweep clears), at most `limit` rows per call.
+     */
+    async deletePastRetention(options: { now: Date; limit: number }): Promise<number> {
+      const rows = await queryRows<{ id: string }>(
+        database,
+        sql`delete from recorded_exchanges
+            where id in (
+              select r.id from recorded_exchanges r join workspaces w on w.id = r.workspace_id
+              where w.settings->>'executionRetentionDays' is not null
+                and r.created_at < ${options.now}::timestamptz
+                  - make_interval(days => (w.settings->>'executionRetentionDays')::int)
+              limit ${options.limit})
+            returning id`,
+      );
+      return rows.length;
     },
 
     /** Whether any step of the run was recorded. */
