@@ -34,14 +34,22 @@ export async function registerOverloadProtection(
     limits.maxHeapUsedPercent > 0
       ? Math.floor((getHeapStatistics().heap_size_limit * limits.maxHeapUsedPercent) / 100)
       : 0;
+  const sampleIntervalMs = limits.sampleIntervalMs ?? 1_000;
+  // Building the routes and the OpenAPI document can hold the loop for a whole sample while the app
+  // starts, which the plugin reads as an infinite delay: the first samples after ready are ignored.
+  let servingSince = Number.POSITIVE_INFINITY;
+  app.addHook('onReady', async () => {
+    servingSince = performance.now();
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: limits.maxEventLoopDelayMs,
     maxHeapUsedBytes,
-    sampleInterval: limits.sampleIntervalMs ?? 1_000,
+    sampleInterval: sampleIntervalMs,
     retryAfter: limits.retryAfterSeconds,
     // A rejected promise goes to the one error handler, which adds Retry-After from the error.
     pressureHandler: async (request, _reply, type, value) => {
       if (exemptRoutes.has(request.routeOptions.url ?? '')) return;
+      if (performance.now() - servingSince < 2 * sampleIntervalMs) return;
       throw overloadedError(type, value, limits.retryAfterSeconds);
     },
   });
