@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKeyring } from '../../src/security/keyring.ts';
 import { makeMasterKey } from '../../src/security/keyring-master-keys.ts';
@@ -388,5 +389,50 @@ describe('MCP servers', () => {
       expect(body).not.toContain(token);
       expect(body).not.toContain(apiKey);
     }
+  });
+});
+
+// The audit insert fails inside the database (a trigger), as a full disk would: the change it
+// records must not be left behind without it.
+describe('an MCP server change and its audit event', () => {
+  let testApp: TestApp;
+  let fixture: WorkspaceFixture;
+
+  beforeAll(async () => {
+    testApp = await createTestApp();
+    fixture = await createWorkspaceFixture(testApp.services, 'mcp-audit');
+  });
+  afterAll(() => testApp.close());
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload?: object) =>
+    testApp.app.inject({
+      method,
+      url: `/api/workspaces/${fixture.workspaceId}/mcp-servers${path}`,
+      headers: headersFor(fixture.tokens.owner),
+      ...(payload ? { payload } : {}),
+    });
+
+  it('registers, changes or deletes nothing when the event cannot be written', async () => {
+    const existing = await call('POST', '', { name: 'kept', url: 'http://127.0.0.1:9/mcp' });
+    expect(existing.statusCode).toBe(201);
+    await testApp.store.database.execute(
+      sql.raw(`create function refuse_audit() returns trigger language plpgsql as $$
+        begin raise exception 'audit log unavailable'; end $$`),
+    );
+    await testApp.store.database.execute(
+      sql.raw(
+        'create trigger refuse_audit before insert on audit_events for each row execute function refuse_audit()',
+      ),
+    );
+    const before = (await call('GET', '')).json();
+    expect((await call('POST', '', { name: 'unaudited', url: 'http://127.0.0.1:9/mcp' })).statusCode).toBe(
+      500,
+    );
+    const id = existing.json().id as string;
+    expect(
+      (await call('PATCH', `/${id}`, { name: 'renamed', headers: { 'X-Key': 'value' } })).statusCode,
+    ).toBe(500);
+    expect((await call('DELETE', `/${id}`)).statusCode).toBe(500);
+    expect((await call('GET', '')).json()).toEqual(before);
   });
 });

@@ -3,7 +3,8 @@ import { newId } from '../../../core/ids.ts';
 import { compileJsonSchema, describeProblems } from '../../../core/json-schema.ts';
 import type { Keyring } from '../../../security/keyring.ts';
 import { type AllowedHosts, checkProviderUrl, type HostLookup } from '../../../security/ssrf-guard.ts';
-import type { McpServerRow, Repositories } from '../../../store/repositories/index.ts';
+import type { Database } from '../../../store/database.ts';
+import { inTransaction, type McpServerRow, type Repositories } from '../../../store/repositories/index.ts';
 import type { McpListedTool } from '../../../store/schema/index.ts';
 import { isUniqueViolation } from '../../../store/unique-violation.ts';
 import type { AuditActor, AuditLog } from '../../audit/audit-log.ts';
@@ -88,6 +89,7 @@ function checkName(name: string): string {
  * like provider keys, masked in every answer and audited; their tool lists cached on the row.
  */
 export function createMcpServerService(dependencies: {
+  database: Database;
   repositories: Repositories;
   keyring: Keyring;
   clock: Clock;
@@ -99,7 +101,7 @@ export function createMcpServerService(dependencies: {
   toolListTtlMs?: number;
   listTimeoutMs?: number;
 }) {
-  const { repositories, keyring, clock, audit } = dependencies;
+  const { database, repositories, keyring, clock, audit } = dependencies;
   const toolListTtlMs = dependencies.toolListTtlMs ?? defaultToolListTtlMs;
   const listTimeoutMs = dependencies.listTimeoutMs ?? defaultListTimeoutMs;
   const contextOf = (workspaceId: string, id: string) => ({
@@ -187,31 +189,36 @@ export function createMcpServerService(dependencies: {
       const headers = checkMcpHeaders(input.headers ?? {});
       const id = newId();
       const now = clock.now();
-      let row: McpServerRow;
+      const headersEnvelope = encryptHeaders(access.workspaceId, id, headers);
       try {
-        row = await repositories.mcpServers.insert({
-          id,
-          workspaceId: access.workspaceId,
-          name,
-          url,
-          headersEnvelope: encryptHeaders(access.workspaceId, id, headers),
-          headerHints: headerHintsOf(headers),
-          createdBy: access.userId,
-          createdAt: now,
-          updatedAt: now,
+        // The server and its audit event commit together or not at all.
+        const row = await inTransaction(database, async (scoped) => {
+          const inserted = await scoped.mcpServers.insert({
+            id,
+            workspaceId: access.workspaceId,
+            name,
+            url,
+            headersEnvelope,
+            headerHints: headerHintsOf(headers),
+            createdBy: access.userId,
+            createdAt: now,
+            updatedAt: now,
+          });
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'mcp_server.created',
+            { type: 'mcp_server', id },
+            { name, url, headerNames: Object.keys(headers) },
+            scoped,
+          );
+          return inserted;
         });
+        return toView(row);
       } catch (error) {
         if (isUniqueViolation(error, 'mcp_servers_workspace_name')) throw nameTaken(name);
         throw error;
       }
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'mcp_server.created',
-        { type: 'mcp_server', id },
-        { name, url, headerNames: Object.keys(headers) },
-      );
-      return toView(row);
     },
 
     /** Renames, moves (only with the headers again, when it has any) or replaces the headers. */
@@ -260,40 +267,46 @@ export function createMcpServerService(dependencies: {
         changes.toolsListedAt = null;
       }
       changes.updatedAt = clock.now();
-      let row: McpServerRow | undefined;
       try {
-        row = await repositories.mcpServers.update(access.workspaceId, id, changes);
+        const row = await inTransaction(database, async (scoped) => {
+          const updated = await scoped.mcpServers.update(access.workspaceId, id, changes);
+          if (!updated) throw serverNotFound(id);
+          await audit.record(
+            access.workspaceId,
+            actor,
+            'mcp_server.updated',
+            { type: 'mcp_server', id },
+            {
+              changed,
+              name: updated.name,
+              url: updated.url,
+              headerNames: updated.headerHints.map((hint) => hint.name),
+            },
+            scoped,
+          );
+          return updated;
+        });
+        return toView(row);
       } catch (error) {
         if (isUniqueViolation(error, 'mcp_servers_workspace_name'))
           throw nameTaken(changes.name ?? current.name);
         throw error;
       }
-      if (!row) throw serverNotFound(id);
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'mcp_server.updated',
-        { type: 'mcp_server', id },
-        {
-          changed,
-          name: row.name,
-          url: row.url,
-          headerNames: row.headerHints.map((hint) => hint.name),
-        },
-      );
-      return toView(row);
     },
 
     async delete(access: WorkspaceAccess, actor: AuditActor, id: string): Promise<void> {
-      const row = await repositories.mcpServers.delete(access.workspaceId, id);
-      if (!row) throw serverNotFound(id);
-      await audit.record(
-        access.workspaceId,
-        actor,
-        'mcp_server.deleted',
-        { type: 'mcp_server', id },
-        { name: row.name, url: row.url },
-      );
+      await inTransaction(database, async (scoped) => {
+        const row = await scoped.mcpServers.delete(access.workspaceId, id);
+        if (!row) throw serverNotFound(id);
+        await audit.record(
+          access.workspaceId,
+          actor,
+          'mcp_server.deleted',
+          { type: 'mcp_server', id },
+          { name: row.name, url: row.url },
+          scoped,
+        );
+      });
     },
 
     /** The server's tools: from the cache while it is fresh, from the server when stale or asked to. */
