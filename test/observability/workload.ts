@@ -123,8 +123,15 @@ export async function runWorkload(testApp: TestApp, fake: FakeProvider): Promise
     steps: [{ id: 'slow', agent: summarizer.slug, input: { text: '{{ run.input.text }}' } }],
   });
   fake.script([{ fault: 'hang', ms: 1_500 }]);
+  const callsBefore = fake.calls.length;
   const slow = await flows.startRun(cancelledFlow.id, { input: { text: 'slow' } });
   await flows.waitForRun(slow.id, ['running']);
+  // Cancel only once the step's call hangs at the provider: a cancel that came first would leave
+  // the scripted hang for whichever call comes next.
+  for (let waited = 0; fake.calls.length === callsBefore; waited += 25) {
+    if (waited > 20_000) throw new Error('the slow step never called the provider');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
   await flows.request('POST', `/runs/${slow.id}/cancel`, {});
   await flows.waitForRun(slow.id);
   result.runs.cancelled++;
