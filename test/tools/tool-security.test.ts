@@ -77,6 +77,16 @@ describe('http tool security', () => {
     testApp = await createTestApp({
       logger: createLogger({ level: 'trace', destination }),
       // Records every request the guard lets through: a refused one never gets here.
+      providerLookup: async (hostname) => {
+        const addresses: Record<string, string> = {
+          'metadata.test': '169.254.169.254',
+          'private.test': '10.20.30.40',
+          'trap.test': '127.0.0.2',
+        };
+        const address = addresses[hostname];
+        if (!address) throw new Error(`no test address for ${hostname}`);
+        return [{ address, family: 4 }];
+      },
       providerFetch: async (input, init) => {
         const url = input instanceof Request ? input.url : String(input);
         // Model calls to the fake provider go through here too; only tool requests are counted.
@@ -123,10 +133,15 @@ describe('http tool security', () => {
     return response;
   };
 
+  // Names that resolve (through the injected lookup) to refused addresses: a literal address is
+  // already refused when the agent is saved (tool-definitions.test.ts), a name only when called.
   const refusals: Array<[string, () => string]> = [
-    ['a link-local (metadata) address', () => 'http://169.254.169.254/latest/meta-data/'],
-    ['a private address', () => 'http://10.20.30.40/api'],
-    ['a loopback address the allow list does not name', () => `${trapUrl}/api`],
+    ['a name resolving to a link-local (metadata) address', () => 'http://metadata.test/latest/meta-data/'],
+    ['a name resolving to a private address', () => 'http://private.test/api'],
+    [
+      'a name resolving to a loopback address the allow list does not name',
+      () => `${trapUrl.replace('127.0.0.2', 'trap.test')}/api`,
+    ],
   ];
   for (const [label, url] of refusals) {
     it(`refuses ${label} without a connection`, async () => {

@@ -1,4 +1,7 @@
+import { isIP } from 'node:net';
+import { FlightdeckError, invalidError } from '../../core/errors.ts';
 import { parseTemplate } from '../../core/template.ts';
+import { type AllowedHosts, checkProviderUrl } from '../../security/ssrf-guard.ts';
 import { runHttpStep } from '../workflows/run-http-step.ts';
 import {
   headerSecretNames,
@@ -6,7 +9,7 @@ import {
   renderHeader,
   renderUrlTemplate,
 } from './render-tool-template.ts';
-import type { Tool, ToolResolver } from './tool.ts';
+import type { Tool, ToolEntryCheck, ToolResolver } from './tool.ts';
 import { defaultToolTimeoutMs, type HttpToolEntry } from './tool-definition.ts';
 
 export interface HttpToolDependencies {
@@ -71,5 +74,30 @@ export function createHttpToolResolver(dependencies: HttpToolDependencies): Tool
       },
     };
     return [tool];
+  };
+}
+
+/**
+ * The save-time SSRF check of an http tool's URL: a host written as an address (or `localhost`)
+ * is judged now, with the allow list of provider base URLs — 400 `tool_url_refused` naming the
+ * field. A name is judged on every call, on what it resolves to then (it may change).
+ */
+export function createHttpToolCheck(settings: { allowedHosts: AllowedHosts }): ToolEntryCheck {
+  return async (entry, field) => {
+    if (entry.kind !== 'http') return;
+    const url = new URL(entry.url.replace(/\{\{[^{}]*\}\}/g, 'x'));
+    const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (isIP(host) === 0 && host !== 'localhost' && !host.endsWith('.localhost')) return;
+    try {
+      await checkProviderUrl(url, {
+        allowedHosts: settings.allowedHosts,
+        lookup: async () => [{ address: '127.0.0.1', family: 4 }],
+        subject: `${field}.url:`,
+        code: 'tool_url_refused',
+      });
+    } catch (error) {
+      if (!FlightdeckError.isInstance(error)) throw error;
+      throw invalidError('tool_url_refused', error.message, { field: `${field}.url` });
+    }
   };
 }
