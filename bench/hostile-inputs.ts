@@ -132,7 +132,7 @@ async function probeHealth(until: number): Promise<{ latencies: number[]; failur
   while (performance.now() < until) {
     const started = performance.now();
     const response = await fetch(`${origin}/healthz`).catch(() => null);
-    if (!response || response.status !== 200) failures++;
+    if (response?.status !== 200) failures++;
     await response?.arrayBuffer();
     latencies.push(performance.now() - started);
     await new Promise((resolve) => setTimeout(resolve, 10));

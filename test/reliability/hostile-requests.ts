@@ -173,7 +173,11 @@ const rawBodies: fc.Arbitrary<{ payload: string | Buffer; contentType: string | 
     { payload: '{"a":1}', contentType: 'application/json;;;', label: 'malformed content type' },
     { payload: '{"a":1}', contentType: null, label: 'body without content type' },
     { payload: `{"a":"${'x'.repeat(900_000)}"}`, contentType: 'application/json', label: '900 KB string' },
-    { payload: `{"a":"${'x'.repeat(1_200_000)}"}`, contentType: 'application/json', label: 'body over the limit' },
+    {
+      payload: `{"a":"${'x'.repeat(1_200_000)}"}`,
+      contentType: 'application/json',
+      label: 'body over the limit',
+    },
   );
 
 /** Path segments in place of an id. */
