@@ -244,6 +244,35 @@ describe('the tool loop', () => {
     expect(execution.attempts).toHaveLength(4);
   });
 
+  it("stops at the agent's timeout, which bounds the tool calls too (504 execution_timeout)", async () => {
+    tools.answer(() => undefined); // never answers
+    const agent = await api.createAgent({
+      name: `Slow ${Math.random().toString(36).slice(2, 8)}`,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      timeoutMs: 1_000,
+      tools: [
+        {
+          kind: 'http',
+          name: 'slow',
+          description: 'Never answers',
+          parameters: cityParameters,
+          method: 'GET',
+          url: `${tools.url}/slow`,
+          timeoutMs: 60_000,
+        },
+      ],
+    });
+    script(() => ({ toolCalls: [{ name: 'slow', arguments: { city: 'Oslo' } }] }));
+    const startedAt = Date.now();
+    const response = await api.post(`/agents/${agent.id}/executions`, { input: 'x' });
+    expect(response.statusCode, response.body).toBe(504);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    const execution = response.json().error.details.execution;
+    expect(response.json().error.code).toBe('execution_timeout');
+    expect(execution.toolCalls[0].error.code).toBe('tool_timeout');
+  });
+
   it('streams the loop: tool-call and tool-result events, then text deltas and execution-end', async () => {
     tools.answer((_request, response) => json(response, 200, { celsius: 9 }));
     const agent = await weatherAgent();

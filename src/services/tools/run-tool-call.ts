@@ -85,7 +85,8 @@ export async function runToolCall(input: {
       ),
     );
   }
-  const timeoutMs = Math.max(1, Math.min(tool.timeoutMs, input.context.remainingMs));
+  // Whole milliseconds: AbortSignal.timeout refuses fractions.
+  const timeoutMs = Math.max(1, Math.floor(Math.min(tool.timeoutMs, input.context.remainingMs)));
   const timeoutSignal = AbortSignal.timeout(timeoutMs);
   const outer = input.context.abortSignal;
   const abortSignal = outer ? AbortSignal.any([outer, timeoutSignal]) : timeoutSignal;
