@@ -4,13 +4,13 @@ import { ErrorAlert } from './components/error-alert.tsx';
 import { WorkspaceLayout } from './components/workspace-layout.tsx';
 import { useMe, useSetupStatus } from './hooks/use-session.ts';
 import { AgentsPage } from './pages/agents-page.tsx';
+import { InvitationsPage } from './pages/invitations-page.tsx';
 import { LoginPage } from './pages/login-page.tsx';
 import { NotFoundPage } from './pages/not-found-page.tsx';
-import { InvitationsPage } from './pages/invitations-page.tsx';
 import { ResetPasswordPage } from './pages/reset-password-page.tsx';
 import { SetPasswordPage } from './pages/set-password-page.tsx';
-import { VerifyEmailPage } from './pages/verify-email-page.tsx';
 import { SetupPage } from './pages/setup-page.tsx';
+import { VerifyEmailPage } from './pages/verify-email-page.tsx';
 import { matchPath, navigate, usePathname } from './router/navigation.ts';
 
 // The builder (CodeMirror) and the dashboards load on demand, keeping the first page small.
@@ -31,6 +31,9 @@ const TokensPage = lazy(() =>
 );
 const WorkspaceSettingsPage = lazy(() =>
   import('./pages/workspace-settings-page.tsx').then((module) => ({ default: module.WorkspaceSettingsPage })),
+);
+const PriceOverridesPage = lazy(() =>
+  import('./pages/price-overrides-page.tsx').then((module) => ({ default: module.PriceOverridesPage })),
 );
 const McpServersPage = lazy(() =>
   import('./pages/mcp-servers-page.tsx').then((module) => ({ default: module.McpServersPage })),
@@ -105,6 +108,7 @@ const workspaceRoutes: Array<[string, WorkspacePage]> = [
     '/w/:workspaceId/settings/workspace',
     (props) => <WorkspaceSettingsPage workspaceId={props.workspaceId} />,
   ],
+  ['/w/:workspaceId/settings/prices', (props) => <PriceOverridesPage workspaceId={props.workspaceId} />],
   ['/w/:workspaceId/settings/audit', (props) => <AuditPage workspaceId={props.workspaceId} />],
 ];
 

@@ -1,3 +1,4 @@
+import { createAccountApi } from './account-api.ts';
 import { ApiError } from './api-error.ts';
 import type {
   Agent,
@@ -28,7 +29,6 @@ import type {
   Workspace,
   WorkspaceSettings,
 } from './api-types.ts';
-import { createAccountApi } from './account-api.ts';
 import { createApprovalApi } from './approval-api.ts';
 import { createHttpClient, type HttpClient } from './http-client.ts';
 import { createOverviewApi } from './overview-api.ts';
@@ -76,6 +76,7 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
     getWorkspace: (workspaceId: string) => http.request<Workspace>('GET', workspacePath(workspaceId)),
     updateWorkspace: (workspaceId: string, body: { name?: string; settings?: Partial<WorkspaceSettings> }) =>
       http.request<Workspace>('PATCH', workspacePath(workspaceId), { body }),
+    deleteWorkspace: (workspaceId: string) => http.request<void>('DELETE', workspacePath(workspaceId)),
 
     listMembers: (workspaceId: string) =>
       http.request<List<Member>>('GET', workspacePath(workspaceId, '/members')),
@@ -88,8 +89,10 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
 
     listTokens: (workspaceId: string) =>
       http.request<List<ApiToken>>('GET', workspacePath(workspaceId, '/tokens')),
-    createToken: (workspaceId: string, body: { name: string; role: string }) =>
-      http.request<CreatedApiToken>('POST', workspacePath(workspaceId, '/tokens'), { body }),
+    createToken: (
+      workspaceId: string,
+      body: { name: string; role: string; rateLimitPerMinute?: number | null },
+    ) => http.request<CreatedApiToken>('POST', workspacePath(workspaceId, '/tokens'), { body }),
     revokeToken: (workspaceId: string, tokenId: string) =>
       http.request<void>('DELETE', workspacePath(workspaceId, `/tokens/${tokenId}`)),
 
@@ -108,6 +111,12 @@ export function createFlightdeckApi(http: HttpClient = createHttpClient()) {
       keyId: string,
       body: { label?: string; apiKey?: string; baseUrl?: string | null; isDefault?: boolean },
     ) => http.request<ProviderKey>('PUT', workspacePath(workspaceId, `/provider-keys/${keyId}`), { body }),
+    /** Agents whose draft or published version uses the key: what deleting it would stop. */
+    listProviderKeyAgents: (workspaceId: string, keyId: string) =>
+      http.request<List<{ id: string; slug: string; name: string }>>(
+        'GET',
+        workspacePath(workspaceId, `/provider-keys/${keyId}/agents`),
+      ),
     deleteProviderKey: (workspaceId: string, keyId: string) =>
       http.request<void>('DELETE', workspacePath(workspaceId, `/provider-keys/${keyId}`)),
     testProviderKey: (workspaceId: string, keyId: string) =>

@@ -12,6 +12,7 @@ import {
 } from '@mantine/core';
 import { type FormEvent, useId, useState } from 'react';
 import { type KeyProvider, keyProviders } from '../api/api-types.ts';
+import { fieldErrorsOf } from '../api/field-errors.ts';
 import { useProviderKeyMutations } from '../hooks/use-settings-resources.ts';
 import { formatMs } from '../lib/format.ts';
 import { ErrorAlert } from './error-alert.tsx';
@@ -31,9 +32,18 @@ export function AddProviderKeyForm(props: { workspaceId: string }) {
     baseUrl: form.baseUrl.trim() === '' ? null : form.baseUrl.trim(),
   };
   const tested = mutations.testUnsaved.data;
+  const fieldNames = ['provider', 'label', 'apiKey', 'baseUrl'] as const;
+  const labels = { apiKey: 'Secret', baseUrl: 'Base URL' };
+  // Whichever of testing and saving was tried last speaks for the fields.
+  const errors = fieldErrorsOf(
+    mutations.create.error ?? mutations.testUnsaved.error,
+    fieldNames,
+    labels,
+  ).fields;
 
   const save = async (event: FormEvent) => {
     event.preventDefault();
+    mutations.testUnsaved.reset();
     await mutations.create.mutateAsync({ ...connection, label: form.label });
     // Drop the secret from memory and the DOM as soon as the server has it.
     setForm(emptyForm);
@@ -51,6 +61,7 @@ export function AddProviderKeyForm(props: { workspaceId: string }) {
               data={keyProviders.map((provider) => ({ value: provider, label: provider }))}
               value={form.provider}
               allowDeselect={false}
+              error={errors.provider}
               onChange={(value) => setForm({ ...form, provider: (value ?? 'openai') as KeyProvider })}
             />
             <TextInput
@@ -58,6 +69,7 @@ export function AddProviderKeyForm(props: { workspaceId: string }) {
               required
               placeholder="Production OpenAI"
               value={form.label}
+              error={errors.label}
               onChange={(event) => setForm({ ...form, label: event.currentTarget.value })}
             />
             <PasswordInput
@@ -67,6 +79,7 @@ export function AddProviderKeyForm(props: { workspaceId: string }) {
               autoComplete="off"
               visibilityToggleButtonProps={{ 'aria-label': 'Show or hide the secret' }}
               value={form.apiKey}
+              error={errors.apiKey}
               onChange={(event) => setForm({ ...form, apiKey: event.currentTarget.value })}
             />
             <TextInput
@@ -75,6 +88,7 @@ export function AddProviderKeyForm(props: { workspaceId: string }) {
               required={needsBaseUrl}
               placeholder="https://…/v1"
               value={form.baseUrl}
+              error={errors.baseUrl}
               onChange={(event) => setForm({ ...form, baseUrl: event.currentTarget.value })}
             />
           </SimpleGrid>
@@ -89,14 +103,22 @@ export function AddProviderKeyForm(props: { workspaceId: string }) {
                 : `${tested.message ?? 'The provider refused the key.'} (${tested.errorCode ?? tested.statusCode ?? 'error'})`}
             </Alert>
           ) : null}
-          <ErrorAlert error={mutations.testUnsaved.error} title="Could not test the key" />
-          <ErrorAlert error={mutations.create.error} title="Could not save the key" />
+          <ErrorAlert
+            error={mutations.testUnsaved.error}
+            title="Could not test the key"
+            fields={fieldNames}
+          />
+          <ErrorAlert error={mutations.create.error} title="Could not save the key" fields={fieldNames} />
           <Group justify="flex-end">
             <Button
               variant="default"
               loading={mutations.testUnsaved.isPending}
               disabled={form.apiKey.trim() === ''}
-              onClick={() => mutations.testUnsaved.mutate(connection)}
+              onClick={() => {
+                // A new attempt: the last save's problem is no longer the news.
+                mutations.create.reset();
+                mutations.testUnsaved.mutate(connection);
+              }}
             >
               Test connection
             </Button>

@@ -17,14 +17,16 @@ import {
 } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import type { Agent, AgentDefinition, AgentProvider } from '../api/api-types.ts';
+import { fieldErrorsOf } from '../api/field-errors.ts';
 import { useAgentMutations } from '../hooks/use-agents.ts';
 import { useModelCatalog } from '../hooks/use-model-catalog.ts';
 import { useProviderKeys } from '../hooks/use-settings-resources.ts';
 import { agentProviders } from '../lib/model-catalog.ts';
 import { templateVariables } from '../lib/template-variables.ts';
+import { guardLeaving } from '../router/navigation.ts';
+import { AgentToolsSection } from './agent-tools-section.tsx';
 import { CodeEditor } from './code-editor.tsx';
 import { ErrorAlert } from './error-alert.tsx';
-import { AgentToolsSection } from './agent-tools-section.tsx';
 import { FallbackList } from './fallback-list.tsx';
 import { SchemaEditor } from './schema-editor.tsx';
 
@@ -66,6 +68,40 @@ function changesBetween(before: AgentDefinition, after: AgentDefinition): Partia
 
 const numberOrNull = (value: number | string) => (value === '' ? null : Number(value));
 
+/** The basics whose problems show under their own field; the rest (schemas, tools…) above the buttons. */
+const basicFields = [
+  'name',
+  'slug',
+  'description',
+  'tags',
+  'provider',
+  'model',
+  'providerKeyId',
+  'temperature',
+  'maxTokens',
+  'timeoutMs',
+] as const;
+const basicLabels = { providerKeyId: 'Key', maxTokens: 'Max tokens', timeoutMs: 'Timeout' };
+
+/** Asks before the page is left (closed, reloaded, or another console page) while `dirty`. */
+function useLeaveGuard(dirty: boolean) {
+  useEffect(() => {
+    if (!dirty) return;
+    const beforeUnload = (event: BeforeUnloadEvent) => {
+      // The browser shows its own wording; preventDefault is what asks.
+      event.preventDefault();
+    };
+    window.addEventListener('beforeunload', beforeUnload);
+    const removeGuard = guardLeaving(() =>
+      window.confirm('This agent has unsaved changes. Leave the page and lose them?'),
+    );
+    return () => {
+      window.removeEventListener('beforeunload', beforeUnload);
+      removeGuard();
+    };
+  }, [dirty]);
+}
+
 /** The agent's definition as a form; saving makes a new immutable version. */
 export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
   const modelCatalog = useModelCatalog();
@@ -79,6 +115,8 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
 
   const patch = changesBetween(definitionOf(props.agent), draft);
   const dirty = Object.keys(patch).length > 0;
+  useLeaveGuard(dirty);
+  const errors = fieldErrorsOf(update.error, basicFields, basicLabels).fields;
   const set = <Field extends keyof AgentDefinition>(field: Field, value: AgentDefinition[Field]) =>
     setDraft((current) => ({ ...current, [field]: value }));
   const keyOptions = (keys.data?.items ?? [])
@@ -100,12 +138,14 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
             <TextInput
               label="Name"
               required
+              error={errors.name}
               value={draft.name}
               onChange={(event) => set('name', event.currentTarget.value)}
             />
             <TextInput
               label="Slug"
               description="Used by the API and workflows"
+              error={errors.slug}
               value={draft.slug}
               onChange={(event) => set('slug', event.currentTarget.value)}
             />
@@ -114,16 +154,23 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
             label="Description"
             autosize
             minRows={1}
+            error={errors.description}
             value={draft.description}
             onChange={(event) => set('description', event.currentTarget.value)}
           />
-          <TagsInput label="Tags" value={draft.tags} onChange={(value) => set('tags', value)} />
+          <TagsInput
+            label="Tags"
+            error={errors.tags}
+            value={draft.tags}
+            onChange={(value) => set('tags', value)}
+          />
           <Divider label="Model" labelPosition="left" />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <Select
               label="Provider"
               data={agentProviders}
               value={draft.provider}
+              error={errors.provider}
               allowDeselect={false}
               onChange={(value) => {
                 const provider = (value ?? 'openai') as AgentProvider;
@@ -135,6 +182,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
               description="Catalog models, or type any name"
               required
               data={modelCatalog[draft.provider]}
+              error={errors.model}
               value={draft.model}
               onChange={(value) => set('model', value)}
             />
@@ -144,6 +192,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
               clearable
               disabled={draft.provider === 'mock'}
               data={keyOptions}
+              error={errors.providerKeyId}
               value={draft.providerKeyId}
               onChange={(value) => set('providerKeyId', value)}
             />
@@ -156,6 +205,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
               step={0.1}
               decimalScale={2}
               placeholder="provider default"
+              error={errors.temperature}
               value={draft.temperature ?? ''}
               onChange={(value) => set('temperature', numberOrNull(value))}
             />
@@ -163,6 +213,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
               label="Max tokens"
               min={1}
               placeholder="provider default"
+              error={errors.maxTokens}
               value={draft.maxTokens ?? ''}
               onChange={(value) => set('maxTokens', numberOrNull(value))}
             />
@@ -170,6 +221,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
               label="Timeout (ms)"
               min={1000}
               step={1000}
+              error={errors.timeoutMs}
               value={draft.timeoutMs}
               onChange={(value) => set('timeoutMs', Number(value) || 0)}
             />
@@ -257,7 +309,7 @@ export function AgentBuilder(props: { workspaceId: string; agent: Agent }) {
             />
           </SimpleGrid>
           <FallbackList value={draft.fallbacks} onChange={(value) => set('fallbacks', value)} />
-          <ErrorAlert error={update.error} title="Could not save the agent" />
+          <ErrorAlert error={update.error} title="Could not save the agent" fields={basicFields} />
           {update.isSuccess && !dirty ? (
             <Alert color="green" data-testid="saved-notice">
               Saved as version {props.agent.version}.

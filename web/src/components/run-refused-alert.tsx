@@ -1,12 +1,13 @@
 import { Alert, Text } from '@mantine/core';
 import { ApiError } from '../api/api-error.ts';
+import { formatDuration } from '../lib/format.ts';
 import { Link } from '../router/link.tsx';
 import { ErrorAlert } from './error-alert.tsx';
 
 function retryHint(seconds: number | null): string {
   if (seconds === null) return 'Try again in a minute.';
   if (seconds <= 1) return 'Try again in a second.';
-  return `Try again in ${Math.ceil(seconds)} seconds.`;
+  return `Try again in ${formatDuration(seconds)}.`;
 }
 
 /** Why a run was refused: the budget and the rate limit get their own explanation; anything else as the API said it. */

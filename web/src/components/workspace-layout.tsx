@@ -15,6 +15,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { type ReactNode, useEffect } from 'react';
 import { useMe, useSignOut } from '../hooks/use-session.ts';
 import { navigate, usePathname } from '../router/navigation.ts';
+import { CreateWorkspaceButton } from './create-workspace-button.tsx';
 import { ErrorAlert } from './error-alert.tsx';
 import { NotificationBell } from './notification-bell.tsx';
 import { PendingApprovalsBadge } from './pending-approvals-badge.tsx';
@@ -34,6 +35,7 @@ const settings = [
   { label: 'Members', path: 'settings/members' },
   { label: 'API tokens', path: 'settings/tokens' },
   { label: 'Workspace', path: 'settings/workspace' },
+  { label: 'Model prices', path: 'settings/prices' },
   { label: 'Audit log', path: 'settings/audit' },
 ];
 
@@ -113,8 +115,9 @@ export function WorkspaceLayout(props: { workspaceId: string; children: ReactNod
               data={workspaces.map((workspace) => ({ value: workspace.id, label: workspace.name }))}
               value={props.workspaceId}
               allowDeselect={false}
-              onChange={(value) => value && navigate(`/w/${value}/agents`)}
+              onChange={(value) => value && navigate(`/w/${value}/home`)}
             />
+            {me.data?.kind === 'user' ? <CreateWorkspaceButton /> : null}
             <Button
               size="xs"
               variant="subtle"

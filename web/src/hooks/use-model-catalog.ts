@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import type { AgentProvider } from '../api/api-types.ts';
+import type { AgentProvider, CatalogModel } from '../api/api-types.ts';
 import { modelCatalog } from '../lib/model-catalog.ts';
 import { api } from './api.ts';
 
@@ -31,4 +31,22 @@ export function useModelCatalog(): Record<AgentProvider, string[]> {
     openai: current(openai.data?.items, modelCatalog.openai),
     anthropic: current(anthropic.data?.items, modelCatalog.anthropic),
   };
+}
+
+/** The catalog's list prices by model id (OpenAI and Anthropic), for showing beside a workspace's own. */
+export function useCatalogPrices(): Map<string, CatalogModel & { provider: 'openai' | 'anthropic' }> {
+  const openai = useQuery({
+    queryKey: ['catalog-models', 'openai'],
+    queryFn: () => api.listCatalogModels('openai'),
+    staleTime: forever,
+  });
+  const anthropic = useQuery({
+    queryKey: ['catalog-models', 'anthropic'],
+    queryFn: () => api.listCatalogModels('anthropic'),
+    staleTime: forever,
+  });
+  const prices = new Map<string, CatalogModel & { provider: 'openai' | 'anthropic' }>();
+  for (const model of openai.data?.items ?? []) prices.set(model.id, { ...model, provider: 'openai' });
+  for (const model of anthropic.data?.items ?? []) prices.set(model.id, { ...model, provider: 'anthropic' });
+  return prices;
 }

@@ -85,7 +85,8 @@ export function useTokenMutations(workspaceId: string) {
   const onSuccess = () => queryClient.invalidateQueries({ queryKey: settingsKeys.tokens(workspaceId) });
   return {
     create: useMutation({
-      mutationFn: (body: { name: string; role: string }) => api.createToken(workspaceId, body),
+      mutationFn: (body: { name: string; role: string; rateLimitPerMinute?: number | null }) =>
+        api.createToken(workspaceId, body),
       onSuccess,
     }),
     revoke: useMutation({
@@ -109,6 +110,36 @@ export function useUpdateWorkspace(workspaceId: string) {
       api.updateWorkspace(workspaceId, body),
     onSuccess: async (workspace) => {
       queryClient.setQueryData(settingsKeys.workspace(workspaceId), workspace);
+      await queryClient.invalidateQueries({ queryKey: ['me'] });
+    },
+  });
+}
+
+/** Agents that use a key, asked only while a delete prompt for it is open. */
+export function useProviderKeyAgents(workspaceId: string, keyId: string, enabled: boolean) {
+  return useQuery({
+    queryKey: [...settingsKeys.providerKeys(workspaceId), keyId, 'agents'],
+    queryFn: () => api.listProviderKeyAgents(workspaceId, keyId),
+    enabled,
+  });
+}
+
+/** A new workspace: the caller is its owner; the session's workspace list is read again. */
+export function useCreateWorkspace() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string }) => api.createWorkspace(body),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['me'] }),
+  });
+}
+
+/** Deletes a workspace and everything in it (owners only). */
+export function useDeleteWorkspace(workspaceId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.deleteWorkspace(workspaceId),
+    onSuccess: async () => {
+      queryClient.removeQueries({ queryKey: settingsKeys.workspace(workspaceId) });
       await queryClient.invalidateQueries({ queryKey: ['me'] });
     },
   });

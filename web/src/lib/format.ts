@@ -20,6 +20,18 @@ export function formatMs(ms: number | null): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
+/**
+ * A wait in the units a person would say: "15 minutes", "2 hours", "40 seconds". Rounded up, so
+ * "try again in" never names a moment that is still too early.
+ */
+export function formatDuration(seconds: number): string {
+  const plural = (count: number, unit: string) => `${count} ${unit}${count === 1 ? '' : 's'}`;
+  if (seconds < 60) return plural(Math.max(1, Math.ceil(seconds)), 'second');
+  if (seconds < 3600) return plural(Math.ceil(seconds / 60), 'minute');
+  if (seconds < 86_400) return plural(Math.ceil(seconds / 3600), 'hour');
+  return plural(Math.ceil(seconds / 86_400), 'day');
+}
+
 export function formatDateTime(iso: string | null): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });

@@ -1,6 +1,7 @@
 import { Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
+import { fieldErrorsOf } from '../api/field-errors.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { api } from '../hooks/api.ts';
@@ -31,6 +32,8 @@ export function LoginPage() {
     event.preventDefault();
     login.mutate({ email, password });
   };
+  const fieldNames = ['email', 'password'] as const;
+  const errors = fieldErrorsOf(login.error, fieldNames).fields;
   return (
     <AuthCard title="Sign in" subtitle="Sign in to your Flightdeck workspace.">
       <form onSubmit={submit}>
@@ -40,6 +43,7 @@ export function LoginPage() {
             type="email"
             required
             autoComplete="email"
+            error={errors.email}
             value={email}
             onChange={(event) => setEmail(event.currentTarget.value)}
           />
@@ -48,10 +52,11 @@ export function LoginPage() {
             label="Password"
             required
             autoComplete="current-password"
+            error={errors.password}
             value={password}
             onChange={(event) => setPassword(event.currentTarget.value)}
           />
-          <ErrorAlert error={login.error} title="Sign-in failed" />
+          <ErrorAlert error={login.error} title="Sign-in failed" fields={fieldNames} />
           <Button type="submit" loading={login.isPending}>
             Sign in
           </Button>

@@ -13,6 +13,7 @@ import {
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { roles } from '../api/api-types.ts';
+import { fieldErrorsOf } from '../api/field-errors.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
@@ -32,6 +33,8 @@ export function MembersPage(props: { workspaceId: string }) {
     await mutations.add.mutateAsync({ email, role });
     setEmail('');
   };
+  const addFields = ['email', 'role'] as const;
+  const addErrors = fieldErrorsOf(mutations.add.error, addFields).fields;
   return (
     <Stack>
       <Title order={2}>Members</Title>
@@ -43,6 +46,7 @@ export function MembersPage(props: { workspaceId: string }) {
               type="email"
               required
               value={email}
+              error={addErrors.email}
               onChange={(event) => setEmail(event.currentTarget.value)}
               miw={240}
             />
@@ -53,6 +57,7 @@ export function MembersPage(props: { workspaceId: string }) {
               allowDeselect={false}
               onChange={(value) => setRole(value ?? 'member')}
               w={140}
+              error={addErrors.role}
             />
             <Button type="submit" loading={mutations.add.isPending}>
               Add or invite
@@ -79,7 +84,7 @@ export function MembersPage(props: { workspaceId: string }) {
             when they sign in and accept the invitation; until then they have no access.
           </Alert>
         ) : null}
-        <ErrorAlert error={mutations.add.error} title="Could not add the member" />
+        <ErrorAlert error={mutations.add.error} title="Could not add the member" fields={addFields} />
       </Paper>
       <ErrorAlert error={members.error ?? mutations.changeRole.error} />
       {members.isPending ? (

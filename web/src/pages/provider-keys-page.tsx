@@ -1,6 +1,7 @@
 import { Badge, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { AddProviderKeyForm } from '../components/add-provider-key-form.tsx';
 import { ConfirmButton } from '../components/confirm-button.tsx';
+import { DeleteProviderKeyButton } from '../components/delete-provider-key-button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { RotateKeyButton } from '../components/rotate-key-button.tsx';
@@ -31,13 +32,14 @@ export function ProviderKeysPage(props: { workspaceId: string }) {
           in mock mode.
         </EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={720}>
+        <Table.ScrollContainer minWidth={860}>
           <Table data-testid="provider-keys-table">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Label</Table.Th>
                 <Table.Th>Provider</Table.Th>
                 <Table.Th>Secret</Table.Th>
+                <Table.Th>Last used</Table.Th>
                 <Table.Th>Last test</Table.Th>
                 <Table.Th>Actions</Table.Th>
               </Table.Tr>
@@ -66,6 +68,11 @@ export function ProviderKeysPage(props: { workspaceId: string }) {
                       ••••{key.lastFour}
                     </Text>
                   </Table.Td>
+                  <Table.Td data-testid="key-last-used">
+                    <Text size="sm" c={key.lastUsedAt ? undefined : 'dimmed'}>
+                      {key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'never'}
+                    </Text>
+                  </Table.Td>
                   <Table.Td data-testid="key-last-test">
                     {key.lastTest ? (
                       <Group gap={6}>
@@ -92,12 +99,7 @@ export function ProviderKeysPage(props: { workspaceId: string }) {
                         onConfirm={() => mutations.testSaved.mutateAsync(key.id)}
                       />
                       <RotateKeyButton workspaceId={props.workspaceId} providerKey={key} />
-                      <ConfirmButton
-                        label="Delete"
-                        title={`Delete ${key.label}?`}
-                        message="Agents that use this key will fail live runs until another key is added."
-                        onConfirm={() => mutations.remove.mutateAsync(key.id)}
-                      />
+                      <DeleteProviderKeyButton workspaceId={props.workspaceId} providerKey={key} />
                     </Group>
                   </Table.Td>
                 </Table.Tr>

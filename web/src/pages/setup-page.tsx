@@ -1,6 +1,7 @@
 import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { fieldErrorsOf } from '../api/field-errors.ts';
 import { AuthCard } from '../components/auth-card.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { api } from '../hooks/api.ts';
@@ -39,28 +40,39 @@ export function SetupPage() {
     event.preventDefault();
     setup.mutate(form);
   };
+  const fieldNames = ['name', 'email', 'password', 'workspaceName'] as const;
+  const errors = fieldErrorsOf(setup.error, fieldNames, { name: 'Your name' }).fields;
 
   return (
     <AuthCard title="Set up Flightdeck" subtitle="Create the owner account and your first workspace.">
       <form onSubmit={submit}>
         <Stack>
-          <TextInput label="Your name" required autoComplete="name" {...field('name')} />
-          <TextInput label="Email" type="email" required autoComplete="email" {...field('email')} />
+          <TextInput label="Your name" required autoComplete="name" error={errors.name} {...field('name')} />
+          <TextInput
+            label="Email"
+            type="email"
+            required
+            autoComplete="email"
+            error={errors.email}
+            {...field('email')}
+          />
           <PasswordInput
             id={passwordId}
             label="Password"
             description="At least 12 characters."
             required
             autoComplete="new-password"
+            error={errors.password}
             {...field('password')}
           />
           <TextInput
             label="Workspace name"
             required
             placeholder="Acme research"
+            error={errors.workspaceName}
             {...field('workspaceName')}
           />
-          <ErrorAlert error={setup.error} title="Setup failed" />
+          <ErrorAlert error={setup.error} title="Setup failed" fields={fieldNames} />
           <Button type="submit" loading={setup.isPending}>
             Create owner and workspace
           </Button>

@@ -3,6 +3,7 @@ import {
   Button,
   Code,
   Group,
+  NumberInput,
   Paper,
   Select,
   Stack,
@@ -13,24 +14,36 @@ import {
 } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { roles } from '../api/api-types.ts';
+import { fieldErrorsOf } from '../api/field-errors.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { EmptyState } from '../components/empty-state.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
 import { useTokenMutations, useTokens } from '../hooks/use-settings-resources.ts';
-import { formatDateTime } from '../lib/format.ts';
+import { formatDate, formatDateTime } from '../lib/format.ts';
+
+const tokenFields = ['name', 'role', 'rateLimitPerMinute'] as const;
 
 export function TokensPage(props: { workspaceId: string }) {
   const tokens = useTokens(props.workspaceId);
   const mutations = useTokenMutations(props.workspaceId);
   const [name, setName] = useState('');
   const [role, setRole] = useState('member');
+  const [rateLimit, setRateLimit] = useState<number | string>('');
   const created = mutations.create.data;
   const items = tokens.data?.items ?? [];
+  const errors = fieldErrorsOf(mutations.create.error, tokenFields, {
+    rateLimitPerMinute: 'Rate limit',
+  }).fields;
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    await mutations.create.mutateAsync({ name, role });
+    await mutations.create.mutateAsync({
+      name,
+      role,
+      rateLimitPerMinute: rateLimit === '' ? null : Number(rateLimit),
+    });
     setName('');
+    setRateLimit('');
   };
   return (
     <Stack>
@@ -45,6 +58,7 @@ export function TokensPage(props: { workspaceId: string }) {
               label="Name"
               required
               value={name}
+              error={errors.name}
               onChange={(event) => setName(event.currentTarget.value)}
               miw={220}
             />
@@ -54,7 +68,19 @@ export function TokensPage(props: { workspaceId: string }) {
               value={role}
               allowDeselect={false}
               onChange={(value) => setRole(value ?? 'member')}
+              error={errors.role}
               w={140}
+            />
+            <NumberInput
+              label="Rate limit (requests per minute)"
+              description="Empty: the workspace's limit"
+              placeholder="workspace limit"
+              min={1}
+              allowDecimal={false}
+              value={rateLimit}
+              error={errors.rateLimitPerMinute}
+              onChange={setRateLimit}
+              w={240}
             />
             <Button type="submit" loading={mutations.create.isPending}>
               Create token
@@ -71,7 +97,7 @@ export function TokensPage(props: { workspaceId: string }) {
             </Text>
           </Alert>
         ) : null}
-        <ErrorAlert error={mutations.create.error} title="Could not create the token" />
+        <ErrorAlert error={mutations.create.error} title="Could not create the token" fields={tokenFields} />
       </Paper>
       <ErrorAlert error={tokens.error} />
       {tokens.isPending ? (
@@ -81,13 +107,15 @@ export function TokensPage(props: { workspaceId: string }) {
           Tokens let scripts, CI and the OpenAI-compatible endpoint call this workspace. Create one above.
         </EmptyState>
       ) : (
-        <Table.ScrollContainer minWidth={600}>
-          <Table>
+        <Table.ScrollContainer minWidth={860}>
+          <Table data-testid="tokens-table">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Name</Table.Th>
                 <Table.Th>Prefix</Table.Th>
                 <Table.Th>Role</Table.Th>
+                <Table.Th>Rate limit</Table.Th>
+                <Table.Th>Created</Table.Th>
                 <Table.Th>Last used</Table.Th>
                 <Table.Th>Actions</Table.Th>
               </Table.Tr>
@@ -100,7 +128,22 @@ export function TokensPage(props: { workspaceId: string }) {
                     <Code>{token.prefix}…</Code>
                   </Table.Td>
                   <Table.Td>{token.role}</Table.Td>
-                  <Table.Td>{formatDateTime(token.lastUsedAt)}</Table.Td>
+                  <Table.Td data-testid="token-rate-limit">
+                    {token.rateLimitPerMinute === null ? (
+                      <Text size="sm" c="dimmed">
+                        workspace limit
+                      </Text>
+                    ) : (
+                      `${token.rateLimitPerMinute.toLocaleString()} / min`
+                    )}
+                  </Table.Td>
+                  <Table.Td data-testid="token-created">
+                    <Text size="sm">{formatDate(token.createdAt)}</Text>
+                    <Text size="xs" c="dimmed">
+                      by {token.createdBy ? token.createdBy.name || token.createdBy.email : 'a deleted user'}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>{token.lastUsedAt ? formatDateTime(token.lastUsedAt) : 'never'}</Table.Td>
                   <Table.Td>
                     <ConfirmButton
                       label="Revoke"

@@ -2,6 +2,7 @@ import { Alert, Button, Group, NumberInput, Paper, Stack, TagsInput, TextInput, 
 import { type FormEvent, useEffect, useState } from 'react';
 import type { Workspace } from '../api/api-types.ts';
 import { AlertWebhookPanel } from '../components/alert-webhook-panel.tsx';
+import { DeleteWorkspacePanel } from '../components/delete-workspace-panel.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
 import { usePermission } from '../hooks/use-permission.ts';
@@ -29,6 +30,7 @@ export function WorkspaceSettingsPage(props: { workspaceId: string }) {
   const workspace = useWorkspace(props.workspaceId);
   const update = useUpdateWorkspace(props.workspaceId);
   const canManage = usePermission(props.workspaceId, 'manage_settings');
+  const canDelete = usePermission(props.workspaceId, 'delete_workspace');
   const [draft, setDraft] = useState<Draft | null>(null);
   useEffect(() => {
     if (workspace.data) setDraft(draftOf(workspace.data));
@@ -106,6 +108,9 @@ export function WorkspaceSettingsPage(props: { workspaceId: string }) {
         <Stack maw={960}>
           <AlertWebhookPanel workspaceId={props.workspaceId} />
         </Stack>
+      ) : null}
+      {canDelete && workspace.data ? (
+        <DeleteWorkspacePanel workspaceId={props.workspaceId} workspaceName={workspace.data.name} />
       ) : null}
     </Stack>
   );

@@ -13,9 +13,23 @@ function subscribe(listener: () => void) {
   return () => listeners.delete(listener);
 }
 
+/** Questions asked before leaving the current page (a form with unsaved edits); any "no" stays. */
+const leaveGuards = new Set<() => boolean>();
+
+/**
+ * While registered, moving to another page in the console first asks `mayLeave`; the same page with
+ * another query (a filter) is not leaving. Returns the function that removes the guard.
+ */
+export function guardLeaving(mayLeave: () => boolean): () => void {
+  leaveGuards.add(mayLeave);
+  return () => leaveGuards.delete(mayLeave);
+}
+
 /** Moves to a console path without a page load. */
 export function navigate(path: string, options: { replace?: boolean } = {}) {
   if (path === window.location.pathname + window.location.search) return;
+  const leavesPage = path.split('?')[0] !== window.location.pathname;
+  if (leavesPage) for (const mayLeave of leaveGuards) if (!mayLeave()) return;
   if (options.replace) window.history.replaceState(null, '', path);
   else window.history.pushState(null, '', path);
   window.scrollTo(0, 0);
