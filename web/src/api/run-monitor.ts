@@ -50,9 +50,22 @@ export function createRunMonitor(options: {
   let eventsSinceRead: RunEvent[] = [];
   let running = false;
 
+  let notifyScheduled = false;
+  const notify = () => {
+    notifyScheduled = false;
+    for (const listener of listeners) listener();
+  };
+  /**
+   * State changes at once; listeners hear of it at most once a frame. A stream delivers a run's
+   * stored events in bursts (a 50-step run replays 100 at once), and React re-renders synchronously
+   * for each notification of an external store: one render per event took seconds on such a run.
+   */
   const set = (change: Partial<RunMonitorState>) => {
     state = { ...state, ...change };
-    for (const listener of listeners) listener();
+    if (notifyScheduled) return;
+    notifyScheduled = true;
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(notify);
+    else setTimeout(notify, 16);
   };
 
   async function refresh(): Promise<void> {

@@ -35,50 +35,54 @@ export function RunGraph(props: {
   useEffect(() => {
     const stepRuns = new Map(run.steps.map((step) => [step.stepId, step]));
     setNodes((previous) =>
-      mergeNodes(
+      keepUnchanged(
         previous,
-        definition.steps.map((step) => {
-          const stepRun = stepRuns.get(step.id);
-          const notes = [
-            stepRun && stepRun.attempts > 1 ? `${stepRun.attempts} attempts` : null,
-            stepRun && stepRun.costUsd > 0 ? formatCost(stepRun.costUsd) : null,
-          ].filter(Boolean);
-          return {
-            id: step.id,
-            type: 'step' as const,
-            position: positions.get(step.id) ?? { x: 0, y: 0 },
-            selected: step.id === props.selectedStepId,
-            ariaLabel: `Step ${step.id}: ${stepRun?.status ?? 'pending'}. Enter opens its details.`,
-            data: {
-              stepId: step.id,
-              kind: step.kind === 'http' ? ('http' as const) : ('agent' as const),
-              detail: stepDetail(step, props.agents),
-              problemCount: 0,
-              status: stepRun?.status ?? 'pending',
-              note: notes.join(' · '),
-              editable: false,
-            },
-          };
-        }),
-        () => ({ x: 0, y: 0 }),
+        mergeNodes(
+          previous,
+          definition.steps.map((step) => {
+            const stepRun = stepRuns.get(step.id);
+            const notes = [
+              stepRun && stepRun.attempts > 1 ? `${stepRun.attempts} attempts` : null,
+              stepRun && stepRun.costUsd > 0 ? formatCost(stepRun.costUsd) : null,
+            ].filter(Boolean);
+            return {
+              id: step.id,
+              type: 'step' as const,
+              position: positions.get(step.id) ?? { x: 0, y: 0 },
+              selected: step.id === props.selectedStepId,
+              ariaLabel: `Step ${step.id}: ${stepRun?.status ?? 'pending'}. Enter opens its details.`,
+              data: {
+                stepId: step.id,
+                kind: step.kind === 'http' ? ('http' as const) : ('agent' as const),
+                detail: stepDetail(step, props.agents),
+                problemCount: 0,
+                status: stepRun?.status ?? 'pending',
+                note: notes.join(' · '),
+                editable: false,
+              },
+            };
+          }),
+          () => ({ x: 0, y: 0 }),
+        ),
       ),
     );
   }, [definition, positions, run.steps, props.agents, props.selectedStepId]);
 
-  const edges = useMemo(
-    () =>
-      dependencyEdges(definition).map((edge) => {
-        const source = run.steps.find((step) => step.stepId === edge.source);
-        return {
-          ...edge,
-          selectable: false,
-          deletable: false,
-          label: undefined,
-          animated: source?.status === 'running',
-        };
-      }),
-    [definition, run.steps],
-  );
+  // Edges change only when a step starts or stops running (they animate then), not on every event.
+  const runningSteps = run.steps
+    .filter((step) => step.status === 'running')
+    .map((step) => step.stepId)
+    .join(' ');
+  const edges = useMemo(() => {
+    const running = new Set(runningSteps.split(' '));
+    return dependencyEdges(definition).map((edge) => ({
+      ...edge,
+      selectable: false,
+      deletable: false,
+      label: undefined,
+      animated: running.has(edge.source),
+    }));
+  }, [definition, runningSteps]);
 
   return (
     <ReactFlow
@@ -103,4 +107,20 @@ export function RunGraph(props: {
       <Controls showInteractive={false} />
     </ReactFlow>
   );
+}
+
+/**
+ * The previous node object wherever nothing shown changed, so React Flow re-renders only the steps
+ * an event touched (a 50-step run re-read after each burst would otherwise redraw all 50 nodes).
+ */
+function keepUnchanged(previous: readonly StepNodeType[], next: StepNodeType[]): StepNodeType[] {
+  const byId = new Map(previous.map((node) => [node.id, node]));
+  const shown = (node: StepNodeType) =>
+    JSON.stringify([node.position, node.selected, node.ariaLabel, node.data, node.measured]);
+  const kept = next.map((node) => {
+    const old = byId.get(node.id);
+    return old && shown(old) === shown(node) ? old : node;
+  });
+  const same = kept.length === previous.length && kept.every((node, index) => node === previous[index]);
+  return same ? (previous as StepNodeType[]) : kept;
 }
