@@ -108,6 +108,28 @@ describe('the mcp tool kind', () => {
     });
   });
 
+  it('works with a stateful server and ends the session it opened after each call', async () => {
+    const stateful = await startMcpTestServer({ stateful: true });
+    try {
+      const created = await testApp.services.mcpServers.create(
+        { workspaceId: fixture.workspaceId, role: 'owner', userId: fixture.users.owner, tokenId: null },
+        { userId: fixture.users.owner, tokenId: null, address: null, userAgent: null },
+        { name: 'stateful', url: stateful.url },
+      );
+      const [tool] = await testApp.services.mcpToolKind.resolve(
+        entry({ server: created.id, name: 'add', tool: 'add' }),
+        resolveContext(),
+      );
+      expect(await tool?.call({ a: 1, b: 2 }, callContext())).toEqual({ value: { sum: 3 } });
+      expect(await tool?.call({ a: 3, b: 4 }, callContext())).toEqual({ value: { sum: 7 } });
+      // The listing and two calls: three sessions, each ended with a DELETE.
+      await expect.poll(() => stateful.endedSessions.length).toBe(3);
+      expect(stateful.openSessions()).toBe(0);
+    } finally {
+      await stateful.close();
+    }
+  });
+
   it('answers in mock mode with a sample of the result schema and no request to the server', async () => {
     const before = server.requests.length;
     const [tool] = await testApp.services.mcpToolKind.resolve(entry({}), resolveContext('mock'));

@@ -123,10 +123,28 @@ async function withClient<Result>(
   } catch (error) {
     throw toMcpError(error, endpoint, { settings, timeoutSignal });
   } finally {
-    // A stateful server keeps a session per connection: end it, without waiting on the answer.
-    if (transport.sessionId !== undefined) transport.terminateSession().catch(() => undefined);
-    await client.close().catch(() => undefined);
+    // In the background: the caller has its answer; closing first would abort the DELETE.
+    void endConnection(transport, client);
   }
+}
+
+/** How long ending a server's session may take before the connection is dropped anyway. */
+const sessionEndTimeoutMs = 5_000;
+
+/** Ends the session a stateful server opened for this connection (DELETE), then closes the client. */
+async function endConnection(transport: StreamableHTTPClientTransport, client: Client): Promise<void> {
+  if (transport.sessionId !== undefined) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      transport.terminateSession().catch(() => undefined),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, sessionEndTimeoutMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+  await client.close().catch(() => undefined);
 }
 
 /**
