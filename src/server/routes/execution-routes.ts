@@ -178,7 +178,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
         schema: {
           tags: ['executions'],
           summary:
-            'Run an agent (its published version, or the one versionId, version or versionLabel names). Accept: text/event-stream streams text-delta events, then execution-end.',
+            'Run an agent (its published version, or the one versionId, version or versionLabel names). Accept: text/event-stream streams text-delta events, then execution-end. record: true stores the provider exchanges; mode "replay" with replayOf answers from a recorded execution (no provider call, no cost; 422 replay_mismatch names the differing fields).',
           security: authenticated,
           params: agentParams,
           body: executeBody,

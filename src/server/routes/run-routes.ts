@@ -32,7 +32,7 @@ export function runRoutes(dependencies: { runs: RunService; signals: RunSignals 
         schema: {
           tags: ['runs'],
           summary:
-            'Start a run of the workflow\'s current version (202 with the queued run; mode "mock" runs every agent step on the deterministic mock)',
+            'Start a run of the workflow\'s current version (202 with the queued run; mode "mock" runs every agent step on the deterministic mock; record: true records the provider exchanges; mode "replay" with replayOf answers every step from a recorded run)',
           security: authenticated,
           params: workflowParams,
           body: startRunBody,
