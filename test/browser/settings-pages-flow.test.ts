@@ -193,6 +193,24 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
       .toContain('Shared key (deleted)');
   });
 
+  it('draws the stats charts with a value axis, dates, units and a tooltip per day', async () => {
+    const { page, baseUrl } = harness;
+    await page.goto(`${baseUrl}/w/${workspaceId}/executions`);
+    const chart = page.getByRole('img', { name: /^Runs per day, runs/ });
+    await expect.poll(() => chart.count(), waitLong).toBe(1);
+    const texts = await chart.locator('text').allTextContents();
+    const today = new Date().toLocaleDateString('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+    expect(texts).toContain('runs');
+    expect(texts).toContain('day (UTC)');
+    expect(texts).toContain(today);
+    // The value axis: zero and the peak (one live run today).
+    expect(texts).toEqual(expect.arrayContaining(['0', '1']));
+    const bars = chart.locator('g > rect:nth-of-type(2)');
+    await bars.last().hover();
+    await expect.poll(() => page.getByTestId('chart-tooltip').textContent(), waitLong).toBe(`${today}: 1`);
+    await expectNoSeriousAxeFindings(page, '[data-testid="stats-totals"]');
+  });
+
   it('creates a workspace, switches between them, and deletes one after its name is typed', async () => {
     const { page, baseUrl } = harness;
     await page.goto(`${baseUrl}/w/${workspaceId}/home`);

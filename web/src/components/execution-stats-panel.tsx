@@ -25,7 +25,7 @@ function Figure(props: { label: string; value: string; note?: string; testId?: s
 
 const notPricedNote = (count: number) =>
   `${count.toLocaleString()} ${count === 1 ? 'execution' : 'executions'} of a model without a price ` +
-  `${count === 1 ? 'is' : 'are'} not in this total. Set a price in the workspace settings.`;
+  `${count === 1 ? 'is' : 'are'} not in this total. Set a price under Settings › Model prices.`;
 
 /** Runs and cost per day, p95 latency and error rate, from GET /executions/stats (last 30 days). */
 export function ExecutionStatsPanel(props: { workspaceId: string; agentId?: string }) {
@@ -51,11 +51,13 @@ export function ExecutionStatsPanel(props: { workspaceId: string; agentId?: stri
       <SimpleGrid cols={{ base: 1, md: 3 }}>
         <BarChart
           title="Runs per day"
+          unit="runs"
           points={series.map((point) => ({ label: day(point.bucket), value: point.count }))}
           format={(value) => formatNumber(value)}
         />
         <BarChart
           title={totals.unpricedCount > 0 ? 'Cost per day (priced executions)' : 'Cost per day'}
+          unit="USD"
           points={series.map((point) => ({
             label: day(point.bucket),
             value: point.costUsd,
@@ -66,6 +68,8 @@ export function ExecutionStatsPanel(props: { workspaceId: string; agentId?: stri
         />
         <BarChart
           title="p95 latency per day"
+          unit="p95 latency"
+          summary="peak"
           points={series.map((point) => ({ label: day(point.bucket), value: point.p95LatencyMs ?? 0 }))}
           format={(value) => formatMs(value)}
           color="var(--mantine-color-orange-5)"
