@@ -5,6 +5,9 @@ import { headerSecretNames, parseBodyTemplate } from './render-tool-template.ts'
 import { type ToolDefinitionEntry, toolKinds, toolNamePattern } from './tool-definition.ts';
 
 const httpMethods = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+const commonFields = ['kind', 'name', 'description', 'parameters', 'resultSchema', 'approval', 'timeoutMs'];
+const httpFields = new Set([...commonFields, 'method', 'url', 'headers', 'body']);
+const agentFields = new Set([...commonFields, 'agent']);
 const maxTools = 32;
 
 const problem = (code: string, field: string, message: string) =>
@@ -40,6 +43,16 @@ export function checkToolEntries(entries: readonly ToolDefinitionEntry[]): void 
     }
     names.add(entry.name);
     if (entry.kind === 'mcp') continue;
+    // A misspelt field (`headrs`) would otherwise be stored and silently do nothing.
+    const known = entry.kind === 'http' ? httpFields : agentFields;
+    const unknown = Object.keys(entry).find((key) => !known.has(key));
+    if (unknown !== undefined) {
+      throw problem(
+        'tool_field_unknown',
+        at(unknown),
+        `${entry.kind} tools have no field "${unknown}"; they take ${[...known].join(', ')}.`,
+      );
+    }
     if (typeof entry.description !== 'string' || entry.description.trim() === '') {
       throw problem(
         'tool_description_missing',
