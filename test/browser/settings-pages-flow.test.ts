@@ -211,6 +211,47 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
     await expectNoSeriousAxeFindings(page, '[data-testid="stats-totals"]');
   });
 
+  it('test panel starts live with a usable key and remembers the choice; the builder asks before leaving edits', async () => {
+    const { page, baseUrl, fake } = harness;
+    const key = (await (
+      await api('POST', '/provider-keys', {
+        provider: 'openai',
+        label: 'Panel key',
+        apiKey: 'sk-panel-0001',
+        baseUrl: `${fake.url}/v1`,
+      })
+    ).json()) as { id: string };
+    const created = await api('POST', '/agents', {
+      name: 'Panel agent',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      providerKeyId: key.id,
+    });
+    const { id: agentId } = (await created.json()) as { id: string };
+    await page.goto(`${baseUrl}/w/${workspaceId}/agents/${agentId}`);
+    await expect.poll(() => page.getByRole('button', { name: 'Run live' }).count(), waitLong).toBe(1);
+    await page.getByText('Mock', { exact: true }).click();
+    await page.reload();
+    await expect.poll(() => page.getByRole('button', { name: 'Run mock' }).count(), waitLong).toBe(1);
+    expect(await page.getByRole('button', { name: 'Run live' }).count()).toBe(0);
+
+    // Unsaved edits: moving to another console page asks; "no" stays, "yes" leaves.
+    await page.getByRole('textbox', { name: 'Name' }).fill('Panel agent, edited');
+    const questions: string[] = [];
+    page.once('dialog', (dialog) => {
+      questions.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await expect.poll(() => questions.length, waitLong).toBe(1);
+    expect(questions[0]).toContain('unsaved changes');
+    expect(new URL(page.url()).pathname).toBe(`/w/${workspaceId}/agents/${agentId}`);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await page.waitForURL(`**/w/${workspaceId}/agents`);
+    // A reload or a closed tab is asked by the browser itself (beforeunload); saved edits ask nothing.
+  });
+
   it('creates a workspace, switches between them, and deletes one after its name is typed', async () => {
     const { page, baseUrl } = harness;
     await page.goto(`${baseUrl}/w/${workspaceId}/home`);

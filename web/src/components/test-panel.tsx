@@ -14,6 +14,7 @@ import { useState } from 'react';
 import type { Agent, ExecutionMode } from '../api/api-types.ts';
 import { useProviderKeys } from '../hooks/use-settings-resources.ts';
 import { useStreamedRun } from '../hooks/use-streamed-run.ts';
+import { useTestMode } from '../hooks/use-test-mode.ts';
 import { formatJson } from '../lib/format.ts';
 import { Link } from '../router/link.tsx';
 import { ErrorAlert } from './error-alert.tsx';
@@ -27,12 +28,13 @@ import { ToolLoopTimeline } from './tool-loop-timeline.tsx';
 export function TestPanel(props: { workspaceId: string; agent: Agent }) {
   const agent = props.agent;
   const keys = useProviderKeys(props.workspaceId);
-  const hasKey =
-    agent.provider === 'mock' ||
-    (keys.data?.items ?? []).some((key) =>
-      agent.providerKeyId ? key.id === agent.providerKeyId : key.provider === agent.provider,
-    );
-  const [mode, setMode] = useState<ExecutionMode>('mock');
+  const matchingKeys = (keys.data?.items ?? []).filter((key) =>
+    agent.providerKeyId ? key.id === agent.providerKeyId : key.provider === agent.provider,
+  );
+  const hasKey = agent.provider === 'mock' || matchingKeys.length > 0;
+  // Usable: a key whose last test did not fail. A mock agent's "live" costs nothing either way, so mock stays first.
+  const keyUsable = matchingKeys.some((key) => key.lastTest === null || key.lastTest.ok);
+  const { mode, choose } = useTestMode(agent.id, hasKey, agent.provider !== 'mock' && keyUsable);
   const [input, setInput] = useState<InputDraft>({ value: {}, error: null });
   const { run, start } = useStreamedRun(props.workspaceId, agent.id);
   const effectiveMode: ExecutionMode = hasKey ? mode : 'mock';
@@ -52,7 +54,7 @@ export function TestPanel(props: { workspaceId: string; agent: Agent }) {
                 { value: 'mock', label: 'Mock' },
               ]}
               value={effectiveMode}
-              onChange={(value) => setMode(value as ExecutionMode)}
+              onChange={(value) => choose(value as ExecutionMode)}
             />
           </Tooltip>
           <Button
