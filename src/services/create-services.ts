@@ -104,7 +104,9 @@ export function createServices(options: ServiceOptions) {
   telemetry.observeRepositories(repositories);
   const rateLimiter = createRateLimiter({ redisUrl: options.redisUrl, logger });
   const webhooks = createWebhookDispatcher({
+    database,
     repositories,
+    audit,
     keyring: options.keyring,
     clock,
     // Webhook URLs are user input like provider base URLs: the same SSRF guard and allow-list.
@@ -228,7 +230,11 @@ export function createServices(options: ServiceOptions) {
       lookup: options.providerLookup,
       fetch: options.providerFetch,
     }),
-    agents: createAgentService({ database, repositories, clock, toolChecks: {
+    agents: createAgentService({
+      database,
+      repositories,
+      clock,
+      toolChecks: {
         mcp: mcpToolKind.check,
         http: createHttpToolCheck({ allowedHosts: allowedProviderHosts }),
       },

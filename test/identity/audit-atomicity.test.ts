@@ -67,4 +67,10 @@ describe.each(storeTargets)('a change and its audit event on $name', (target) =>
     expect(secret.statusCode).toBe(500);
     expect((await call('GET', '/secrets')).json().items).toEqual([]);
   });
+
+  it('keeps the alert webhook signing secret when its rotation cannot be audited', async () => {
+    const before = await testApp.services.webhooks.signingSecret(fixture.workspaceId);
+    expect((await call('POST', '/alert-webhook/signing-secret')).statusCode).toBe(500);
+    expect(await testApp.services.webhooks.signingSecret(fixture.workspaceId)).toBe(before);
+  });
 });

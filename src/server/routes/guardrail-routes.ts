@@ -249,13 +249,10 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
       },
       async (request) => {
         const access = accessOf(request);
-        const signingSecret = await services.webhooks.rotateSigningSecret(access.workspaceId);
-        await services.audit.record(
+        // Rotated and audited in one transaction.
+        const signingSecret = await services.webhooks.rotateSigningSecret(
           access.workspaceId,
           actorOf(request),
-          'workspace.settings_changed',
-          { type: 'workspace', id: access.workspaceId },
-          { rotated: 'alert webhook signing secret' },
         );
         return {
           signingSecret,

@@ -3,8 +3,10 @@ import { newId } from '../../core/ids.ts';
 import type { Keyring } from '../../security/keyring.ts';
 import { randomSecret } from '../../security/secret-tokens.ts';
 import { signWebhook, webhookSignatureHeader } from '../../security/webhook-signature.ts';
-import type { Repositories, WebhookDeliveryRow } from '../../store/repositories/index.ts';
+import type { Database } from '../../store/database.ts';
+import { inTransaction, type Repositories, type WebhookDeliveryRow } from '../../store/repositories/index.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 
 export const signingSecretName = 'alert-webhook-signing';
@@ -36,6 +38,9 @@ export const defaultWebhookDispatcherSettings: WebhookDispatcherSettings = {
  */
 export function createWebhookDispatcher(dependencies: {
   repositories: Repositories;
+  /** With both, a rotation of the signing secret commits with its audit event. */
+  database?: Database;
+  audit?: AuditLog;
   keyring: Keyring;
   clock: Clock;
   /** A fetch that applies the SSRF guard: webhook URLs are user input. */
@@ -122,14 +127,28 @@ export function createWebhookDispatcher(dependencies: {
   return {
     signingSecret,
 
-    /** Replaces the signing secret and returns it: the only time it is shown. */
-    async rotateSigningSecret(workspaceId: string): Promise<string> {
+    /**
+     * Replaces the signing secret and returns it: the only time it is shown. With an actor, the
+     * rotation is audited in the same transaction (no rotation without its event).
+     */
+    async rotateSigningSecret(workspaceId: string, actor?: AuditActor): Promise<string> {
       const secret = `whsec_${randomSecret()}`;
-      await repositories.notifications.replaceSecret(
-        workspaceId,
-        signingSecretName,
-        keyring.encrypt(secret, secretContext(workspaceId)),
-      );
+      const envelope = keyring.encrypt(secret, secretContext(workspaceId));
+      const rotate = async (scoped: Repositories) => {
+        await scoped.notifications.replaceSecret(workspaceId, signingSecretName, envelope);
+        if (actor && dependencies.audit) {
+          await dependencies.audit.record(
+            workspaceId,
+            actor,
+            'workspace.settings_changed',
+            { type: 'workspace', id: workspaceId },
+            { rotated: 'alert webhook signing secret' },
+            scoped,
+          );
+        }
+      };
+      if (dependencies.database) await inTransaction(dependencies.database, rotate);
+      else await rotate(repositories);
       return secret;
     },
 
