@@ -235,6 +235,30 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
     await expect.poll(() => page.getByRole('button', { name: 'Run mock' }).count(), waitLong).toBe(1);
     expect(await page.getByRole('button', { name: 'Run live' }).count()).toBe(0);
 
+    // A run that fails before the model answers shows "no output", not `null`.
+    const deadKey = (await (
+      await api('POST', '/provider-keys', {
+        provider: 'openai-compatible',
+        label: 'Nowhere',
+        apiKey: 'sk-nowhere-0001',
+        baseUrl: 'http://127.0.0.1:9/v1',
+      })
+    ).json()) as { id: string };
+    const failing = (await (
+      await api('POST', '/agents', {
+        name: 'Failing agent',
+        provider: 'openai-compatible',
+        model: 'house-model-13b',
+        providerKeyId: deadKey.id,
+        retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+      })
+    ).json()) as { id: string };
+    await page.goto(`${baseUrl}/w/${workspaceId}/agents/${failing.id}`);
+    await page.getByRole('button', { name: 'Run live' }).click();
+    await expect.poll(() => page.getByTestId('streamed-output').textContent(), waitLong).toBe('no output');
+    await page.goto(`${baseUrl}/w/${workspaceId}/agents/${agentId}`);
+    await expect.poll(() => page.getByRole('button', { name: 'Run mock' }).count(), waitLong).toBe(1);
+
     // Unsaved edits: moving to another console page asks; "no" stays, "yes" leaves.
     await page.getByRole('textbox', { name: 'Name' }).fill('Panel agent, edited');
     const questions: string[] = [];
@@ -283,5 +307,37 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
       items: Array<{ id: string }>;
     };
     expect(workspaces.items.map((workspace) => workspace.id)).toEqual([workspaceId]);
+  });
+
+  it('fits the changed pages at 1440 and 390 px: no page overflow, no truncated badge or text', async () => {
+    const { page, baseUrl } = harness;
+    const paths = [
+      'settings/keys',
+      'settings/tokens',
+      'settings/members',
+      'settings/workspace',
+      'settings/prices',
+      'usage',
+      'executions',
+    ];
+    for (const viewport of [
+      { width: 1440, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const path of paths) {
+        await page.goto(`${baseUrl}/w/${workspaceId}/${path}`);
+        await page.waitForLoadState('networkidle');
+        await expectNoHorizontalOverflow(page);
+        // Badges and headings whose text is cut: what they hold is wider than what shows.
+        const cut = await page.evaluate(() =>
+          [...document.querySelectorAll('.mantine-Badge-label, h1, h2, h3, h4')]
+            .filter((element) => element.scrollWidth > element.clientWidth + 1)
+            .map((element) => element.textContent),
+        );
+        expect(cut, `${path} at ${viewport.width} px`).toEqual([]);
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 });

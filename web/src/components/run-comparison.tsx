@@ -29,7 +29,8 @@ function metricFormats() {
 }
 
 function outputText(execution: Execution): string {
-  return execution.output === null ? (execution.rawOutput ?? '') : diffText(execution.output);
+  // A failed run with nothing from the model says so, rather than diffing as an empty text.
+  return execution.output === null ? (execution.rawOutput ?? 'no output') : diffText(execution.output);
 }
 
 function signed(delta: MetricDelta, format: (value: number | null) => string): string {

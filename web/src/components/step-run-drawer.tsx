@@ -107,7 +107,7 @@ export function StepRunDrawer(props: {
           </Code>
           <Text fw={600}>Output</Text>
           <Code block data-testid="step-output">
-            {step.output === null ? '—' : formatJson(step.output)}
+            {step.output === null ? 'no output' : formatJson(step.output)}
           </Code>
         </Stack>
       ) : null}

@@ -82,7 +82,8 @@ export function TestPanel(props: { workspaceId: string; agent: Agent }) {
               Output {run.phase === 'streaming' ? '(streaming…)' : ''}
             </Text>
             <Code block data-testid="streamed-output" mih={40}>
-              {run.text || (execution ? formatJson(execution.output) : '')}
+              {run.text ||
+                (execution ? (execution.output === null ? 'no output' : formatJson(execution.output)) : '')}
             </Code>
           </Stack>
         ) : null}
