@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/error-alert.tsx';
 import { TableSkeleton } from '../components/table-skeleton.tsx';
 import { useApproval } from '../hooks/use-approvals.ts';
 import { usePermission } from '../hooks/use-permission.ts';
+import { useMembers } from '../hooks/use-settings-resources.ts';
 import { useStepAgent } from '../hooks/use-step-agent.ts';
 import { useWorkflow } from '../hooks/use-workflows.ts';
 import { approvalReasonLabel } from '../lib/approval-reasons.ts';
@@ -34,6 +35,8 @@ function ApprovalView(props: { workspaceId: string; approval: ApprovalDetail }) 
   const workflow = useWorkflow(workspaceId, approval.workflowId);
   const agent = useStepAgent(workspaceId, approval.workflowId, approval.stepId);
   const canDecide = usePermission(workspaceId, 'approve');
+  const members = useMembers(workspaceId);
+  const decider = members.data?.items.find((member) => member.userId === approval.decidedBy);
   const earlier = Object.entries(approval.earlierOutputs);
   const runPath = `/w/${workspaceId}/runs/${approval.runId}`;
   const artifactType = approval.artifact?.type ?? agent?.artifactType ?? 'generic_output';
@@ -137,8 +140,10 @@ function ApprovalView(props: { workspaceId: string; approval: ApprovalDetail }) 
         <Paper withBorder p="md" data-testid="approval-record">
           <Text size="sm">
             {approval.status.replace('_', ' ')}{' '}
-            {approval.decidedBy ? `by ${approval.decidedBy}` : 'automatically'} at{' '}
-            {formatDateTime(approval.decidedAt)}
+            {approval.decidedBy
+              ? `by ${decider?.name || decider?.email || approval.decidedBy}`
+              : 'automatically'}{' '}
+            at {formatDateTime(approval.decidedAt)}
           </Text>
           {approval.comment || approval.feedback ? (
             <Text size="sm" mt="xs">
