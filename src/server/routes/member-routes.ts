@@ -72,14 +72,7 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
       },
       async (request, reply) => {
         const access = accessOf(request);
-        const added = await services.members.add(access, request.body);
-        await services.audit.record(
-          access.workspaceId,
-          actorOf(request),
-          'member.added',
-          { type: 'user', id: added.member.userId },
-          { email: added.member.email, role: added.member.role, status: added.member.status },
-        );
+        const added = await services.members.add(access, request.body, actorOf(request));
         return reply.status(201).send(added);
       },
     );
@@ -99,20 +92,12 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
       },
       async (request) => {
         const access = accessOf(request);
-        const { member, previousRole } = await services.members.changeRole(
+        const { member } = await services.members.changeRole(
           access,
           request.params.userId,
           request.body.role,
+          actorOf(request),
         );
-        if (previousRole !== member.role) {
-          await services.audit.record(
-            access.workspaceId,
-            actorOf(request),
-            'member.role_changed',
-            { type: 'user', id: member.userId },
-            { email: member.email, role: member.role, previousRole },
-          );
-        }
         return member;
       },
     );
@@ -131,17 +116,7 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
       },
       async (request, reply) => {
         const access = accessOf(request);
-        const removed = await services.members.remove(access, request.params.userId);
-        await services.audit.record(
-          access.workspaceId,
-          actorOf(request),
-          'member.removed',
-          {
-            type: 'user',
-            id: removed.userId,
-          },
-          { email: removed.email, role: removed.role },
-        );
+        await services.members.remove(access, request.params.userId, actorOf(request));
         return reply.status(204).send(null);
       },
     );

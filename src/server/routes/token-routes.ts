@@ -56,15 +56,8 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
       },
       async (request, reply) => {
         const access = accessOf(request);
-        const created = await services.apiTokens.create(access, request.body);
-        // The secret itself never enters the log: the prefix identifies the token.
-        await services.audit.record(
-          access.workspaceId,
-          actorOf(request),
-          'token.created',
-          { type: 'api_token', id: created.id },
-          { name: created.name, role: created.role, rateLimitPerMinute: created.rateLimitPerMinute ?? null },
-        );
+        // Audited in the same transaction as the insert.
+        const created = await services.apiTokens.create(access, request.body, actorOf(request));
         return reply.status(201).send(created);
       },
     );
@@ -83,17 +76,7 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
       },
       async (request, reply) => {
         const access = accessOf(request);
-        const revoked = await services.apiTokens.revoke(access, request.params.tokenId);
-        await services.audit.record(
-          access.workspaceId,
-          actorOf(request),
-          'token.revoked',
-          {
-            type: 'api_token',
-            id: revoked.id,
-          },
-          { name: revoked.name, role: revoked.role },
-        );
+        await services.apiTokens.revoke(access, request.params.tokenId, actorOf(request));
         return reply.status(204).send(null);
       },
     );

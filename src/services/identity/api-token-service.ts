@@ -3,7 +3,8 @@ import { newId } from '../../core/ids.ts';
 import { isRole, type Role, roleAllows, roleAtMost } from '../../security/permissions.ts';
 import { newApiToken } from '../../security/secret-tokens.ts';
 import type { Database } from '../../store/database.ts';
-import type { ApiTokenRow, Repositories } from '../../store/repositories/index.ts';
+import { type ApiTokenRow, inTransaction, type Repositories } from '../../store/repositories/index.ts';
+import { type AuditActor, createAuditLog } from '../audit/audit-log.ts';
 import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
 import type { Clock } from './identity-clock.ts';
 import type { WorkspaceAccess } from './principal.ts';
@@ -51,6 +52,7 @@ export function createApiTokenService(dependencies: {
     async create(
       access: WorkspaceAccess,
       input: { name: string; role: Role; rateLimitPerMinute?: number | null | undefined },
+      actor?: AuditActor,
     ): Promise<ApiTokenView & { token: string }> {
       if (!roleAtMost(input.role, access.role)) {
         throw new FlightdeckError({
@@ -61,16 +63,29 @@ export function createApiTokenService(dependencies: {
         });
       }
       const secret = newApiToken();
-      const row = await repositories.apiTokens.insert({
-        id: newId(),
-        workspaceId: access.workspaceId,
-        name: input.name.trim(),
-        role: input.role,
-        prefix: secret.prefix,
-        tokenHash: secret.hash,
-        createdBy: access.userId,
-        createdAt: clock.now(),
-        rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+      // The token and its audit event commit together; the secret itself never enters the log.
+      const row = await inTransaction(dependencies.database, async (scoped) => {
+        const inserted = await scoped.apiTokens.insert({
+          id: newId(),
+          workspaceId: access.workspaceId,
+          name: input.name.trim(),
+          role: input.role,
+          prefix: secret.prefix,
+          tokenHash: secret.hash,
+          createdBy: access.userId,
+          createdAt: clock.now(),
+          rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+        });
+        if (actor) {
+          await createAuditLog({ repositories: scoped, clock }).record(
+            access.workspaceId,
+            actor,
+            'token.created',
+            { type: 'api_token', id: inserted.id },
+            { name: inserted.name, role: inserted.role, rateLimitPerMinute: inserted.rateLimitPerMinute },
+          );
+        }
+        return inserted;
       });
       const creator = await repositories.users.findById(access.userId);
       return {
@@ -84,7 +99,7 @@ export function createApiTokenService(dependencies: {
      * a token whose role is above their own. A token acts as its creator, so without that rule a
      * member-role token its owner made could revoke every owner token the same owner made.
      */
-    async revoke(access: WorkspaceAccess, tokenId: string): Promise<ApiTokenView> {
+    async revoke(access: WorkspaceAccess, tokenId: string, actor?: AuditActor): Promise<ApiTokenView> {
       const row = await repositories.apiTokens.findActive(access.workspaceId, tokenId);
       if (!row) throw notFoundError('token_not_found', 'No active API token with this id in this workspace.');
       if (!isRole(row.role) || !roleAtMost(row.role, access.role)) {
@@ -106,6 +121,15 @@ export function createApiTokenService(dependencies: {
       await changes.commit(async (scoped, announce) => {
         await scoped.apiTokens.revoke(access.workspaceId, tokenId, clock.now());
         announce({ kind: 'token-revoked', tokenId });
+        if (actor) {
+          await createAuditLog({ repositories: scoped, clock }).record(
+            access.workspaceId,
+            actor,
+            'token.revoked',
+            { type: 'api_token', id: row.id },
+            { name: row.name, role: row.role },
+          );
+        }
       });
       return toView(row, null);
     },

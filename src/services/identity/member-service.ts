@@ -3,6 +3,7 @@ import { newId } from '../../core/ids.ts';
 import { isRole, type Role, roleAtMost } from '../../security/permissions.ts';
 import type { Database } from '../../store/database.ts';
 import { inTransaction, type MemberRow, type Repositories } from '../../store/repositories/index.ts';
+import { type AuditActor, createAuditLog } from '../audit/audit-log.ts';
 import { invitationMessage, pendingInvitationMessage } from '../email/email-messages.ts';
 import { disabledEmailSender, type EmailSender } from '../email/email-sender.ts';
 import { newPasswordLink } from './authentication-service.ts';
@@ -149,6 +150,7 @@ export function createMemberService(dependencies: {
     async add(
       access: WorkspaceAccess,
       input: { email: string; role: Role; name?: string | undefined },
+      actor?: AuditActor,
     ): Promise<{ member: MemberView; invitation: InvitationLinkView | null; existingAccount: boolean }> {
       checkRoleChangeAllowed(access, 'viewer', input.role);
       const address = input.email.trim();
@@ -181,6 +183,15 @@ export function createMemberService(dependencies: {
         }
         const member = await scoped.workspaces.findMember(access.workspaceId, user.id);
         if (!member) throw memberNotFound();
+        if (actor) {
+          await createAuditLog({ repositories: scoped, clock }).record(
+            access.workspaceId,
+            actor,
+            'member.added',
+            { type: 'user', id: member.userId },
+            { email: member.email, role: member.role, status: toView(member).status },
+          );
+        }
         return { member: toView(member), link, created, to: user.email };
       });
       let invitation: InvitationLinkView | null = null;
@@ -204,6 +215,7 @@ export function createMemberService(dependencies: {
       access: WorkspaceAccess,
       userId: string,
       role: Role,
+      actor?: AuditActor,
     ): Promise<{ member: MemberView; previousRole: string }> {
       return changes.commit(async (scoped, announce) => {
         const target = await scoped.workspaces.findMember(access.workspaceId, userId);
@@ -215,11 +227,20 @@ export function createMemberService(dependencies: {
         }
         await scoped.workspaces.setRole(access.workspaceId, userId, role);
         announce({ kind: 'membership-changed', workspaceId: access.workspaceId, userId });
+        if (actor && target.role !== role) {
+          await createAuditLog({ repositories: scoped, clock }).record(
+            access.workspaceId,
+            actor,
+            'member.role_changed',
+            { type: 'user', id: userId },
+            { email: target.email, role, previousRole: target.role },
+          );
+        }
         return { member: toView({ ...target, role }), previousRole: target.role };
       });
     },
 
-    async remove(access: WorkspaceAccess, userId: string): Promise<MemberView> {
+    async remove(access: WorkspaceAccess, userId: string, actor?: AuditActor): Promise<MemberView> {
       return changes.commit(async (scoped, announce) => {
         const target = await scoped.workspaces.findMember(access.workspaceId, userId);
         if (!target || !isRole(target.role)) throw memberNotFound();
@@ -230,6 +251,15 @@ export function createMemberService(dependencies: {
         }
         await scoped.workspaces.removeMember(access.workspaceId, userId);
         announce({ kind: 'membership-changed', workspaceId: access.workspaceId, userId });
+        if (actor) {
+          await createAuditLog({ repositories: scoped, clock }).record(
+            access.workspaceId,
+            actor,
+            'member.removed',
+            { type: 'user', id: userId },
+            { email: target.email, role: target.role },
+          );
+        }
         return toView(target);
       });
     },
