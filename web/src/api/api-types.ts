@@ -203,7 +203,8 @@ export interface AgentVersion {
   definition: AgentDefinition;
 }
 
-export type ExecutionStatus = 'running' | 'completed' | 'failed';
+/** `waiting_approval`: the tool loop stopped for a person's decision on a proposed tool call. */
+export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'waiting_approval';
 /** `replay`: answered from a recorded execution (no provider call, no cost). */
 export type ExecutionMode = 'live' | 'mock' | 'replay';
 

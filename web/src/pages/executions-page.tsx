@@ -72,7 +72,7 @@ export function ExecutionsPage(props: { workspaceId: string }) {
           label="Status"
           placeholder="Any"
           clearable
-          data={['completed', 'failed', 'running']}
+          data={['completed', 'failed', 'running', 'waiting_approval']}
           value={filters.status}
           onChange={(value) => setFilter({ status: value })}
           w={140}
