@@ -76,7 +76,7 @@ export function createRunMonitor(options: {
     refreshing = true;
     eventsSinceRead = [];
     try {
-      let run = await options.api.getRun(options.workspaceId, options.runId);
+      let run = shareUnchangedSteps(state.run, await options.api.getRun(options.workspaceId, options.runId));
       for (const event of eventsSinceRead) run = applyRunEvent(run, event);
       if (running) set({ run, error: null });
     } catch (error) {
@@ -174,5 +174,21 @@ export function createRunMonitor(options: {
     accept(run) {
       set({ run });
     },
+  };
+}
+
+/**
+ * The re-read run with each step that did not change kept as the same object, so components
+ * memoised on a step (the graph's nodes, the table's rows) skip the steps a burst did not touch.
+ */
+function shareUnchangedSteps(previous: Run | null, next: Run): Run {
+  if (!previous) return next;
+  const before = new Map(previous.steps.map((step) => [step.stepId, step]));
+  return {
+    ...next,
+    steps: next.steps.map((step) => {
+      const old = before.get(step.stepId);
+      return old && JSON.stringify(old) === JSON.stringify(step) ? old : step;
+    }),
   };
 }

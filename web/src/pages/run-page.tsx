@@ -1,10 +1,10 @@
 import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { ReactFlowProvider } from '@xyflow/react';
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { ApiError } from '../api/api-error.ts';
 import { isRunActive } from '../api/apply-run-event.ts';
 import type { RunConnection } from '../api/run-monitor.ts';
-import type { Run, WorkflowDefinition } from '../api/workflow-types.ts';
+import type { Run, StepRun, WorkflowDefinition } from '../api/workflow-types.ts';
 import { ConfirmButton } from '../components/confirm-button.tsx';
 import { ErrorAlert } from '../components/error-alert.tsx';
 import { RunArtifactsList } from '../components/run-artifacts-list.tsx';
@@ -245,41 +245,15 @@ function RunView(props: {
           </Table.Thead>
           <Table.Tbody>
             {run.steps.map((step) => (
-              <Table.Tr key={step.stepId} data-testid="run-step-row" data-status={step.status}>
-                <Table.Td>
-                  <Text fw={600} size="sm">
-                    {step.stepId}
-                  </Text>
-                  <Text size="xs" c="dimmed">
-                    {step.kind}
-                    {step.attempts > 1 ? ` · ${step.attempts} attempts` : ''}
-                  </Text>
-                </Table.Td>
-                <Table.Td miw={120}>
-                  <RunStatusBadge status={step.status} />
-                </Table.Td>
-                <Table.Td w="30%">
-                  <TimelineBar
-                    span={span}
-                    start={step.startedAt}
-                    end={step.finishedAt}
-                    now={now}
-                    color={statusColors[step.status]}
-                  />
-                </Table.Td>
-                <Table.Td>{formatDuration(step.startedAt, step.finishedAt, now)}</Table.Td>
-                <Table.Td>{run.mode === 'mock' ? '—' : formatCost(step.costUsd)}</Table.Td>
-                <Table.Td>
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    onClick={() => setOpenStepId(step.stepId)}
-                    aria-label={`Details of step ${step.stepId}`}
-                  >
-                    Details
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
+              <StepRow
+                key={step.stepId}
+                step={step}
+                mock={run.mode === 'mock'}
+                spanStart={span.start}
+                spanEnd={span.end}
+                now={step.finishedAt ? 0 : now}
+                onOpen={setOpenStepId}
+              />
             ))}
           </Table.Tbody>
         </Table>
@@ -295,6 +269,55 @@ function RunView(props: {
     </Stack>
   );
 }
+
+/** One row of the steps table; memoised, so an event redraws only the rows of the steps it changed. */
+const StepRow = memo(function StepRow(props: {
+  step: StepRun;
+  mock: boolean;
+  spanStart: number;
+  spanEnd: number;
+  now: number;
+  onOpen: (stepId: string) => void;
+}) {
+  const { step } = props;
+  return (
+    <Table.Tr data-testid="run-step-row" data-status={step.status}>
+      <Table.Td>
+        <Text fw={600} size="sm">
+          {step.stepId}
+        </Text>
+        <Text size="xs" c="dimmed">
+          {step.kind}
+          {step.attempts > 1 ? ` · ${step.attempts} attempts` : ''}
+        </Text>
+      </Table.Td>
+      <Table.Td miw={120}>
+        <RunStatusBadge status={step.status} />
+      </Table.Td>
+      <Table.Td w="30%">
+        <TimelineBar
+          span={{ start: props.spanStart, end: props.spanEnd }}
+          start={step.startedAt}
+          end={step.finishedAt}
+          now={props.now}
+          color={statusColors[step.status]}
+        />
+      </Table.Td>
+      <Table.Td>{formatDuration(step.startedAt, step.finishedAt, props.now)}</Table.Td>
+      <Table.Td>{props.mock ? '—' : formatCost(step.costUsd)}</Table.Td>
+      <Table.Td>
+        <Button
+          size="xs"
+          variant="subtle"
+          onClick={() => props.onOpen(step.stepId)}
+          aria-label={`Details of step ${step.stepId}`}
+        >
+          Details
+        </Button>
+      </Table.Td>
+    </Table.Tr>
+  );
+});
 
 function Figure(props: { label: string; value: string; testId: string }) {
   return (
