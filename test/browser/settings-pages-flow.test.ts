@@ -294,7 +294,7 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
     await page.waitForURL(`**/w/${secondId}/home`);
 
     await page.goto(`${baseUrl}/w/${secondId}/settings/workspace`);
-    const confirm = page.getByLabel('Type the workspace name (Second team) to confirm');
+    const confirm = page.getByLabel('To confirm, type: Second team');
     const deleteButton = page.getByRole('button', { name: 'Delete workspace' });
     await confirm.fill('second team');
     expect(await deleteButton.isDisabled()).toBe(true);

@@ -1,47 +1,42 @@
+import { createParser } from 'eventsource-parser';
+
 export interface ServerSentEvent {
   event: string;
   data: string;
+  /** The event's `id:` line, when the server sent one (what `Last-Event-ID` resumes from). */
+  id?: string;
 }
 
 /**
  * Reads a `text/event-stream` body event by event. EventSource cannot POST, so streamed
- * executions read the fetch body directly.
+ * executions read the fetch body directly; eventsource-parser does the parsing by the spec
+ * (CRLF, CR or LF line ends, multi-line data, comments, fields split across chunks).
  */
 export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  let buffer = '';
+  const parsed: ServerSentEvent[] = [];
+  const parser = createParser({
+    onEvent(message) {
+      parsed.push({
+        // As EventSource does: an event without a type is a `message`.
+        event: message.event ?? 'message',
+        data: message.data,
+        ...(message.id === undefined ? {} : { id: message.id }),
+      });
+    },
+  });
   try {
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
-      buffer += decoder.decode(value, { stream: true }).replaceAll('\r\n', '\n');
-      let boundary = buffer.indexOf('\n\n');
-      while (boundary !== -1) {
-        const block = buffer.slice(0, boundary);
-        buffer = buffer.slice(boundary + 2);
-        const parsed = parseBlock(block);
-        if (parsed) yield parsed;
-        boundary = buffer.indexOf('\n\n');
-      }
+      parser.feed(decoder.decode(value, { stream: true }));
+      yield* parsed.splice(0);
     }
-    const last = parseBlock(buffer);
-    if (last) yield last;
+    // A last event the server did not end with a blank line still counts, as before.
+    parser.feed(`${decoder.decode()}\n\n`);
+    yield* parsed.splice(0);
   } finally {
     reader.releaseLock();
   }
-}
-
-function parseBlock(block: string): ServerSentEvent | null {
-  let event = 'message';
-  const dataLines: string[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':') || line === '') continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'event') event = value;
-    else if (field === 'data') dataLines.push(value);
-  }
-  return dataLines.length === 0 ? null : { event, data: dataLines.join('\n') };
 }

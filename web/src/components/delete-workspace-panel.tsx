@@ -34,7 +34,7 @@ export function DeleteWorkspacePanel(props: { workspaceId: string; workspaceName
             cannot be undone.
           </Text>
           <TextInput
-            label={`Type the workspace name (${props.workspaceName}) to confirm`}
+            label={`To confirm, type: ${props.workspaceName}`}
             autoComplete="off"
             value={typed}
             onChange={(event) => setTyped(event.currentTarget.value)}
