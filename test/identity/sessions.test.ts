@@ -137,6 +137,8 @@ describe('setup and sessions', () => {
     const throttled = await attempt(owner.password);
     expect(throttled.statusCode).toBe(429);
     expect(throttled.json().error.code).toBe('login_throttled');
+    // The wait in the units a person would say, not 897 seconds.
+    expect(throttled.json().error.message).toMatch(/Try again in 1[45] minutes\./);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
     clock.advance(15 * 60 * 1000 + 1);

@@ -1,3 +1,4 @@
+import { describeWait } from '../../core/describe-wait.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { PasswordHasher } from '../../security/password-hashing.ts';
@@ -139,7 +140,7 @@ export function createAuthenticationService(dependencies: {
     throw new FlightdeckError({
       code: 'login_throttled',
       kind: 'rate_limited',
-      message: `Too many sign-in attempts. Try again in ${retryAfterSeconds} seconds.`,
+      message: `Too many sign-in attempts. Try again in ${describeWait(retryAfterSeconds)}.`,
       details: { retryAfterSeconds },
       retryAfterSeconds,
     });
