@@ -260,16 +260,29 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
     await expect.poll(() => page.getByRole('button', { name: 'Run mock' }).count(), waitLong).toBe(1);
 
     // Unsaved edits: moving to another console page asks; "no" stays, "yes" leaves.
+    const agentPath = `/w/${workspaceId}/agents/${agentId}`;
+    await page.getByRole('link', { name: 'Usage', exact: true }).click();
+    await page.waitForURL(`**/w/${workspaceId}/usage`);
+    await page.goBack();
+    await page.waitForURL(`**${agentPath}`);
     await page.getByRole('textbox', { name: 'Name' }).fill('Panel agent, edited');
     const questions: string[] = [];
-    page.once('dialog', (dialog) => {
-      questions.push(dialog.message());
-      void dialog.dismiss();
-    });
-    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    const dismissNext = () =>
+      page.once('dialog', (dialog) => {
+        questions.push(dialog.message());
+        void dialog.dismiss();
+      });
+    // The browser's forward button (a console page, so no page load): asked, and "no" stays.
+    dismissNext();
+    await page.goForward();
     await expect.poll(() => questions.length, waitLong).toBe(1);
-    expect(questions[0]).toContain('unsaved changes');
-    expect(new URL(page.url()).pathname).toBe(`/w/${workspaceId}/agents/${agentId}`);
+    await expect.poll(() => new URL(page.url()).pathname, waitLong).toBe(agentPath);
+    expect(await page.getByRole('textbox', { name: 'Name' }).inputValue()).toBe('Panel agent, edited');
+    dismissNext();
+    await page.getByRole('link', { name: 'Agents', exact: true }).click();
+    await expect.poll(() => questions.length, waitLong).toBe(2);
+    expect(questions[1]).toContain('unsaved changes');
+    expect(new URL(page.url()).pathname).toBe(agentPath);
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('link', { name: 'Agents', exact: true }).click();
     await page.waitForURL(`**/w/${workspaceId}/agents`);

@@ -6,7 +6,21 @@ function notify() {
   for (const listener of listeners) listener();
 }
 
-if (typeof window !== 'undefined') window.addEventListener('popstate', notify);
+/** Where the console shows now: what the back button returns to when a guard says stay. */
+let shownPath = typeof window === 'undefined' ? '' : window.location.pathname + window.location.search;
+
+if (typeof window !== 'undefined') {
+  window.addEventListener('popstate', () => {
+    // Back and forward have already moved the address; a "stay" puts the page's address back.
+    const leavesPage = window.location.pathname !== shownPath.split('?')[0];
+    if (leavesPage && [...leaveGuards].some((mayLeave) => !mayLeave())) {
+      window.history.pushState(null, '', shownPath);
+      return;
+    }
+    shownPath = window.location.pathname + window.location.search;
+    notify();
+  });
+}
 
 function subscribe(listener: () => void) {
   listeners.add(listener);
@@ -17,8 +31,8 @@ function subscribe(listener: () => void) {
 const leaveGuards = new Set<() => boolean>();
 
 /**
- * While registered, moving to another page in the console first asks `mayLeave`; the same page with
- * another query (a filter) is not leaving. Returns the function that removes the guard.
+ * While registered, moving to another page in the console (a link, or back and forward) first asks
+ * `mayLeave`; the same page with another query (a filter) is not leaving. Returns the function that removes the guard.
  */
 export function guardLeaving(mayLeave: () => boolean): () => void {
   leaveGuards.add(mayLeave);
@@ -32,6 +46,7 @@ export function navigate(path: string, options: { replace?: boolean } = {}) {
   if (leavesPage) for (const mayLeave of leaveGuards) if (!mayLeave()) return;
   if (options.replace) window.history.replaceState(null, '', path);
   else window.history.pushState(null, '', path);
+  shownPath = path;
   window.scrollTo(0, 0);
   notify();
 }
