@@ -307,6 +307,18 @@ describe('web console: prices, workspaces, complete lists and field errors', { t
     await page.waitForURL(`**/w/${secondId}/home`);
 
     await page.goto(`${baseUrl}/w/${secondId}/settings/workspace`);
+    // A setting the server refuses: the sentence sits under its field, the form's alert stays away.
+    const webhook = page.getByLabel('Alert webhook URL');
+    await webhook.fill('ftp://hooks.example.com/x');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => webhook.getAttribute('aria-invalid'), waitLong).toBe('true');
+    expect(await page.locator('.mantine-TextInput-error').first().textContent()).toBe(
+      'Alert webhook URL must be an http(s) URL.',
+    );
+    expect(await page.getByTestId('error-alert').count()).toBe(0);
+    // The next edit clears it: the problem was about the value that is gone.
+    await webhook.fill('');
+    expect(await webhook.getAttribute('aria-invalid')).not.toBe('true');
     const confirm = page.getByLabel('To confirm, type: Second team');
     const deleteButton = page.getByRole('button', { name: 'Delete workspace' });
     await confirm.fill('second team');

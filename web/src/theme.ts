@@ -1,10 +1,12 @@
-import { type CSSVariablesResolver, createTheme, Drawer, Modal } from '@mantine/core';
+import { Badge, type CSSVariablesResolver, createTheme, Drawer, Modal } from '@mantine/core';
 
 /**
  * The console's theme, tuned for WCAG AA contrast (checked by axe in test/browser/hub-flow.test.ts):
  * primary shade 8 (indigo-8 on white is 5.7:1; the default shade 6 is 4.0:1), dimmed text one
  * shade darker, and the light variant's text darkened for the bright palettes whose darkest shade
  * still fails on their own tint (yellow, orange, green). Dialogs' close buttons get a name.
+ * Badges never shrink below their text: in a crowded table row at 390 px Mantine's ellipsis cut
+ * "completed" to "compl…" (test/browser/settings-pages-flow.test.ts checks every badge's width).
  */
 export const theme = createTheme({
   primaryColor: 'indigo',
@@ -13,6 +15,7 @@ export const theme = createTheme({
   components: {
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    Badge: Badge.extend({ styles: { root: { minWidth: 'max-content', flexShrink: 0 } } }),
   },
 });
 
