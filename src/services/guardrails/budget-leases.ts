@@ -50,7 +50,15 @@ interface Lease {
   workspaceLimited: boolean;
   /** No new holds: it is given back once its holds ended. */
   retiring: boolean;
+  /**
+   * Settlements of ended holds still waiting for their (group-committed) statement. The lease is
+   * never given back while one is in flight: the release would land first and the spend be lost.
+   */
+  settling: number;
 }
+
+/** Nothing is held from it and nothing it handed out is still being written. */
+const isIdle = (lease: Lease) => lease.holds.size === 0 && lease.settling === 0;
 
 export interface LeasedHold {
   id: string;
@@ -136,6 +144,7 @@ export function createBudgetLeases(dependencies: {
       lastUsedAt: now.getTime(),
       workspaceLimited: outcome.workspaceLimited,
       retiring: false,
+      settling: 0,
     };
     // Leases that can no longer outlive a new hold stop taking holds and go back once idle.
     for (const older of leasesByKey.get(key) ?? [])
@@ -155,8 +164,7 @@ export function createBudgetLeases(dependencies: {
   }
 
   async function afterHoldEnded(lease: Lease): Promise<void> {
-    if (lease.holds.size === 0 && (lease.retiring || lease.expiresAt <= clock.now().getTime()))
-      await giveBack(lease);
+    if (isIdle(lease) && (lease.retiring || lease.expiresAt <= clock.now().getTime())) await giveBack(lease);
   }
 
   return {
@@ -202,16 +210,22 @@ export function createBudgetLeases(dependencies: {
       // node's leases (whose copy alone knows whether it was released), counts nothing.
       const lease = endHold(hold, spentUsd);
       if (!lease) return false;
-      const recorded = await repositories.budgets.settleFromLease({
-        leaseId: lease.id,
-        holdId: hold.id,
-        agentId: context.agentId,
-        providerKeyId: context.providerKeyId,
-        executionId: context.executionId,
-        reservedUsd: hold.amountUsd,
-        spentUsd,
-        now: clock.now(),
-      });
+      lease.settling += 1;
+      let recorded: boolean;
+      try {
+        recorded = await repositories.budgets.settleFromLease({
+          leaseId: lease.id,
+          holdId: hold.id,
+          agentId: context.agentId,
+          providerKeyId: context.providerKeyId,
+          executionId: context.executionId,
+          reservedUsd: hold.amountUsd,
+          spentUsd,
+          now: clock.now(),
+        });
+      } finally {
+        lease.settling -= 1;
+      }
       // The lease was reclaimed under us (this process stalled past its expiry): drop it.
       if (!recorded) forget(lease);
       else await afterHoldEnded(lease);
@@ -234,7 +248,7 @@ export function createBudgetLeases(dependencies: {
       const now = clock.now().getTime();
       const idle = [...leasesById.values()].filter(
         (lease) =>
-          lease.holds.size === 0 &&
+          isIdle(lease) &&
           (options.all === true ||
             lease.retiring ||
             lease.expiresAt <= now ||
@@ -253,7 +267,7 @@ export function createBudgetLeases(dependencies: {
       for (const lease of leases) lease.retiring = true;
       for (const key of [...perCallUntil.keys()])
         if (key.startsWith(`${workspaceId}|`)) perCallUntil.delete(key);
-      await Promise.all(leases.filter((lease) => lease.holds.size === 0).map(giveBack));
+      await Promise.all(leases.filter(isIdle).map(giveBack));
     },
 
     /** Leases this process holds, for tests and the usage view's explanation. */
