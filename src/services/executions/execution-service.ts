@@ -446,7 +446,10 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       if (loop?.resume) callRequest.messages = loop.resume.state.messages;
       // Long prompts are tokenized in slices between event-loop turns, so the estimate below finds
       // their counts made instead of holding the loop for the whole text.
-      await prepareTokenCounts([callRequest.system, ...callRequest.messages.map((message) => message.content)]);
+      await prepareTokenCounts([
+        callRequest.system,
+        ...callRequest.messages.map((message) => message.content),
+      ]);
       const now = clock.now();
       const executionId = newId(now.getTime());
       // Live runs hold their most expensive outcome against the budget before any provider call
