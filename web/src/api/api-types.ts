@@ -248,6 +248,13 @@ export interface Execution {
   model: string | null;
   /** Mode `replay`: the recorded execution it answered from. */
   replayOf?: string | null;
+  /** `costUsd` plus what its agent tools' child executions cost; null when not priced. */
+  totalCostUsd: number | null;
+  /** Set on the child execution an agent tool of another execution made. */
+  parentExecutionId: string | null;
+  /** The workflow run and step that made it (trigger `workflow`). */
+  workflowRunId: string | null;
+  workflowStepId: string | null;
   createdAt: string;
   finishedAt: string | null;
 }

@@ -160,6 +160,10 @@ export interface Run {
   output: unknown;
   error: RunError | null;
   costUsd: number;
+  /** Past this the run waits for approval before spending more; null for none. */
+  costCapUsd: number | null;
+  /** The context documents pinned at start, by name and version. */
+  context: Array<{ documentId: string; name: string; version: number }>;
   steps: StepRun[];
   /** The run's provider exchanges were recorded, so it can be replayed. */
   record?: boolean;
