@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import type { FakeProvider } from '../../src/llm/fake-provider/index.ts';
 import { headersFor, type WorkspaceFixture } from '../support/identity-fixture.ts';
 import type { TestApp } from '../support/test-app.ts';
@@ -49,12 +50,13 @@ export function apiClient(testApp: TestApp, fixture: WorkspaceFixture, credentia
 export function parseEventStream(
   body: string,
 ): Array<{ event: string; data: ReturnType<typeof JSON.parse> }> {
-  return body
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(block)?.[1] ?? 'null';
-      return { event, data: JSON.parse(data) };
-    });
+  // The maintained parser the console uses too: multi-line data, comments and CRLF handled per spec.
+  const events: Array<{ event: string; data: ReturnType<typeof JSON.parse> }> = [];
+  const parser = createParser({
+    onEvent: (message) => events.push({ event: message.event ?? 'message', data: JSON.parse(message.data) }),
+  });
+  parser.feed(body);
+  // A stream that ends without a blank line still ends its last event.
+  parser.feed('\n\n');
+  return events;
 }
