@@ -470,7 +470,7 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
           throw new FlightdeckError({
             code: 'price_unknown',
             kind: 'unprocessable',
-            message: `The price of ${definition.model} is not in the catalog, and this workspace or agent has a spending limit that could not be kept without one. Add a price override for "${definition.model}" in the workspace settings (priceOverrides), or run in mock mode.`,
+            message: `The price of ${definition.model} is not in the catalog, and this workspace or agent has a spending limit that could not be kept without one. Add a price override for "${definition.model}" in Settings › Model prices (or PATCH the workspace with settings.priceOverrides), or run in mock mode.`,
             details: { model: definition.model, provider: definition.provider },
           });
         }
