@@ -47,6 +47,8 @@ import { createAgentToolResolver } from './tools/agent-tool.ts';
 import { createHttpToolCheck, createHttpToolResolver } from './tools/http-tool.ts';
 import { createMcpServerService } from './tools/mcp/mcp-server-service.ts';
 import { createMcpToolKind } from './tools/mcp/mcp-tool-resolver.ts';
+import type { ToolResolvers } from './tools/tool.ts';
+import { createToolTestService, type ToolTestService } from './tools/tool-test-service.ts';
 import { type ApprovalService, createApprovalService } from './workflows/approval-service.ts';
 import { createContextDocumentService } from './workflows/context-document-service.ts';
 import { createRunService, type RunService } from './workflows/run-service.ts';
@@ -135,6 +137,8 @@ export function createServices(options: ServiceOptions) {
   let approvals: ApprovalService | undefined;
   let workflowEngine: WorkflowEngine | undefined;
   let openaiCompatible: OpenAiCompatibleService | undefined;
+  let toolResolvers: ToolResolvers | undefined;
+  let toolTests: ToolTestService | undefined;
   /** Identifies this process in executions it records and workflow steps it claims. */
   const nodeId = newId();
   const runSignals = createRunSignals();
@@ -242,6 +246,22 @@ export function createServices(options: ServiceOptions) {
     secrets: createWorkspaceSecretService({ database, repositories, keyring: options.keyring, clock, audit }),
     mcpServers,
     mcpToolKind,
+    /** Tool kinds an agent may use (http, agent, mcp), shared by the loop and "Test tool". */
+    get toolResolvers(): ToolResolvers {
+      toolResolvers ??= {
+        http: createHttpToolResolver({
+          fetch: stepFetch,
+          resolveSecrets: (workspaceId, names) => this.secrets.resolve(workspaceId, names),
+        }),
+        agent: createAgentToolResolver({ executions: () => this.executions }),
+        mcp: mcpToolKind.resolve,
+      };
+      return toolResolvers;
+    },
+    get toolTests(): ToolTestService {
+      toolTests ??= createToolTestService({ repositories, resolvers: () => this.toolResolvers });
+      return toolTests;
+    },
     /** Built on first use because it resolves keys through `providerKeys` above. */
     get executions(): ExecutionService {
       executions ??= telemetry.observeExecutions(
@@ -257,15 +277,7 @@ export function createServices(options: ServiceOptions) {
           budget: budgets,
           priceOverridesOf: async (workspaceId) =>
             (await this.workspaces.settingsOf(workspaceId)).priceOverrides,
-          // Tool kinds an agent may use; the mcp resolver (tools/mcp/) joins this map.
-          toolResolvers: {
-            http: createHttpToolResolver({
-              fetch: stepFetch,
-              resolveSecrets: (workspaceId, names) => this.secrets.resolve(workspaceId, names),
-            }),
-            agent: createAgentToolResolver({ executions: () => this.executions }),
-            mcp: mcpToolKind.resolve,
-          },
+          toolResolvers: this.toolResolvers,
           recordsExecutionsOf: async (workspaceId) =>
             (await this.workspaces.settingsOf(workspaceId)).recordExecutions,
           storesContentOf: async (workspaceId) =>

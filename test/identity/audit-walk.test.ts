@@ -176,6 +176,8 @@ const notAudited: Record<string, string> = {
   'POST /api/workspaces/:workspaceId/agents/:agentId/versions/:version/restore':
     'makes a draft; callers run it only after an audited publish',
   'POST /api/workspaces/:workspaceId/agents/:agentId/executions': 'an execution is its own record',
+  'POST /api/workspaces/:workspaceId/agents/:agentId/tools/:toolName/test':
+    'one tool call by hand, like an execution',
   'POST /v1/chat/completions': 'an execution is its own record',
   'POST /api/workspaces/:workspaceId/workflows': 'versioned: each version records who made it',
   'POST /api/workspaces/:workspaceId/workflows/validate': 'changes nothing',

@@ -401,5 +401,44 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
           request.params.label,
         ),
     );
+
+    app.post(
+      '/api/workspaces/:workspaceId/agents/:agentId/tools/:toolName/test',
+      {
+        config: { permission: 'run_agents' },
+        schema: {
+          tags: ['agents'],
+          summary:
+            "Call one of the agent's tools (newest version) with typed arguments, as the tool loop would: no model, no execution record",
+          security: authenticated,
+          params: agentParams.extend({ toolName: z.string().min(1).max(64) }),
+          body: z
+            .object({
+              arguments: z.record(z.string(), z.unknown()).default({}),
+              mode: z.enum(['live', 'mock']).default('live'),
+            })
+            .strict(),
+          response: {
+            200: z.object({
+              tool: z.string(),
+              kind: z.string(),
+              arguments: z.unknown(),
+              status: z.enum(['succeeded', 'failed']),
+              result: z.unknown(),
+              error: z.object({ code: z.string(), message: z.string() }).nullable(),
+              latencyMs: z.number(),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) =>
+        services.toolTests.test(
+          accessOf(request),
+          request.params.agentId,
+          request.params.toolName,
+          request.body,
+        ),
+    );
   };
 }

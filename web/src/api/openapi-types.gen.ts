@@ -7029,6 +7029,125 @@ export type paths = {
       };
     };
   };
+  "/api/workspaces/{workspaceId}/agents/{agentId}/tools/{toolName}/test": {
+    /** Call one of the agent's tools (newest version) with typed arguments, as the tool loop would: no model, no execution record */
+    post: {
+      parameters: {
+        path: {
+          workspaceId: string;
+          agentId: string;
+          toolName: string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @default {} */
+            arguments?: {
+              [key: string]: unknown;
+            };
+            /**
+             * @default live
+             * @enum {string}
+             */
+            mode?: "live" | "mock";
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          content: {
+            "application/json": {
+              tool: string;
+              kind: string;
+              arguments: unknown;
+              /** @enum {string} */
+              status: "succeeded" | "failed";
+              result: unknown;
+              error: {
+                code: string;
+                message: string;
+              } | null;
+              latencyMs: number;
+            };
+          };
+        };
+        /** @description Default Response */
+        400: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                details: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        401: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                details: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        403: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                details: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        404: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                details: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        409: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                details: unknown;
+              };
+            };
+          };
+        };
+        /** @description Default Response */
+        429: {
+          content: {
+            "application/json": {
+              error: {
+                code: string;
+                message: string;
+                details: unknown;
+              };
+            };
+          };
+        };
+      };
+    };
+  };
   "/api/workspaces/{workspaceId}/agents/{agentId}/executions": {
     /** Run an agent (its published version, or the one versionId, version or versionLabel names). Accept: text/event-stream streams text-delta events, then execution-end. record: true stores the provider exchanges; mode "replay" with replayOf answers from a recorded execution (no provider call, no cost; 422 replay_mismatch names the differing fields). */
     post: {
