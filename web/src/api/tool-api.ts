@@ -1,6 +1,6 @@
 import type { List } from './api-types.ts';
 import type { HttpClient } from './http-client.ts';
-import type { McpServer, McpToolList, McpToolTestResult } from './tool-types.ts';
+import type { AgentToolTestResult, McpServer, McpToolList, McpToolTestResult } from './tool-types.ts';
 
 /** MCP servers and their tools, as plain async functions. No React here. */
 export function createToolApi(http: HttpClient) {
@@ -30,5 +30,17 @@ export function createToolApi(http: HttpClient) {
       }),
     callMcpTool: (workspaceId: string, serverId: string, body: { tool: string; arguments: unknown }) =>
       http.request<McpToolTestResult>('POST', serverPath(workspaceId, serverId, '/tools/call'), { body }),
+    /** One call of a saved tool of the agent, run as the loop runs it (no model, no execution). */
+    testAgentTool: (
+      workspaceId: string,
+      agentId: string,
+      toolName: string,
+      body: { arguments: unknown; mode: 'live' | 'mock' },
+    ) =>
+      http.request<AgentToolTestResult>(
+        'POST',
+        `/api/workspaces/${encodeURIComponent(workspaceId)}/agents/${encodeURIComponent(agentId)}/tools/${encodeURIComponent(toolName)}/test`,
+        { body },
+      ),
   };
 }

@@ -99,3 +99,14 @@ export type ToolStreamEvent =
   | { type: 'tool-call'; id: string; tool: string; arguments: unknown; turn: number }
   | { type: 'tool-result'; call: ExecutionToolCall }
   | { type: 'tool-approval'; id: string; tool: string; arguments: unknown };
+
+/** `POST …/agents/{id}/tools/{name}/test`: what the loop would have fed the model. */
+export interface AgentToolTestResult {
+  tool: string;
+  kind: string;
+  arguments: unknown;
+  status: 'succeeded' | 'failed';
+  result: unknown;
+  error: { code: string; message: string } | null;
+  latencyMs: number;
+}

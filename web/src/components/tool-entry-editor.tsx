@@ -17,6 +17,7 @@ import { useState } from 'react';
 import type { AgentToolEntry, HttpToolEntry, ToolEntry } from '../api/tool-types.ts';
 import { useAgents } from '../hooks/use-agents.ts';
 import { toolKindLabels, toolNamePattern } from '../lib/tool-entries.ts';
+import { AgentToolTester } from './agent-tool-tester.tsx';
 import { CodeEditor } from './code-editor.tsx';
 import { McpToolFields } from './mcp-tool-fields.tsx';
 import { SchemaEditor } from './schema-editor.tsx';
@@ -102,12 +103,22 @@ export function ToolEntryEditor(props: {
         {entry.kind === 'mcp' ? (
           <McpToolFields workspaceId={props.workspaceId} entry={entry} onChange={props.onChange} />
         ) : entry.kind === 'http' ? (
-          <HttpToolFields
-            entry={entry}
-            label={label}
-            onChange={props.onChange}
-            onValidityChange={props.onValidityChange}
-          />
+          <>
+            <HttpToolFields
+              entry={entry}
+              label={label}
+              onChange={props.onChange}
+              onValidityChange={props.onValidityChange}
+            />
+            {entry.name ? (
+              <AgentToolTester
+                workspaceId={props.workspaceId}
+                agentId={props.agentId}
+                toolName={entry.name}
+                parameters={entry.parameters ?? { type: 'object', properties: {} }}
+              />
+            ) : null}
+          </>
         ) : (
           <AgentToolFields
             workspaceId={props.workspaceId}
