@@ -2,7 +2,6 @@ import { FlightdeckError } from '../../core/errors.ts';
 import { describeProblems, type JsonSchemaValidator, type SchemaProblem } from '../../core/json-schema.ts';
 import {
   type AttemptRecord,
-  calculateCost,
   type ModelCaller,
   type ModelCallRequest,
   type ModelCallResult,
@@ -11,6 +10,7 @@ import {
 } from '../../llm/index.ts';
 import type { ExecutionAttemptColumn, ExecutionFinish } from '../../store/repositories/index.ts';
 import type { RunHandlers } from './execution-service.ts';
+import { summarizeCalls } from './summarize-calls.ts';
 
 export interface RunExecutionInput {
   caller: ModelCaller;
@@ -58,24 +58,7 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
       repaired?: boolean;
     },
   ): Outcome => {
-    const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-    let costUsd: number | null = 0;
-    let costPriced = true;
-    for (const call of calls) {
-      usage.inputTokens += call.result.usage.inputTokens;
-      usage.outputTokens += call.result.usage.outputTokens;
-      usage.totalTokens += call.result.usage.totalTokens;
-      const cost = calculateCost({
-        provider: call.provider,
-        model: call.model,
-        usage: call.result.usage,
-        baseUrl: input.baseUrls[call.targetIndex],
-        overrides: input.priceOverrides,
-      });
-      if (cost.priced) costUsd = (costUsd ?? 0) + cost.costUsd;
-      else costPriced = false;
-    }
-    const answered = calls.at(-1);
+    const summary = summarizeCalls(calls, attempts, input);
     return {
       status,
       output: fields.output ?? null,
@@ -83,17 +66,19 @@ export async function runExecution(input: RunExecutionInput): Promise<Outcome> {
       errorCode: fields.error?.code ?? null,
       errorMessage: fields.error?.message ?? null,
       errorDetails: fields.error?.details ?? null,
-      ...usage,
-      costUsd: costPriced ? costUsd : null,
-      costPriced,
+      inputTokens: summary.inputTokens,
+      outputTokens: summary.outputTokens,
+      totalTokens: summary.totalTokens,
+      costUsd: summary.costUsd,
+      costPriced: summary.costPriced,
       latencyMs: performance.now() - startedAt,
       timeToFirstTokenMs,
       retries,
       attempts,
       fallbackUsed,
       repaired: fields.repaired ?? false,
-      provider: answered?.provider ?? attempts.at(-1)?.provider ?? null,
-      model: answered?.model ?? attempts.at(-1)?.model ?? null,
+      provider: summary.provider,
+      model: summary.model,
     };
   };
 

@@ -3,7 +3,6 @@ import { describeProblems, type JsonSchemaValidator } from '../../core/json-sche
 import {
   type AttemptRecord,
   type ChatMessage,
-  calculateCost,
   type ModelCaller,
   type ModelCallRequest,
   type ModelCallResult,
@@ -21,6 +20,7 @@ import { createArgumentValidators, needsApproval, runToolCall } from '../tools/r
 import type { Tool } from '../tools/tool.ts';
 import type { RunHandlers } from './execution-service.ts';
 import { countRetries, repairPrompt, replayDetails } from './run-execution.ts';
+import { summarizeCalls } from './summarize-calls.ts';
 
 type Outcome = Omit<ExecutionFinish, 'finishedAt'>;
 
@@ -125,24 +125,7 @@ export async function runToolLoop(input: RunToolLoopInput): Promise<Outcome & { 
       waitingFor?: string;
     } = {},
   ): Outcome & { loopState: unknown } => {
-    const usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0 };
-    let costUsd = 0;
-    let costPriced = true;
-    for (const call of calls) {
-      usage.inputTokens += call.result.usage.inputTokens;
-      usage.outputTokens += call.result.usage.outputTokens;
-      usage.totalTokens += call.result.usage.totalTokens;
-      const cost = calculateCost({
-        provider: call.provider,
-        model: call.model,
-        usage: call.result.usage,
-        baseUrl: input.baseUrls[call.targetIndex],
-        overrides: input.priceOverrides,
-      });
-      if (cost.priced) costUsd += cost.costUsd;
-      else costPriced = false;
-    }
-    const answered = calls.at(-1);
+    const summary = summarizeCalls(calls, attempts, input);
     const loopState: ToolLoopState | null =
       status === 'waiting_approval'
         ? { messages, turns, toolCalls, pending, waitingFor: fields.waitingFor ?? null }
@@ -154,17 +137,19 @@ export async function runToolLoop(input: RunToolLoopInput): Promise<Outcome & { 
       errorCode: fields.error?.code ?? null,
       errorMessage: fields.error?.message ?? null,
       errorDetails: fields.error?.details ?? null,
-      ...usage,
-      costUsd: costPriced ? costUsd : null,
-      costPriced,
+      inputTokens: summary.inputTokens,
+      outputTokens: summary.outputTokens,
+      totalTokens: summary.totalTokens,
+      costUsd: summary.costUsd,
+      costPriced: summary.costPriced,
       latencyMs: performance.now() - startedAt,
       timeToFirstTokenMs,
       retries,
       attempts,
       fallbackUsed,
       repaired: fields.repaired ?? false,
-      provider: answered?.provider ?? attempts.at(-1)?.provider ?? null,
-      model: answered?.model ?? attempts.at(-1)?.model ?? null,
+      provider: summary.provider,
+      model: summary.model,
       toolCalls,
       loopState: loopState as unknown as Record<string, unknown> | null,
     };
