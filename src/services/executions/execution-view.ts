@@ -5,20 +5,20 @@ import type {
   ExecutionRow,
   ExecutionToolCallColumn,
 } from '../../store/repositories/index.ts';
+import {
+  type ExecutionStatus,
+  executionStatuses as executionStatusValues,
+} from '../../store/schema/index.ts';
 
-/** `waiting_approval`: the tool loop stopped for a person; the execution after the decision continues it. */
-export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'waiting_approval';
+export type { ExecutionStatus };
+
 /** `replay`: answered from a recorded execution's exchanges, no provider call and no cost. */
 export type ExecutionMode = 'live' | 'mock' | 'replay';
 /** Where a run came from: the console's test panel, the API, a workflow step, the OpenAI-compatible endpoint. */
 export type ExecutionTrigger = 'test' | 'api' | 'workflow' | 'openai-compat';
 
-export const executionStatuses: readonly ExecutionStatus[] = [
-  'running',
-  'completed',
-  'failed',
-  'waiting_approval',
-];
+// Widened to a plain array because the routes hand it to `z.enum` as a mutable tuple.
+export const executionStatuses: readonly ExecutionStatus[] = executionStatusValues;
 export const executionModes: readonly ExecutionMode[] = ['live', 'mock', 'replay'];
 export const executionTriggers: readonly ExecutionTrigger[] = ['test', 'api', 'workflow', 'openai-compat'];
 

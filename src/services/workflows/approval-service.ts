@@ -7,6 +7,7 @@ import type {
   WorkflowApprovalRow,
   WorkflowArtifactRow,
 } from '../../store/repositories/index.ts';
+import type { ApprovalStatus } from '../../store/schema/index.ts';
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
@@ -25,7 +26,7 @@ export interface ApprovalView {
   stepId: string;
   attempt: number;
   revision: number;
-  status: string;
+  status: ApprovalStatus;
   reason: string;
   output: unknown;
   editedOutput: unknown;
@@ -267,7 +268,7 @@ export function createApprovalService(dependencies: {
       query: {
         limit: number;
         cursor?: string;
-        status?: string;
+        status?: ApprovalStatus;
         workflowId?: string;
         runId?: string;
         olderThanMinutes?: number;

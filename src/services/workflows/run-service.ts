@@ -21,6 +21,7 @@ import type { RunSignals } from './run-signals.ts';
 import {
   type RunEventView,
   type RunMode,
+  type RunStatus,
   type RunTrigger,
   type RunView,
   toRunEventView,
@@ -32,6 +33,7 @@ export interface RunListQuery {
   limit: number;
   cursor?: string;
   workflowId?: string;
+  /** One of `runStatuses` (the route checks it; its zod schema widens the type to string). */
   status?: string;
   trigger?: string;
   mode?: string;
@@ -258,7 +260,7 @@ export function createRunService(dependencies: {
       workspaceId: access.workspaceId,
       position,
       kind: step.kind,
-      status: 'pending',
+      status: 'pending' as const,
     }));
     const run = await inTransaction(database, (scoped) =>
       scoped.workflowRuns.insert(
@@ -363,7 +365,7 @@ export function createRunService(dependencies: {
       }
       const rows = await repositories.workflowRuns.list(
         access.workspaceId,
-        { ...query, workflowId },
+        { ...query, workflowId, status: query.status as RunStatus | undefined },
         { limit: query.limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined },
       );
       const page = rows.slice(0, query.limit);

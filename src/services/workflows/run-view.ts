@@ -4,39 +4,22 @@ import type {
   WorkflowStepRunRow,
 } from '../../store/repositories/index.ts';
 
-export type RunStatus = 'queued' | 'running' | 'waiting_approval' | 'completed' | 'failed' | 'cancelled';
-export type StepStatus =
-  | 'pending'
-  | 'ready'
-  | 'running'
-  | 'waiting_approval'
-  | 'completed'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled';
+import {
+  type RunStatus,
+  runStatuses as runStatusValues,
+  type StepStatus,
+  stepStatuses as stepStatusValues,
+} from '../../store/schema/index.ts';
+
+export type { RunStatus, StepStatus };
 export type RunTrigger = 'manual' | 'webhook' | 'schedule';
 /** `replay`: every agent step answers from the recording of the run named by `replayOf`. */
 export type RunMode = 'live' | 'mock' | 'replay';
 export const runModes: readonly RunMode[] = ['live', 'mock', 'replay'];
 
-export const runStatuses: readonly RunStatus[] = [
-  'queued',
-  'running',
-  'waiting_approval',
-  'completed',
-  'failed',
-  'cancelled',
-];
-export const stepStatuses: readonly StepStatus[] = [
-  'pending',
-  'ready',
-  'running',
-  'waiting_approval',
-  'completed',
-  'failed',
-  'skipped',
-  'cancelled',
-];
+// Widened to plain arrays because the routes hand them to `z.enum` as mutable tuples.
+export const runStatuses: readonly RunStatus[] = runStatusValues;
+export const stepStatuses: readonly StepStatus[] = stepStatusValues;
 export const runTriggers: readonly RunTrigger[] = ['manual', 'webhook', 'schedule'];
 
 export interface StepRunView {

@@ -5,6 +5,7 @@ import {
   agentBudgets,
   budgetPeriods,
   budgetReservations,
+  type ReservationFinish,
   type WorkspaceSettingsColumn,
 } from '../schema/index.ts';
 import { createStatementBatcher } from './statement-batcher.ts';
@@ -19,7 +20,7 @@ export type ReserveOutcome =
   | { reserved: true /** The workspace scope had a limit. */; workspaceLimited: boolean }
   | { reserved: false; scope: string; spentUsd: number; reservedUsd: number; limitUsd: number };
 
-export type ReservationFinish = 'settled' | 'released' | 'expired';
+export type { ReservationFinish } from '../schema/index.ts';
 
 const periodKey = (workspaceId: string, scope: string, periodStart: Date) =>
   `${workspaceId}|${scope}|${periodStart.getTime()}`;

@@ -1,6 +1,11 @@
 import { and, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { notifications, webhookDeliveries, workspaceSecrets } from '../schema/index.ts';
+import {
+  notifications,
+  type WebhookDeliveryStatus,
+  webhookDeliveries,
+  workspaceSecrets,
+} from '../schema/index.ts';
 
 export type NotificationRow = typeof notifications.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -62,7 +67,7 @@ export function createNotificationRepository(database: Database) {
     async recordAttempt(
       id: string,
       outcome: {
-        status: 'delivered' | 'pending' | 'failed';
+        status: Exclude<WebhookDeliveryStatus, 'sending'>;
         attempts: number;
         nextAttemptAt: Date;
         statusCode: number | null;

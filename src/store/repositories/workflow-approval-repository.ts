@@ -2,13 +2,13 @@ import { and, asc, desc, eq, lt, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { jsonText } from '../json-text.ts';
 import { queryRows } from '../query-rows.ts';
-import { workflowApprovals, workflowArtifacts } from '../schema/index.ts';
+import { type ApprovalStatus, workflowApprovals, workflowArtifacts } from '../schema/index.ts';
 
 export type WorkflowApprovalRow = typeof workflowApprovals.$inferSelect;
 export type WorkflowArtifactRow = typeof workflowArtifacts.$inferSelect;
 
 export interface ApprovalFilters {
-  status?: string;
+  status?: ApprovalStatus;
   workflowId?: string;
   runId?: string;
   /** Created before this moment (the age filter: older than N minutes). */

@@ -2,7 +2,13 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { jsonText } from '../json-text.ts';
 import { queryRows } from '../query-rows.ts';
-import { executions, workflowRunEvents, workflowRuns, workflowStepRuns } from '../schema/index.ts';
+import {
+  executions,
+  type RunStatus,
+  workflowRunEvents,
+  workflowRuns,
+  workflowStepRuns,
+} from '../schema/index.ts';
 import type { ExecutionRow } from './execution-repository.ts';
 
 export type WorkflowRunRow = typeof workflowRuns.$inferSelect;
@@ -13,7 +19,7 @@ export type WorkflowRunEventRow = typeof workflowRunEvents.$inferSelect;
 
 export interface WorkflowRunFilters {
   workflowId?: string;
-  status?: string;
+  status?: RunStatus;
   trigger?: string;
   mode?: string;
   from?: Date;

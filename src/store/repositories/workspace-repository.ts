@@ -1,6 +1,12 @@
 import { and, asc, count, eq, inArray, isNotNull } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { memberships, users, type WorkspaceSettingsColumn, workspaces } from '../schema/index.ts';
+import {
+  type MembershipStatus,
+  memberships,
+  users,
+  type WorkspaceSettingsColumn,
+  workspaces,
+} from '../schema/index.ts';
 
 export type WorkspaceRow = typeof workspaces.$inferSelect;
 
@@ -227,7 +233,7 @@ export function createWorkspaceRepository(database: Database) {
       workspaceId: string,
       userId: string,
       role: string,
-      options: { status?: 'active' | 'pending'; invitedBy?: string | null } = {},
+      options: { status?: MembershipStatus; invitedBy?: string | null } = {},
     ): Promise<boolean> {
       const rows = await database
         .insert(memberships)

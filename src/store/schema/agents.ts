@@ -109,6 +109,10 @@ export interface ExecutionToolCallColumn {
   approvalId?: string;
 }
 
+/** `waiting_approval`: the tool loop stopped for a person; the execution after the decision continues it. */
+export const executionStatuses = ['running', 'completed', 'failed', 'waiting_approval'] as const;
+export type ExecutionStatus = (typeof executionStatuses)[number];
+
 /**
  * One run of one agent version. Written `running` before the provider call and finished after it,
  * so a process that dies mid-call leaves a row the next start can mark `interrupted`.
@@ -123,6 +127,7 @@ export const executions = pgTable(
     agentId: text('agent_id').notNull(),
     agentVersionId: text('agent_version_id').notNull(),
     agentVersion: integer('agent_version').notNull(),
+    // Still plain text: the execution list filter passes a string (execution-service.ts); one of `executionStatuses`.
     status: text('status').notNull(),
     mode: text('mode').notNull(),
     trigger: text('trigger').notNull(),

@@ -34,6 +34,11 @@ export const budgetPeriods = pgTable(
   (table) => [primaryKey({ columns: [table.workspaceId, table.scope, table.periodStart] })],
 );
 
+/** A reservation is `reserved` until it is finished exactly once, as one of the other three. */
+export const reservationStates = ['reserved', 'settled', 'released', 'expired'] as const;
+export type ReservationState = (typeof reservationStates)[number];
+export type ReservationFinish = Exclude<ReservationState, 'reserved'>;
+
 /** A pessimistic hold taken before a provider call; settled, released or expired exactly once. */
 export const budgetReservations = pgTable(
   'budget_reservations',
@@ -50,7 +55,7 @@ export const budgetReservations = pgTable(
     executionId: text('execution_id'),
     reservedUsd: usd('reserved_usd').notNull(),
     spentUsd: usd('spent_usd'),
-    state: text('state').notNull(),
+    state: text('state', { enum: reservationStates }).notNull(),
     /**
      * `hold`: one execution's reservation. `lease`: a node's slice of the budget that it hands out
      * to its executions in memory (docs/decisions/2026-12-02-budget-leases.md); what they spend is
@@ -104,6 +109,10 @@ export const notifications = pgTable(
   ],
 );
 
+/** `sending`: a node holds the delivery until `next_attempt_at`; past that another node may take it. */
+export const webhookDeliveryStatuses = ['pending', 'sending', 'delivered', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof webhookDeliveryStatuses)[number];
+
 /** Outgoing webhook deliveries, retried with backoff; each attempt's outcome is kept. */
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
@@ -115,7 +124,7 @@ export const webhookDeliveries = pgTable(
     notificationId: text('notification_id'),
     url: text('url').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: webhookDeliveryStatuses }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: at('next_attempt_at').notNull(),
     lastStatusCode: integer('last_status_code'),

@@ -68,6 +68,10 @@ export const workspaces = pgTable('workspaces', {
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
+/** `pending`: an invitation of an existing, unverified account waits for its holder to accept it. */
+export const membershipStatuses = ['active', 'pending'] as const;
+export type MembershipStatus = (typeof membershipStatuses)[number];
+
 export const memberships = pgTable(
   'memberships',
   {
@@ -82,7 +86,7 @@ export const memberships = pgTable(
      * `active`, or `pending` while an invitation of an existing, unverified account waits for its
      * holder to accept it; a pending membership grants nothing.
      */
-    status: text('status').notNull().default('active'),
+    status: text('status', { enum: membershipStatuses }).notNull().default('active'),
     /** Who added the member (null for the first owner and for rows older than this column). */
     invitedBy: text('invited_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),

@@ -77,6 +77,36 @@ export const workflowVersions = pgTable(
   (table) => [uniqueIndex('workflow_versions_workflow_number').on(table.workflowId, table.number)],
 );
 
+export const runStatuses = [
+  'queued',
+  'running',
+  'waiting_approval',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type RunStatus = (typeof runStatuses)[number];
+export const stepStatuses = [
+  'pending',
+  'ready',
+  'running',
+  'waiting_approval',
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+] as const;
+export type StepStatus = (typeof stepStatuses)[number];
+/** `cancelled`: the run ended (cancelled or failed elsewhere) while the approval still waited. */
+export const approvalStatuses = [
+  'pending',
+  'approved',
+  'rejected',
+  'revision_requested',
+  'cancelled',
+] as const;
+export type ApprovalStatus = (typeof approvalStatuses)[number];
+
 /**
  * One run of a workflow version. `status` moves only by conditional updates:
  * queued → running → waiting_approval ⇄ running → completed | failed | cancelled.
@@ -92,7 +122,7 @@ export const workflowRuns = pgTable(
     workflowId: text('workflow_id').notNull(),
     workflowVersionId: text('workflow_version_id').notNull(),
     workflowVersion: integer('workflow_version').notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: runStatuses }).notNull(),
     mode: text('mode').notNull(),
     trigger: text('trigger').notNull(),
     input: json('input'),
@@ -144,7 +174,7 @@ export const workflowStepRuns = pgTable(
     /** The step's place in the definition, for listing in the order the user wrote. */
     position: integer('position').notNull(),
     kind: text('kind').notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: stepStatuses }).notNull(),
     attempt: integer('attempt').notNull().default(0),
     input: json('input'),
     output: json('output'),
@@ -224,7 +254,7 @@ export const workflowApprovals = pgTable(
     attempt: integer('attempt').notNull(),
     /** How many revisions of this step came before this approval (0 for the first). */
     revision: integer('revision').notNull().default(0),
-    status: text('status').notNull(),
+    status: text('status', { enum: approvalStatuses }).notNull(),
     /** Why it waits: `required`, `checkpoint`, `final`, `risk`, `review_requested`, `cost_cap`. */
     reason: text('reason').notNull(),
     /** The output proposed for approval. */
