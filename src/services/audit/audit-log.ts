@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { newId } from '../../core/ids.ts';
 import { redactSecrets } from '../../core/redact-secrets.ts';
 import type { AuditEventRow, Repositories } from '../../store/repositories/index.ts';
@@ -66,21 +67,6 @@ function toView(row: AuditEventRow): AuditEventView {
   };
 }
 
-function encodeCursor(row: { createdAt: Date; id: string }): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } | undefined {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(createdAt);
-    if (Number.isNaN(date.getTime()) || typeof id !== 'string') return undefined;
-    return { createdAt: date, id };
-  } catch {
-    return undefined;
-  }
-}
-
 /** The audit log: append events (metadata scrubbed of anything secret-named) and read them back. */
 export function createAuditLog(dependencies: { repositories: Repositories; clock: Clock }) {
   const { repositories, clock } = dependencies;
@@ -136,7 +122,7 @@ export function createAuditLog(dependencies: { repositories: Repositories; clock
       const last = page.at(-1);
       return {
         items: page.map(toView),
-        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last.createdAt, last.id) : null,
       };
     },
   };

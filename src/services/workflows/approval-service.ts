@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { compileJsonSchema, describeProblems } from '../../core/json-schema.ts';
 import type { WorkflowDefinition } from '../../core/workflow/workflow-definition.ts';
@@ -8,7 +9,6 @@ import type {
   WorkflowArtifactRow,
 } from '../../store/repositories/index.ts';
 import type { ApprovalStatus } from '../../store/schema/index.ts';
-import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { completeSettings } from '../identity/workspace-settings.ts';

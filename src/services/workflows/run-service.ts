@@ -1,3 +1,4 @@
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { compileJsonSchema, describeProblems } from '../../core/json-schema.ts';
@@ -10,7 +11,6 @@ import {
   type WorkflowWithVersion,
 } from '../../store/repositories/index.ts';
 import { agentNotFound } from '../agents/agent-service.ts';
-import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import { recordingDisabled } from '../executions/execution-recording.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
