@@ -15,6 +15,7 @@ import { createTelemetryReadings } from '../store/telemetry-readings.ts';
 import { createSilentLogger, type Logger } from '../telemetry/logger.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/telemetry.ts';
 import { createAgentService } from './agents/agent-service.ts';
+import { createPublishedAgentCache, withCachedPublishedAgents } from './agents/published-agent-cache.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { disabledEmailSender, type EmailSender } from './email/email-sender.ts';
 import { createExecutionService, type ExecutionService } from './executions/execution-service.ts';
@@ -132,6 +133,11 @@ export function createServices(options: ServiceOptions) {
   const budgets = createBudgetService({ repositories, clock, alerts, leases: options.budgetLeases });
   const changeNotifications = options.changeNotifications ?? defaultChangeNotifications(options.store);
   const credentialChanges = createCredentialChanges({ database, notifications: changeNotifications });
+  // Every execution reads its agent's published version first: a node keeps a copy, dropped on change.
+  const executionRepositories = withCachedPublishedAgents(
+    repositories,
+    createPublishedAgentCache({ notifications: changeNotifications }),
+  );
   let executions: ExecutionService | undefined;
   let runs: RunService | undefined;
   let approvals: ApprovalService | undefined;
@@ -238,6 +244,7 @@ export function createServices(options: ServiceOptions) {
       database,
       repositories,
       clock,
+      notifications: changeNotifications,
       toolChecks: {
         mcp: mcpToolKind.check,
         http: createHttpToolCheck({ allowedHosts: allowedProviderHosts }),
@@ -268,7 +275,7 @@ export function createServices(options: ServiceOptions) {
         createExecutionService({
           nodeId,
           modelCaller: telemetry.modelCaller,
-          repositories,
+          repositories: executionRepositories,
           clock,
           credentials: this.providerKeys,
           allowedProviderHosts,
@@ -288,7 +295,10 @@ export function createServices(options: ServiceOptions) {
     },
     /** Agents as OpenAI models; built on first use, like the executions it runs. */
     get openaiCompatible(): OpenAiCompatibleService {
-      openaiCompatible ??= createOpenAiCompatibleService({ repositories, executions: () => this.executions });
+      openaiCompatible ??= createOpenAiCompatibleService({
+        repositories: executionRepositories,
+        executions: () => this.executions,
+      });
       return openaiCompatible;
     },
     workflows: createWorkflowService({

@@ -1,9 +1,11 @@
 import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { type ChangeNotifications, silentChangeNotifications } from '../../store/change-notifications.ts';
 import type { Database } from '../../store/database.ts';
 import {
   type AgentVersionRow,
   type AgentWithVersion,
+  createRepositories,
   inTransaction,
   type Repositories,
 } from '../../store/repositories/index.ts';
@@ -26,6 +28,7 @@ import {
 import { agentNotFound, labelPattern, publishedLabel } from './agent-version-selector.ts';
 import { checkToolReferences } from './check-tool-references.ts';
 import { decodeCursor, decodeVersionCursor, encodeCursor } from './cursor.ts';
+import { encodeAgentChange } from './published-agent-cache.ts';
 
 export { agentNotFound };
 
@@ -152,8 +155,32 @@ export function createAgentService(dependencies: {
   clock: Clock;
   /** Save-time checks of tool entries by kind beyond the agent tool's (the mcp one from tools/mcp/). */
   toolChecks?: ToolEntryChecks;
+  /** Where changes are announced, so every node's copy of the agent (published-agent-cache.ts) goes. */
+  notifications?: ChangeNotifications;
 }) {
   const { database, repositories, clock } = dependencies;
+  const notifications = dependencies.notifications ?? silentChangeNotifications;
+
+  /**
+   * Runs `change` in one transaction that also announces the agent's change (the notice travels at
+   * its commit), and answers once every listening node dropped its copy.
+   */
+  async function changingAgent<Result>(
+    workspaceId: string,
+    change: (scoped: Repositories) => Promise<{ result: Result; agentId: string }>,
+  ): Promise<Result> {
+    const { result, publication } = await database.transaction(async (transaction) => {
+      const scopedDatabase = transaction as unknown as Database;
+      const { result, agentId } = await change(createRepositories(scopedDatabase, { groupCommit: false }));
+      const publication = await notifications.publish(
+        scopedDatabase,
+        encodeAgentChange({ workspaceId, agentId }),
+      );
+      return { result, publication };
+    });
+    await publication.delivered();
+    return result;
+  }
 
   /** Adds `after` as the newest version (a draft until published); inside the caller's transaction. */
   async function addVersion(
@@ -233,10 +260,10 @@ export function createAgentService(dependencies: {
     reference: string,
     change: (scoped: Repositories, found: AgentWithVersion) => Promise<AgentWithVersion>,
   ) =>
-    inTransaction(database, async (scoped) => {
+    changingAgent(access.workspaceId, async (scoped) => {
       const found = await scoped.agents.findForUpdate(access.workspaceId, reference);
       if (!found) throw agentNotFound();
-      return toAgentView(await change(scoped, found));
+      return { result: toAgentView(await change(scoped, found)), agentId: found.agent.id };
     });
 
   return {
@@ -468,8 +495,11 @@ export function createAgentService(dependencies: {
     },
 
     async remove(access: WorkspaceAccess, reference: string): Promise<void> {
-      const removed = await repositories.agents.softDelete(access.workspaceId, reference, clock.now());
-      if (!removed) throw agentNotFound();
+      await changingAgent(access.workspaceId, async (scoped) => {
+        const removed = await scoped.agents.softDelete(access.workspaceId, reference, clock.now());
+        if (!removed) throw agentNotFound();
+        return { result: undefined, agentId: removed.id };
+      });
     },
 
     async listVersions(

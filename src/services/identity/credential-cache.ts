@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ChangeNotifications } from '../../store/change-notifications.ts';
 import type { ApiTokenRow, SessionRow } from '../../store/repositories/index.ts';
+import { isAgentChangePayload } from '../agents/published-agent-cache.ts';
 import { type CredentialChange, parseCredentialChange } from './credential-changes.ts';
 
 /** A live token with its creator's current role in the token's workspace. */
@@ -91,7 +92,8 @@ export function createCredentialCache(dependencies: {
     message(payload) {
       const change = parseCredentialChange(payload);
       if (change) apply(change);
-      else clear();
+      // Agent notices share the channel (published-agent-cache.ts); anything else unknown drops all.
+      else if (!isAgentChangePayload(payload)) clear();
     },
     reset: clear,
   });

@@ -184,13 +184,14 @@ export function createAgentRepository(database: Database) {
       return { agent: agentRow, version: versionRow };
     },
 
-    async softDelete(workspaceId: string, reference: string, now: Date): Promise<boolean> {
-      const rows = await database
+    /** Hides the agent; answers its id, or undefined when no live agent matched. */
+    async softDelete(workspaceId: string, reference: string, now: Date): Promise<{ id: string } | undefined> {
+      const [row] = await database
         .update(agents)
         .set({ deletedAt: now, updatedAt: now })
         .where(byReference(workspaceId, reference))
         .returning({ id: agents.id });
-      return rows.length > 0;
+      return row;
     },
 
     /** Versions of one agent, newest first; `beforeNumber` pages. */
