@@ -11,6 +11,12 @@ export interface AttemptSignal {
   dispose(): void;
 }
 
+/**
+ * The reason an ended attempt's signal carries. One shared instance: a DOMException captures a
+ * stack when made, and every finished attempt aborts its signal (to stop a body nobody reads).
+ */
+const attemptEnded = new DOMException('The attempt ended', 'AbortError');
+
 export function createAttemptSignal(timeoutMs: number, callerSignal: AbortSignal | undefined): AttemptSignal {
   const controller = new AbortController();
   let timedOut = false;
@@ -35,7 +41,7 @@ export function createAttemptSignal(timeoutMs: number, callerSignal: AbortSignal
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
       callerSignal?.removeEventListener('abort', onCallerAbort);
-      if (!controller.signal.aborted) controller.abort(new DOMException('The attempt ended', 'AbortError'));
+      if (!controller.signal.aborted) controller.abort(attemptEnded);
     },
   };
 }

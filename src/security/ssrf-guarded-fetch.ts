@@ -35,8 +35,23 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof gl
   const baseFetch = options.fetch ?? globalThis.fetch;
   const maxRedirects = options.maxRedirects ?? 3;
   return async (input, init) => {
-    let request = new Request(input, init);
-    for (let hop = 0; ; hop++) {
+    // The common case (a provider call: a URL and a string body) goes out as given: building a
+    // Request and cloning it per call tees its body through web streams for a redirect that
+    // almost never comes. A body that cannot be sent twice keeps the clone.
+    if (!replayable(input, init)) return followRedirects(new Request(input, init), init, 0);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    await checkProviderUrl(url, options);
+    const response = await baseFetch(input, { ...init, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location || maxRedirects === 0) return response;
+    await response.body?.cancel();
+    const request = new Request(input, init);
+    return followRedirects(redirectedRequest(request, new URL(location, url), response.status), init, 1);
+  };
+
+  async function followRedirects(start: Request, init: RequestInit | undefined, firstHop: number) {
+    let request = start;
+    for (let hop = firstHop; ; hop++) {
       await checkProviderUrl(request.url, options);
       const response = await baseFetch(request.clone(), {
         redirect: 'manual',
@@ -49,7 +64,14 @@ export function createGuardedFetch(options: GuardedFetchOptions = {}): typeof gl
       await response.body?.cancel();
       request = redirectedRequest(request, target, response.status);
     }
-  };
+  }
+}
+
+/** True when the request can be built again for a redirect: no Request object, no stream body. */
+function replayable(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): boolean {
+  if (typeof input !== 'string' && !(input instanceof URL)) return false;
+  const body = init?.body;
+  return body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
 }
 
 /**
