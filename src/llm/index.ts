@@ -1,5 +1,4 @@
 export type { AttemptSignal } from './attempt-signal.ts';
-export { backoffDelay } from './backoff-delay.ts';
 export type {
   CircuitBreaker,
   CircuitBreakerSettings,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { backoffDelay } from '../core/backoff-delay.ts';
 import type { ChangeNotifications, ChangeSubscriber, Publication } from './change-notifications.ts';
 import type { Database } from './database.ts';
 
@@ -31,7 +32,7 @@ export interface PostgresChangeNotificationsSettings {
   heartbeatMs?: number;
   /** How long a delivery waits for every node's acknowledgement (and a heartbeat for its echo). */
   deliveryTimeoutMs?: number;
-  /** The longest pause between reconnection attempts. */
+  /** The longest pause between reconnection attempts (full jitter under 100 ms doubling). */
   maximumReconnectDelayMs?: number;
 }
 
@@ -160,7 +161,7 @@ export function createPostgresChangeNotifications(
   }
 
   async function connectWithBackoff(): Promise<void> {
-    let delay = 100;
+    let failures = 0;
     while (!closed) {
       const candidate = new pg.Client({
         connectionString: url,
@@ -190,9 +191,16 @@ export function createPostgresChangeNotifications(
       } catch (error) {
         candidate.end().catch(() => {});
         if (closed) return;
+        failures++;
+        // Jittered, so the nodes that lost the database together do not all reconnect together.
+        const delay = backoffDelay({
+          retryNumber: failures,
+          baseDelayMs: 100,
+          maxDelayMs: maximumReconnectDelayMs,
+          random: Math.random,
+        });
         settings.log?.warn({ err: error, retryInMs: delay }, 'credential change listener cannot connect');
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        delay = Math.min(delay * 2, maximumReconnectDelayMs);
       }
     }
   }

@@ -39,7 +39,8 @@ describe('budget alerts and webhooks', () => {
   beforeAll(async () => {
     testApp = await createTestApp({
       clock,
-      webhookSettings: { baseDelayMs: 1_000, maxAttempts: 3 },
+      // A fixed jitter: the first retry waits 500 ms, inside the 1 s ceiling the test steps over.
+      webhookSettings: { baseDelayMs: 1_000, maxAttempts: 3, random: () => 0.5 },
     });
   });
   afterAll(() => testApp.close());

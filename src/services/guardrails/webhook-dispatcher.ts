@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../core/backoff-delay.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Keyring } from '../../security/keyring.ts';
@@ -18,10 +19,12 @@ const secretContext = (workspaceId: string) => ({
 
 export interface WebhookDispatcherSettings {
   maxAttempts: number;
-  /** Delay before retry n is base × 2^(n-1), capped. */
+  /** Delay before retry n: full jitter under base × 2^(n-1), capped (`backoffDelay`). */
   baseDelayMs: number;
   maxDelayMs: number;
   timeoutMs: number;
+  /** Uniform in [0, 1): the jitter, so deliveries that failed together do not all come back together. */
+  random: () => number;
 }
 
 export const defaultWebhookDispatcherSettings: WebhookDispatcherSettings = {
@@ -29,6 +32,7 @@ export const defaultWebhookDispatcherSettings: WebhookDispatcherSettings = {
   baseDelayMs: 2_000,
   maxDelayMs: 10 * 60_000,
   timeoutMs: 10_000,
+  random: Math.random,
 };
 
 /**
@@ -105,7 +109,12 @@ export function createWebhookDispatcher(dependencies: {
       permanent = FlightdeckError.isInstance(failure) && failure.code === 'provider_url_refused';
     }
     const giveUp = permanent || attempts >= settings.maxAttempts;
-    const delay = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempts - 1));
+    const delay = backoffDelay({
+      retryNumber: attempts,
+      baseDelayMs: settings.baseDelayMs,
+      maxDelayMs: settings.maxDelayMs,
+      random: settings.random,
+    });
     await repositories.notifications.recordAttempt(delivery.id, {
       status: giveUp ? 'failed' : 'pending',
       attempts,

@@ -1,7 +1,8 @@
+import { backoffDelay } from '../../core/backoff-delay.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
 import { collectReferences, renderWorkflowValue } from '../../core/workflow/workflow-template.ts';
-import { backoffDelay, systemClock } from '../../llm/index.ts';
+import { systemClock } from '../../llm/index.ts';
 import type {
   Repositories,
   StepOutcome,
@@ -241,7 +242,7 @@ export async function runPreparedStep(input: {
       outcome = { ...tried, costUsd: outcome.costUsd + tried.costUsd };
       if (tried.status !== 'failed' || input.abortSignal.aborted || attemptTry === maxTries) break;
       if (!retryableStepErrors.has(tried.errorCode ?? '')) break;
-      // The provider layer's backoff (full jitter), from the step's own bounds.
+      // The one backoff (full jitter, as for provider calls), from the step's own bounds.
       const delayMs = backoffDelay({
         retryNumber: attemptTry,
         baseDelayMs: step.retry?.baseDelayMs ?? 1_000,
