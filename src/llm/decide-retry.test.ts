@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRetry } from './decide-retry.ts';
+import { classifyEndpointHealth, decideFallback, decideNextStep, decideRetry } from './decide-retry.ts';
 import type { ProviderErrorCode } from './provider-error.ts';
 import { ProviderError } from './provider-error.ts';
 import { resolveRetryPolicy } from './retry-policy.ts';
@@ -61,5 +61,88 @@ describe('decideRetry', () => {
       retry: false,
       reason: 'deadline_exceeded',
     });
+  });
+});
+
+describe('decideNextStep', () => {
+  const next = (error: ProviderError, options: { attemptNumber?: number; textYielded?: boolean } = {}) =>
+    decideNextStep({
+      error,
+      attemptNumber: options.attemptNumber ?? 1,
+      textYielded: options.textYielded ?? false,
+      policy,
+      remainingMs: 60_000,
+      random: () => 0.5,
+    });
+
+  it('retries the same target while the retry policy allows it', () => {
+    expect(next(new ProviderError({ code: 'provider_unavailable', statusCode: 503 }))).toEqual({
+      step: 'retry',
+      delayMs: 50,
+      source: 'backoff',
+    });
+  });
+
+  it('falls back once the target gave up on a failure another target may not share', () => {
+    expect(next(new ProviderError({ code: 'provider_unavailable' }), { attemptNumber: 3 })).toEqual({
+      step: 'fall-back',
+      reason: 'attempts_exhausted',
+    });
+    const circuitOpen = new ProviderError({
+      code: 'provider_unavailable',
+      isRetryable: false,
+      reason: 'circuit_open',
+    });
+    expect(next(circuitOpen)).toEqual({ step: 'fall-back', reason: 'not_retryable' });
+  });
+
+  it('gives up on a failure of the request itself', () => {
+    expect(next(new ProviderError({ code: 'provider_bad_request', statusCode: 400 }))).toEqual({
+      step: 'give-up',
+      reason: 'not_retryable',
+    });
+  });
+
+  it('gives up once text reached the consumer, even on a retryable failure', () => {
+    expect(next(new ProviderError({ code: 'provider_unavailable' }), { textYielded: true })).toEqual({
+      step: 'give-up',
+      reason: 'text_yielded',
+    });
+  });
+});
+
+describe('decideFallback', () => {
+  it.each([
+    ['provider_unavailable', true],
+    ['provider_timeout', true],
+    ['provider_rate_limited', true],
+    ['provider_auth_failed', false],
+    ['provider_bad_request', false],
+    ['provider_invalid_response', false],
+    ['provider_content_filtered', false],
+    ['provider_not_configured', false],
+  ] as const)('%s falls back: %s', (code, expected) => {
+    expect(decideFallback(new ProviderError({ code, isRetryable: false }))).toBe(expected);
+  });
+
+  it('falls back on any failure its adapter called retryable', () => {
+    expect(decideFallback(new ProviderError({ code: 'provider_invalid_response', isRetryable: true }))).toBe(
+      true,
+    );
+  });
+});
+
+describe('classifyEndpointHealth', () => {
+  it.each([
+    ['provider_unavailable', 'unhealthy'],
+    ['provider_timeout', 'unhealthy'],
+    ['provider_rate_limited', 'unhealthy'],
+    ['provider_invalid_response', 'unhealthy'],
+    ['provider_auth_failed', 'healthy'],
+    ['provider_bad_request', 'healthy'],
+    ['provider_content_filtered', 'healthy'],
+    ['provider_not_configured', 'healthy'],
+  ] as const)('%s leaves the endpoint %s', (code, expected) => {
+    expect(classifyEndpointHealth(new ProviderError({ code }))).toBe(expected);
   });
 });

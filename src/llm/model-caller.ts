@@ -4,18 +4,18 @@ import type { CircuitBreakerRegistry } from './circuit-breaker-registry.ts';
 import { createCircuitBreakerRegistry } from './circuit-breaker-registry.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
-import { decideRetry } from './decide-retry.ts';
+import { classifyEndpointHealth, decideNextStep } from './decide-retry.ts';
 import type {
   GenerateRequest,
   GenerateResult,
   LanguageModelProvider,
   ProviderKind,
+  ProviderStreamEvent,
 } from './language-model-provider.ts';
-import type { AttemptRecord } from './provider-error.ts';
-import { ProviderError } from './provider-error.ts';
+import type { ModelCallState } from './model-call-state.ts';
+import { createModelCallState } from './model-call-state.ts';
+import type { AttemptRecord, ProviderError } from './provider-error.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { resolveRetryPolicy } from './retry-policy.ts';
-import { toProviderError } from './to-provider-error.ts';
 
 /** One (provider, model) to try; the first target is the primary, the rest are fallbacks in order. */
 export interface ModelTarget {
@@ -78,13 +78,21 @@ export interface ModelCallerSettings {
   onAttempt?: (attempt: AttemptRecord) => void;
 }
 
-/** Failures that say the endpoint is unhealthy; a 400 or a rejected key says nothing about its health. */
-const unhealthyCodes = new Set([
-  'provider_unavailable',
-  'provider_timeout',
-  'provider_rate_limited',
-  'provider_invalid_response',
-]);
+/**
+ * How one attempt talks to its provider. A stream passes the provider's events through; generate
+ * is a stream that yields nothing until its one `finish`, so both share the attempt loop.
+ */
+type AttemptRunner = (target: ModelTarget, request: GenerateRequest) => AsyncIterable<ProviderStreamEvent>;
+
+const generateAttempt: AttemptRunner = async function* (target, request) {
+  yield { type: 'finish', result: await target.provider.generate(request) };
+};
+
+const streamAttempt: AttemptRunner = (target, request) => target.provider.stream(request);
+
+type AttemptOutcome =
+  | { status: 'succeeded'; call: ModelCallResult }
+  | { status: 'failed'; error: ProviderError; textYielded: boolean };
 
 /**
  * Wraps the provider port with everything an execution needs around a model call: retries with
@@ -94,276 +102,109 @@ const unhealthyCodes = new Set([
 export function createModelCaller(settings: ModelCallerSettings = {}): ModelCaller {
   const clock = settings.clock ?? systemClock;
   const random = settings.random ?? Math.random;
-  const breakers = settings.breakers ?? createCircuitBreakerRegistry({}, clock);
-  const onAttempt = settings.onAttempt ?? (() => {});
+  const context = {
+    clock,
+    breakers: settings.breakers ?? createCircuitBreakerRegistry({}, clock),
+    onAttempt: settings.onAttempt ?? (() => {}),
+    retry: settings.retry,
+    attemptTimeoutMs: settings.attemptTimeoutMs,
+    deadlineMs: settings.deadlineMs,
+  };
 
-  /** Shared state machine of one call; generate and stream differ only in how an attempt runs. */
-  function plan(request: ModelCallRequest) {
-    if (request.targets.length === 0) {
-      throw new ProviderError({ code: 'provider_not_configured', detail: 'no provider and model to call' });
+  /**
+   * The one attempt loop: targets in order, attempts on each until the policy in decide-retry says
+   * to fall back or give up. Yields what a stream shows and returns the call that answered.
+   */
+  async function* callTargets(
+    request: ModelCallRequest,
+    runAttempt: AttemptRunner,
+  ): AsyncGenerator<ModelCallStreamEvent, ModelCallResult> {
+    const call = createModelCallState(request, context);
+    let lastError: ProviderError | undefined;
+    for (const [targetIndex, target] of request.targets.entries()) {
+      const breaker = call.breakerFor(target);
+      for (let attemptNumber = 1; ; attemptNumber++) {
+        if (call.remainingMs() <= 0) return call.fail(lastError ?? call.deadlineError(target), targetIndex);
+        const outcome = yield* attempt(call, { target, targetIndex, breaker }, runAttempt);
+        if (outcome.status === 'succeeded') return outcome.call;
+        lastError = outcome.error;
+        const next = decideNextStep({
+          error: outcome.error,
+          textYielded: outcome.textYielded,
+          attemptNumber,
+          policy: call.policy,
+          remainingMs: call.remainingMs(),
+          random,
+        });
+        if (next.step === 'give-up') return call.fail(outcome.error, targetIndex);
+        if (next.step === 'fall-back') break;
+        call.countRetry();
+        await clock.sleep(next.delayMs, request.abortSignal);
+      }
     }
-    const policy = resolveRetryPolicy({ ...settings.retry, ...request.retry });
-    const attemptTimeoutMs = request.attemptTimeoutMs ?? settings.attemptTimeoutMs ?? 60_000;
-    const deadline = clock.now() + (request.deadlineMs ?? settings.deadlineMs ?? 120_000);
-    const attempts: AttemptRecord[] = [];
-    let retries = 0;
+    return call.fail(
+      lastError ?? call.deadlineError(request.targets[0] as ModelTarget),
+      request.targets.length - 1,
+    );
+  }
 
-    const record = (attempt: AttemptRecord) => {
-      attempts.push(attempt);
-      onAttempt(attempt);
-      return attempt;
-    };
-    const breakerFor = (target: ModelTarget): CircuitBreaker =>
-      breakers.get({
-        workspaceId: request.workspaceId,
-        provider: target.provider.kind,
-        baseUrl: target.provider.baseUrl,
-      });
-    const attemptRequest = (target: ModelTarget, targetIndex: number, signal: AbortSignal) => {
-      const headers = { ...request.headers };
-      if (request.idempotencyKey) {
-        headers['Idempotency-Key'] = request.idempotencyKey({
-          attemptNumber: attempts.length + 1,
-          targetIndex,
-          provider: target.provider.kind,
-          model: target.model,
-        });
-      }
-      const {
-        targets: _targets,
-        workspaceId: _workspaceId,
-        retry: _retry,
-        idempotencyKey: _key,
-        ...rest
-      } = request;
-      return { ...rest, model: target.model, headers, abortSignal: signal } satisfies GenerateRequest;
-    };
-    /** Classifies a thrown error; rethrows the caller's abort and programming errors unchanged. */
-    const classify = (error: unknown, target: ModelTarget, timedOut: boolean): ProviderError => {
-      if (request.abortSignal?.aborted) throw request.abortSignal.reason ?? error;
-      if (timedOut) {
-        return new ProviderError({
-          code: 'provider_timeout',
-          provider: target.provider.kind,
-          model: target.model,
-          detail: `no answer within ${attemptTimeoutMs} ms`,
-          cause: error,
-        });
-      }
-      const mapped = toProviderError(error, { provider: target.provider.kind, model: target.model });
-      if (!mapped) throw error;
-      return mapped;
-    };
-    const failed = (
-      target: ModelTarget,
-      error: ProviderError,
-      latencyMs: number,
-      breaker: CircuitBreaker,
-    ) => {
-      if (unhealthyCodes.has(error.code)) breaker.recordFailure();
+  /** One attempt on one target, reported by an `attempt-end` whatever its outcome. */
+  async function* attempt(
+    call: ModelCallState,
+    { target, targetIndex, breaker }: { target: ModelTarget; targetIndex: number; breaker: CircuitBreaker },
+    runAttempt: AttemptRunner,
+  ): AsyncGenerator<ModelCallStreamEvent, AttemptOutcome> {
+    const permit = breaker.acquire();
+    if (!permit.allowed) {
+      // Failing fast is not a call to the endpoint, so the breaker does not count it.
+      const error = call.circuitOpenError(target, permit.retryAfterMs);
+      yield { type: 'attempt-end', attempt: call.recordFailure(target, error, 0) };
+      return { status: 'failed', error, textYielded: false };
+    }
+    const failed = (error: ProviderError, latencyMs: number) => {
+      if (classifyEndpointHealth(error) === 'unhealthy') breaker.recordFailure();
       else breaker.recordSuccess();
-      return record({
-        provider: target.provider.kind,
-        model: target.model,
-        status: 'failed',
-        statusCode: error.statusCode ?? null,
-        errorCode: error.code,
-        latencyMs,
-      });
+      return call.recordFailure(target, error, latencyMs);
     };
-    const succeeded = (target: ModelTarget, latencyMs: number, breaker: CircuitBreaker) => {
-      breaker.recordSuccess();
-      return record({
-        provider: target.provider.kind,
-        model: target.model,
-        status: 'succeeded',
-        statusCode: 200,
-        errorCode: null,
-        latencyMs,
-      });
-    };
-    const circuitOpen = (target: ModelTarget, retryAfterMs: number) => {
-      const error = new ProviderError({
-        code: 'provider_unavailable',
-        provider: target.provider.kind,
-        model: target.model,
-        reason: 'circuit_open',
-        isRetryable: false,
-        retryAfterMs,
-        detail: 'recent calls to this provider failed, so calls are paused (circuit open)',
-      });
-      record({
-        provider: target.provider.kind,
-        model: target.model,
-        status: 'failed',
-        statusCode: null,
-        errorCode: error.code,
-        latencyMs: 0,
-      });
-      return error;
-    };
-    /** After a target gave up: may the next target be tried? */
-    const mayFallBack = (error: ProviderError) =>
-      error.isRetryable ||
-      error.code === 'provider_unavailable' ||
-      error.code === 'provider_timeout' ||
-      error.code === 'provider_rate_limited';
-    const fail = (error: ProviderError, targetIndex: number): never => {
-      error.attempts = attempts;
-      error.fallbackUsed = targetIndex > 0;
-      throw error;
-    };
-    const finish = (result: GenerateResult, target: ModelTarget, targetIndex: number): ModelCallResult => ({
-      result,
-      provider: target.provider.kind,
-      model: target.model,
-      targetIndex,
-      fallbackUsed: targetIndex > 0,
-      retries,
-      attempts,
-    });
-    const nextDelay = async (error: ProviderError, attemptNumber: number): Promise<boolean> => {
-      const decision = decideRetry({
-        error,
-        attemptNumber,
-        policy,
-        remainingMs: deadline - clock.now(),
-        random,
-      });
-      if (!decision.retry) return false;
-      retries++;
-      await clock.sleep(decision.delayMs, request.abortSignal);
-      return true;
-    };
-    const remainingMs = () => deadline - clock.now();
-    const attemptTimeout = () => Math.max(1, Math.min(attemptTimeoutMs, remainingMs()));
-    const deadlineError = (target: ModelTarget) =>
-      new ProviderError({
-        code: 'provider_timeout',
-        provider: target.provider.kind,
-        model: target.model,
-        reason: 'deadline_exceeded',
-        isRetryable: false,
-        detail: 'the overall deadline of the call passed',
-      });
-
-    return {
-      request,
-      attempts,
-      record,
-      breakerFor,
-      attemptRequest,
-      classify,
-      failed,
-      succeeded,
-      circuitOpen,
-      mayFallBack,
-      fail,
-      finish,
-      nextDelay,
-      remainingMs,
-      attemptTimeout,
-      deadlineError,
-    };
+    const attemptSignal = createAttemptSignal(call.attemptTimeoutMs(), call.request.abortSignal);
+    const startedAt = clock.now();
+    let textYielded = false;
+    try {
+      const events = runAttempt(target, call.attemptRequest(target, targetIndex, attemptSignal.signal));
+      for await (const event of events) {
+        // For streams the timeout bounds the silence between chunks, not the whole answer.
+        attemptSignal.restart();
+        if (event.type === 'text-delta') {
+          textYielded = true;
+          yield event;
+          continue;
+        }
+        breaker.recordSuccess();
+        yield { type: 'attempt-end', attempt: call.recordSuccess(target, clock.now() - startedAt) };
+        const answered = call.finish(event.result, target, targetIndex);
+        yield { type: 'finish', call: answered };
+        return { status: 'succeeded', call: answered };
+      }
+    } catch (thrown) {
+      const error = call.classify(thrown, target, attemptSignal.timedOut);
+      yield { type: 'attempt-end', attempt: failed(error, clock.now() - startedAt) };
+      return { status: 'failed', error, textYielded };
+    } finally {
+      attemptSignal.dispose();
+    }
+    const error = call.endedWithoutResultError(target);
+    yield { type: 'attempt-end', attempt: failed(error, clock.now() - startedAt) };
+    return { status: 'failed', error, textYielded };
   }
 
   return {
     async generate(request) {
-      const call = plan(request);
-      let lastError: ProviderError | undefined;
-      let lastTargetIndex = 0;
-      for (const [targetIndex, target] of request.targets.entries()) {
-        if (lastError && !call.mayFallBack(lastError)) break;
-        lastTargetIndex = targetIndex;
-        const breaker = call.breakerFor(target);
-        for (let attemptNumber = 1; ; attemptNumber++) {
-          if (call.remainingMs() <= 0) return call.fail(lastError ?? call.deadlineError(target), targetIndex);
-          const permit = breaker.acquire();
-          if (!permit.allowed) {
-            lastError = call.circuitOpen(target, permit.retryAfterMs);
-            break;
-          }
-          const attemptSignal = createAttemptSignal(call.attemptTimeout(), request.abortSignal);
-          const startedAt = clock.now();
-          try {
-            const result = await target.provider.generate(
-              call.attemptRequest(target, targetIndex, attemptSignal.signal),
-            );
-            call.succeeded(target, clock.now() - startedAt, breaker);
-            return call.finish(result, target, targetIndex);
-          } catch (error) {
-            lastError = call.classify(error, target, attemptSignal.timedOut);
-            call.failed(target, lastError, clock.now() - startedAt, breaker);
-          } finally {
-            attemptSignal.dispose();
-          }
-          if (!(await call.nextDelay(lastError, attemptNumber))) break;
-        }
+      const events = callTargets(request, generateAttempt);
+      for (;;) {
+        const next = await events.next();
+        if (next.done) return next.value;
       }
-      return call.fail(lastError ?? call.deadlineError(request.targets[0] as ModelTarget), lastTargetIndex);
     },
-
-    async *stream(request) {
-      const call = plan(request);
-      let lastError: ProviderError | undefined;
-      let lastTargetIndex = 0;
-      for (const [targetIndex, target] of request.targets.entries()) {
-        if (lastError && !call.mayFallBack(lastError)) break;
-        lastTargetIndex = targetIndex;
-        const breaker = call.breakerFor(target);
-        for (let attemptNumber = 1; ; attemptNumber++) {
-          if (call.remainingMs() <= 0) return call.fail(lastError ?? call.deadlineError(target), targetIndex);
-          const permit = breaker.acquire();
-          if (!permit.allowed) {
-            lastError = call.circuitOpen(target, permit.retryAfterMs);
-            yield { type: 'attempt-end', attempt: call.attempts.at(-1) as AttemptRecord };
-            break;
-          }
-          const attemptSignal = createAttemptSignal(call.attemptTimeout(), request.abortSignal);
-          const startedAt = clock.now();
-          let yieldedText = false;
-          let finished = false;
-          let attemptError: ProviderError | undefined;
-          try {
-            const events = target.provider.stream(
-              call.attemptRequest(target, targetIndex, attemptSignal.signal),
-            );
-            for await (const event of events) {
-              attemptSignal.restart();
-              if (event.type === 'text-delta') {
-                yieldedText = true;
-                yield event;
-              } else {
-                finished = true;
-                const attempt = call.succeeded(target, clock.now() - startedAt, breaker);
-                yield { type: 'attempt-end', attempt };
-                yield { type: 'finish', call: call.finish(event.result, target, targetIndex) };
-              }
-            }
-          } catch (error) {
-            attemptError = call.classify(error, target, attemptSignal.timedOut);
-            const attempt = call.failed(target, attemptError, clock.now() - startedAt, breaker);
-            yield { type: 'attempt-end', attempt };
-            // Text already reached the consumer: a retry would repeat it, so the failure is final.
-            if (yieldedText) return call.fail(attemptError, targetIndex);
-          } finally {
-            attemptSignal.dispose();
-          }
-          if (finished) return;
-          if (!attemptError) {
-            attemptError = new ProviderError({
-              code: 'provider_invalid_response',
-              provider: target.provider.kind,
-              model: target.model,
-              detail: 'the stream ended without a result',
-            });
-            call.failed(target, attemptError, clock.now() - startedAt, breaker);
-          }
-          lastError = attemptError;
-          if (!(await call.nextDelay(lastError, attemptNumber))) break;
-        }
-      }
-      return call.fail(lastError ?? call.deadlineError(request.targets[0] as ModelTarget), lastTargetIndex);
-    },
+    stream: (request) => callTargets(request, streamAttempt),
   };
 }
