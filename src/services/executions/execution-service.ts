@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
+import { invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { describeProblems } from '../../core/json-schema.ts';
-import { stableStringify } from '../../core/stable-stringify.ts';
 import { renderTemplate } from '../../core/template.ts';
 import {
-  type ChatMessage,
   createExchangeRecorder,
   createMockProvider,
   createModelCaller,
@@ -25,100 +22,43 @@ import {
   type ReplayCursor,
 } from '../../llm/index.ts';
 import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
-import type { AgentVersionRow, ExecutionRow, Repositories } from '../../store/repositories/index.ts';
+import type { AgentVersionRow, Repositories } from '../../store/repositories/index.ts';
 import { findAgentVersion, selectorOf } from '../agents/agent-version-selector.ts';
 import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
 import type { ToolResolvers } from '../tools/tool.ts';
+import { claimIdempotencyKey } from './claim-idempotency-key.ts';
 import { compareExecutions, type ExecutionComparison } from './compare-executions.ts';
 import { createCompiledVersionCache } from './compiled-version-cache.ts';
+import type { ExecuteOptions, ExecuteRequest } from './execute-request.ts';
 import {
   createPromptTokenCalibration,
   type ExecutionBudget,
   estimateExecutionCost,
-  partialStreamCost,
-  type Reservation,
   unlimitedBudget,
 } from './execution-budget.ts';
 import {
   createReplayModelCaller,
+  type LoadedReplay,
   loadReplayOf,
-  type ReplayOf,
   recordingDisabled,
   replayTargets,
-  saveRecording,
 } from './execution-recording.ts';
 import { buildExecutionStats, type ExecutionStats, type StatsQuery } from './execution-stats.ts';
-import { createLoopBudget, planToolLoop, type ToolLoopResume } from './execution-tools.ts';
-import {
-  type ExecutionMode,
-  type ExecutionTrigger,
-  type ExecutionView,
-  toExecutionView,
-} from './execution-view.ts';
-import { recordingTools, replayTools } from './record-tools.ts';
-import { renderedRequestOf } from './rendered-request.ts';
-import { runExecution } from './run-execution.ts';
-import { runToolLoop, type ToolLoopEvent } from './run-tool-loop.ts';
+import { planToolLoop } from './execution-tools.ts';
+import { type ExecutionMode, type ExecutionView, toExecutionView } from './execution-view.ts';
+import type { PreparedExecution } from './prepared-execution.ts';
+import { reserveBudget } from './reserve-budget.ts';
+import { type StartRunDependencies, startRun } from './start-run.ts';
 
-export interface ExecuteRequest {
-  input: unknown;
-  mode: ExecutionMode;
-  /** Which version runs: at most one of these; without any, the published version. */
-  versionId?: string | null;
-  version?: number | null;
-  versionLabel?: string | null;
-  /** Earlier turns of a conversation, sent before the rendered prompt (OpenAI-compatible callers). */
-  history?: ChatMessage[];
-  /** Text added after the rendered prompt, e.g. a reviewer's feedback on a previous answer. */
-  promptAddition?: string;
-  /** Context documents by name, for `{{ context.<name> }}` in the prompt template (workflow runs). */
-  context?: Readonly<Record<string, string>>;
-  /** Per-call overrides within what the agent allows (the caller checks the bounds). */
-  temperature?: number;
-  maxTokens?: number;
-  /**
-   * Asks the provider for JSON when the agent has no output schema (OpenAI's `response_format`):
-   * with a schema as structured output, without one as JSON mode. The answer is kept as text and
-   * not validated; an agent's own output schema always wins.
-   */
-  responseFormat?: { type: 'json'; schema?: JsonSchema; name?: string };
-  /** Live runs: store every provider exchange for replay (the workspace's `recordExecutions` does it for all). */
-  record?: boolean;
-  /** Mode `replay`: the recording that answers the provider calls (execution-recording.ts). */
-  replayOf?: ReplayOf;
-  /** Continue the tool loop of an execution that stopped for an approval, with the decision. */
-  resume?: ToolLoopResume;
-}
-
-export interface ExecuteOptions {
-  trigger: ExecutionTrigger;
-  idempotencyKey?: string;
-  /** The workflow run and step this execution belongs to (trigger `workflow`). */
-  workflowRunId?: string;
-  workflowStepId?: string;
-  /** The execution whose agent tool made this one. */
-  parentExecutionId?: string;
-  /** How deep in agent tools this execution is (0 when a caller started it). */
-  toolDepth?: number;
-}
-
-export interface RunHandlers {
-  /** Stream the answer: text deltas go to `onTextDelta` as they arrive. */
-  stream: boolean;
-  onTextDelta?: (text: string) => void;
-  /** The tool loop's calls and results as they happen (streamed to the test panel). */
-  onToolEvent?: (event: ToolLoopEvent) => void;
-  /** Aborted when the client goes away: the provider call stops and the record ends `client_closed`. */
-  abortSignal?: AbortSignal;
-}
-
-/** A validated execution, recorded as `running`, waiting to call the provider — or a replay. */
-export type PreparedExecution =
-  | { kind: 'replay'; execution: ExecutionView }
-  | { kind: 'run'; execution: ExecutionView; run(handlers: RunHandlers): Promise<ExecutionView> };
+// The request and outcome types live in their own modules (the run step and the calls below it
+// need them without importing this service); callers keep finding them here.
+export { idempotencyWindowMs } from './claim-idempotency-key.ts';
+export type { ExecuteOptions, ExecuteRequest } from './execute-request.ts';
+export type { PreparedExecution } from './prepared-execution.ts';
+export type { RunHandlers } from './run-handlers.ts';
 
 export interface ExecutionListQuery {
   limit: number;
@@ -158,9 +98,6 @@ export interface ExecutionServiceDependencies {
   toolResolvers?: ToolResolvers;
 }
 
-/** How long an `Idempotency-Key` keeps answering with its first execution. */
-export const idempotencyWindowMs = 24 * 60 * 60 * 1000;
-
 /** Executions: validate, record `running`, call the provider layer, validate the output, finish the record. */
 export function createExecutionService(dependencies: ExecutionServiceDependencies) {
   const { repositories, clock, credentials } = dependencies;
@@ -182,6 +119,16 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
   const promptTokens = createPromptTokenCalibration();
   const budget = dependencies.budget ?? unlimitedBudget;
   const priceOverridesOf = dependencies.priceOverridesOf ?? (async () => []);
+  const runDependencies: StartRunDependencies = {
+    repositories,
+    clock,
+    nodeId,
+    budget,
+    caller,
+    replayCaller,
+    promptTokens,
+    storesContentOf,
+  };
   /**
    * Provider adapters by credentials: building one (SDK client, guarded fetch) per execution costs
    * more than the call's own bookkeeping. A rotated key or moved base URL makes a new entry.
@@ -290,44 +237,54 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
     return { compiled, definition, targets, callRequest };
   }
 
-  /** Replays the first execution of a key, or refuses: another request, or one still running. */
-  function judgeIdempotent(
-    existing: ExecutionRow,
-    requestHash: string,
-    now: Date,
-  ): ExecutionView | 'expired' {
-    if (existing.createdAt.getTime() <= now.getTime() - idempotencyWindowMs) return 'expired';
-    if (existing.requestHash !== requestHash) {
-      throw new FlightdeckError({
-        code: 'idempotency_key_reused',
-        kind: 'conflict',
-        message:
-          'This Idempotency-Key was already used with a different request in the last 24 hours. Use a new key for a new request.',
-        details: { executionId: existing.id },
-      });
+  /** The provider call and tool loop of one run, with its recorder: all that a run needs besides its record. */
+  async function planRun(
+    access: WorkspaceAccess,
+    agentId: string,
+    version: AgentVersionRow,
+    request: ExecuteRequest,
+    options: ExecuteOptions,
+    input: unknown,
+    replay: LoadedReplay | null,
+  ) {
+    const { workspaceId } = access;
+    // A recorded live run keeps every exchange its targets make — prompts and answers, so never in
+    // a workspace that keeps no execution content.
+    const recorder =
+      request.mode === 'live' &&
+      (await recordingAllowed(workspaceId, request.record, await recordsExecutionsOf(workspaceId)))
+        ? createExchangeRecorder()
+        : null;
+    const { compiled, targets, callRequest } = await planCall(
+      workspaceId,
+      version,
+      input,
+      request.mode,
+      request,
+      { recorder, cursor: replay?.cursor },
+    );
+    // The key reaches the provider too, so one that dedupes requests (OpenAI accepts the header)
+    // can answer a repeated call from its own record.
+    if (options.idempotencyKey !== undefined) {
+      callRequest.headers = { ...callRequest.headers, 'Idempotency-Key': options.idempotencyKey };
     }
-    if (existing.status === 'running') {
-      throw new FlightdeckError({
-        code: 'idempotency_request_in_progress',
-        kind: 'conflict',
-        message:
-          'The first request with this Idempotency-Key is still running. Retry in a moment to get its result.',
-        details: { executionId: existing.id },
-        retryAfterSeconds: 1,
-      });
-    }
-    if (existing.status === 'failed' && existing.errorCode === 'interrupted') {
-      // Replaying it would answer 503 for the key's whole window, though nothing is unavailable:
-      // the run was cut off. Say so once, with its id, and let a new key run it again.
-      throw new FlightdeckError({
-        code: 'interrupted',
-        kind: 'conflict',
-        message:
-          'The first request with this Idempotency-Key was interrupted (the process running it stopped) and will not finish. Send the request again with a new Idempotency-Key to run it again.',
-        details: { executionId: existing.id },
-      });
-    }
-    return toExecutionView(existing);
+    const loop = await planToolLoop({
+      repositories,
+      resolvers: dependencies.toolResolvers ?? {},
+      access,
+      agentId,
+      definition: compiled.definition,
+      mode: request.mode,
+      trigger: options.trigger,
+      depth: options.toolDepth ?? 0,
+      resume: request.resume,
+    });
+    // A continued loop's first call sends the stored conversation: that is what is estimated.
+    if (loop?.resume) callRequest.messages = loop.resume.state.messages;
+    // Long prompts are tokenized in slices between event-loop turns, so the estimate below finds
+    // their counts made instead of holding the loop for the whole text.
+    await prepareTokenCounts([callRequest.system, ...callRequest.messages.map((message) => message.content)]);
+    return { recorder, compiled, targets, callRequest, loop };
   }
 
   return {
@@ -367,286 +324,63 @@ export function createExecutionService(dependencies: ExecutionServiceDependencie
       options: ExecuteOptions,
     ): Promise<PreparedExecution> {
       const { workspaceId } = access;
-      const versionId = request.versionId ?? null;
       const { agent, version } = await loadAgent(workspaceId, agentReference, request);
       // A replay answers from a recording (404 recording_not_found before anything is written);
       // without an input it replays the recorded one.
       const replay = await loadReplayOf(repositories, workspaceId, agent.id, request);
       const input = request.input === undefined ? (replay?.input ?? {}) : request.input;
-      let requestHash: string | null = null;
-      if (options.idempotencyKey !== undefined) {
-        requestHash = createHash('sha256')
-          .update(
-            // The extras join the hash only when given, so keys used before they existed still replay.
-            stableStringify({
-              agentId: agent.id,
-              versionId,
-              ...(request.version == null ? {} : { version: request.version }),
-              ...(request.versionLabel == null ? {} : { versionLabel: request.versionLabel }),
-              mode: request.mode,
-              input,
-              ...(request.history === undefined ? {} : { history: request.history }),
-              ...(request.promptAddition === undefined ? {} : { promptAddition: request.promptAddition }),
-              ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-              ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
-              ...(request.context === undefined ? {} : { context: request.context }),
-              ...(request.responseFormat === undefined ? {} : { responseFormat: request.responseFormat }),
-              ...(request.record === undefined ? {} : { record: request.record }),
-              ...(request.replayOf === undefined ? {} : { replayOf: request.replayOf }),
-            }),
-          )
-          .digest('hex');
-        const existing = await repositories.executions.findByIdempotencyKey(
-          workspaceId,
-          options.idempotencyKey,
-        );
-        if (existing) {
-          const judged = judgeIdempotent(existing, requestHash, clock.now());
-          if (judged !== 'expired') return { kind: 'replay', execution: judged };
-          await repositories.executions.releaseIdempotencyKey(
-            workspaceId,
-            existing.id,
-            new Date(clock.now().getTime() - idempotencyWindowMs),
-          );
-        }
-      }
-
-      // A recorded live run keeps every exchange its targets make — prompts and answers, so never in
-      // a workspace that keeps no execution content.
-      const recorder =
-        request.mode === 'live' &&
-        (await recordingAllowed(workspaceId, request.record, await recordsExecutionsOf(workspaceId)))
-          ? createExchangeRecorder()
-          : null;
-      const { compiled, definition, targets, callRequest } = await planCall(
-        workspaceId,
-        version,
-        input,
-        request.mode,
-        request,
-        { recorder, cursor: replay?.cursor },
-      );
-      // The key reaches the provider too, so one that dedupes requests (OpenAI accepts the header)
-      // can answer a repeated call from its own record.
-      if (options.idempotencyKey !== undefined) {
-        callRequest.headers = { ...callRequest.headers, 'Idempotency-Key': options.idempotencyKey };
-      }
-      const loop = await planToolLoop({
+      const { requestHash, replay: answered } = await claimIdempotencyKey({
         repositories,
-        resolvers: dependencies.toolResolvers ?? {},
-        access,
+        clock,
+        workspaceId,
         agentId: agent.id,
-        definition,
-        mode: request.mode,
-        trigger: options.trigger,
-        depth: options.toolDepth ?? 0,
-        resume: request.resume,
+        request,
+        input,
+        idempotencyKey: options.idempotencyKey,
       });
-      // A continued loop's first call sends the stored conversation: that is what is estimated.
-      if (loop?.resume) callRequest.messages = loop.resume.state.messages;
-      // Long prompts are tokenized in slices between event-loop turns, so the estimate below finds
-      // their counts made instead of holding the loop for the whole text.
-      await prepareTokenCounts([
-        callRequest.system,
-        ...callRequest.messages.map((message) => message.content),
-      ]);
+      if (answered) return { kind: 'replay', execution: answered };
+
+      const { recorder, compiled, targets, callRequest, loop } = await planRun(
+        access,
+        agent.id,
+        version,
+        request,
+        options,
+        input,
+        replay,
+      );
       const now = clock.now();
       const executionId = newId(now.getTime());
-      // Live runs hold their most expensive outcome against the budget before any provider call
-      // (402 budget_exceeded here); mock runs cost nothing and are never blocked.
-      let reservation: Reservation | null = null;
-      let estimate: ReturnType<typeof estimateExecutionCost> | null = null;
-      const overrides = request.mode === 'live' ? await priceOverridesOf(workspaceId) : [];
-      if (request.mode === 'live') {
-        estimate = estimateExecutionCost(
-          targets,
-          callRequest,
-          compiled.output !== null,
-          overrides,
-          promptTokens,
-        );
-        if (!estimate.priced && (await budget.isLimited(workspaceId, agent.id))) {
-          // Nothing can be held for a model without a price, so a limit could not be kept: refuse.
-          throw new FlightdeckError({
-            code: 'price_unknown',
-            kind: 'unprocessable',
-            message: `The price of ${definition.model} is not in the catalog, and this workspace or agent has a spending limit that could not be kept without one. Add a price override for "${definition.model}" in Settings › Model prices (or PATCH the workspace with settings.priceOverrides), or run in mock mode.`,
-            details: { model: definition.model, provider: definition.provider },
-          });
-        }
-        reservation = await budget.reserve({
-          workspaceId,
-          agentId: agent.id,
-          providerKeyId: targets[0]?.providerKeyId ?? null,
-          executionId,
-          estimateUsd: estimate.maxCostUsd,
-          holdMs: definition.timeoutMs * (compiled.output ? 2 : 1) + 60_000,
-        });
-      }
-      const releaseHold = async () => {
-        if (reservation) await budget.release(reservation);
-      };
-      const keepsContent = await storesContentOf(workspaceId);
-      const row = await repositories.executions
-        .insertRunning({
-          id: executionId,
-          workspaceId,
-          agentId: agent.id,
-          agentVersionId: version.id,
-          agentVersion: version.number,
-          status: 'running',
-          mode: request.mode,
-          trigger: options.trigger,
-          input,
-          idempotencyKey: options.idempotencyKey ?? null,
-          requestHash,
-          nodeId,
-          deadlineAt: new Date(now.getTime() + definition.timeoutMs),
-          createdBy: access.userId,
-          tokenId: access.tokenId,
-          workflowRunId: options.workflowRunId ?? null,
-          workflowStepId: options.workflowStepId ?? null,
-          parentExecutionId: options.parentExecutionId ?? null,
-          replayOf: replay?.replayOf ?? null,
-          // Stored with the running row, so even an interrupted run shows what it sent.
-          request: keepsContent ? renderedRequestOf(callRequest, targets) : null,
-          createdAt: now,
-        })
-        .catch(async (error: unknown) => {
-          await releaseHold();
-          throw error;
-        });
-      if (!row) {
-        await releaseHold();
-        // Another request with the same key got in between our check and our insert.
-        const existing = await repositories.executions.findByIdempotencyKey(
-          workspaceId,
-          options.idempotencyKey ?? '',
-        );
-        const judged = existing ? judgeIdempotent(existing, requestHash ?? '', clock.now()) : 'expired';
-        if (judged === 'expired') {
-          throw new FlightdeckError({
-            code: 'idempotency_request_in_progress',
-            kind: 'conflict',
-            message: 'Another request with this Idempotency-Key is starting. Retry in a moment.',
-            retryAfterSeconds: 1,
-          });
-        }
-        return { kind: 'replay', execution: judged };
-      }
-
-      return {
-        kind: 'run',
-        execution: toExecutionView(row),
-        async run(handlers) {
-          let streamedText = '';
-          const runHandlers: RunHandlers = {
-            ...handlers,
-            onTextDelta: (text) => {
-              streamedText += text;
-              handlers.onTextDelta?.(text);
-            },
-          };
-          const loopBudget = createLoopBudget({
-            budget,
-            first: reservation,
-            workspaceId,
-            agentId: agent.id,
-            executionId,
-            providerKeyId: targets[0]?.providerKeyId ?? null,
-            targets,
-            overrides,
-            holdMs: definition.timeoutMs + 60_000,
-            live: request.mode === 'live',
-          });
-          const finish = await (loop
-            ? runToolLoop({
-                caller: replay ? replayCaller : caller,
-                priceOverrides: overrides,
-                request: callRequest,
-                baseUrls: targets.map((target) => target.baseUrl),
-                output: compiled.output,
-                handlers: runHandlers,
-                // Recorded runs keep every tool answer; replays answer tools from the recording.
-                tools: recorder
-                  ? recordingTools(loop.tools, recorder)
-                  : replay
-                    ? replayTools(loop.tools, replay.cursor)
-                    : loop.tools,
-                maxToolCalls: loop.maxToolCalls,
-                workspaceId,
-                executionId,
-                mode: request.mode === 'live' ? 'live' : 'mock',
-                timeoutMs: definition.timeoutMs,
-                reserveNextCall: loopBudget.reserveNextCall,
-                // Only a workflow step (a work session's included) can wait for a person.
-                approvals: options.workflowRunId ? 'pause' : 'refuse',
-                resume: loop.resume,
-              })
-            : runExecution({
-                caller: replay ? replayCaller : caller,
-                priceOverrides: overrides,
-                request: callRequest,
-                baseUrls: targets.map((target) => target.baseUrl),
-                output: compiled.output,
-                handlers: runHandlers,
-              })
-          ).catch(async (error: unknown) => {
-            await loopBudget.release();
-            throw error;
-          });
-          if (reservation && finish.errorCode === 'client_closed' && estimate) {
-            // A stream cut by the client was still paid for as far as it went.
-            const partial = partialStreamCost(targets[0], estimate.inputTokens, streamedText, overrides);
-            finish.costUsd = (finish.costUsd ?? 0) + partial;
-          }
-          // Settling the hold and finishing the record touch different rows: on PostgreSQL they
-          // go out side by side instead of one round trip after the other.
-          // A replay used no tokens and spent nothing (stats and budgets must not count them twice);
-          // what the original used stays in its own record and the recording.
-          if (replay)
-            Object.assign(finish, {
-              costUsd: 0,
-              costPriced: true,
-              inputTokens: 0,
-              outputTokens: 0,
-              totalTokens: 0,
-            });
-          if (estimate && !replay && (finish.attempts ?? []).length === 1 && !finish.repaired) {
-            // One provider call: what it reported is comparable with the bound reserved for it.
-            const index = targets.findIndex(
-              (target) => target.model === finish.model && target.provider.kind === finish.provider,
-            );
-            const bound = estimate.inputTokenBounds[index];
-            if (bound !== undefined && finish.model && finish.provider)
-              promptTokens.record(finish.provider, finish.model, bound, finish.inputTokens ?? 0);
-          }
-          const [finished] = await Promise.all([
-            repositories.executions.finish(workspaceId, row.id, {
-              ...finish,
-              ...(keepsContent ? {} : { rawOutput: null }),
-              finishedAt: clock.now(),
-            }),
-            loopBudget.settle(finish.costUsd ?? 0),
-            recorder
-              ? saveRecording(
-                  repositories,
-                  {
-                    workspaceId,
-                    executionId: row.id,
-                    runId: options.workflowRunId ?? null,
-                    stepId: options.workflowStepId ?? null,
-                  },
-                  recorder,
-                  clock.now(),
-                )
-              : undefined,
-          ]);
-          // Not running any more: the interrupted sweep got there first; the stored record wins.
-          const stored = finished ?? (await repositories.executions.findById(workspaceId, row.id)) ?? row;
-          return toExecutionView(stored);
-        },
-      };
+      const hold = await reserveBudget({
+        budget,
+        priceOverridesOf,
+        promptTokens,
+        workspaceId,
+        agentId: agent.id,
+        executionId,
+        mode: request.mode,
+        compiled,
+        targets,
+        callRequest,
+      });
+      return startRun(runDependencies, {
+        access,
+        agentId: agent.id,
+        version,
+        mode: request.mode,
+        options,
+        input,
+        requestHash,
+        replay,
+        recorder,
+        compiled,
+        targets,
+        callRequest,
+        loop,
+        executionId,
+        now,
+        hold,
+      });
     },
 
     async get(access: WorkspaceAccess, executionId: string): Promise<ExecutionView> {

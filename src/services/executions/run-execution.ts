@@ -9,7 +9,7 @@ import {
   ProviderError,
 } from '../../llm/index.ts';
 import type { ExecutionAttemptColumn, ExecutionFinish } from '../../store/repositories/index.ts';
-import type { RunHandlers } from './execution-service.ts';
+import type { RunHandlers } from './run-handlers.ts';
 import { summarizeCalls } from './summarize-calls.ts';
 
 export interface RunExecutionInput {

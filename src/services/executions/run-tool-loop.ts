@@ -18,8 +18,8 @@ import type {
 } from '../../store/repositories/index.ts';
 import { createArgumentValidators, needsApproval, runToolCall } from '../tools/run-tool-call.ts';
 import type { Tool } from '../tools/tool.ts';
-import type { RunHandlers } from './execution-service.ts';
 import { countRetries, repairPrompt, replayDetails } from './run-execution.ts';
+import type { RunHandlers } from './run-handlers.ts';
 import { summarizeCalls } from './summarize-calls.ts';
 
 type Outcome = Omit<ExecutionFinish, 'finishedAt'>;
@@ -43,12 +43,6 @@ export interface ToolLoopState {
 export type ToolApprovalDecision =
   | { kind: 'approve'; approvalId: string; arguments?: unknown; edited: boolean }
   | { kind: 'reject'; approvalId: string; feedback: string };
-
-/** What the streamed test panel shows of the loop besides text. */
-export type ToolLoopEvent =
-  | { type: 'tool-call'; id: string; tool: string; arguments: unknown; turn: number }
-  | { type: 'tool-result'; call: ExecutionToolCallColumn }
-  | { type: 'tool-approval'; id: string; tool: string; arguments: unknown };
 
 export interface RunToolLoopInput {
   caller: ModelCaller;
