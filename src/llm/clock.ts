@@ -1,4 +1,10 @@
-/** Time as a port, so retries, deadlines and the circuit breaker can be tested without waiting. */
+import { sleep } from '../core/clock.ts';
+
+/**
+ * The provider layer's view of the one clock (src/core/clock.ts) in milliseconds, which its
+ * durations, deadlines and breaker windows subtract. It shares the core `sleep`; it stays a
+ * view of its own until model-caller.ts and model-call-state.ts read `now().getTime()`.
+ */
 export interface Clock {
   /** Milliseconds, monotonic enough for durations. */
   now(): number;
@@ -8,21 +14,5 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => performance.timeOrigin + performance.now(),
-  sleep(milliseconds, signal) {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, milliseconds);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-  },
+  sleep,
 };

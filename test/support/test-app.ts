@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import type { Clock } from '../../src/core/clock.ts';
 import { createKeyring } from '../../src/security/keyring.ts';
 import { makeMasterKey } from '../../src/security/keyring-master-keys.ts';
 import { createPasswordHasher } from '../../src/security/password-hashing.ts';
 import { parseAllowedHosts } from '../../src/security/ssrf-guard.ts';
 import { type App, createApp } from '../../src/server/create-app.ts';
 import { createServices, type ServiceOptions, type Services } from '../../src/services/create-services.ts';
-import type { Clock } from '../../src/services/identity/identity-clock.ts';
 import {
   startWorkflowRuntime,
   type WorkflowRuntime,
@@ -34,7 +34,7 @@ export interface TestAppOptions extends Partial<Omit<ServiceOptions, 'store'>> {
   workflows?: { workers: number; scheduleIntervalMs?: number };
 }
 
-/** A clock tests move by hand. */
+/** A clock tests move by hand; `sleep` moves it instantly, so a backoff never waits. */
 export function createManualClock(
   start = new Date('2026-11-22T10:00:00Z'),
 ): Clock & { advance(ms: number): void } {
@@ -42,6 +42,10 @@ export function createManualClock(
   return {
     now: () => new Date(current),
     advance(ms) {
+      current += ms;
+    },
+    async sleep(ms, signal) {
+      signal?.throwIfAborted();
       current += ms;
     },
   };

@@ -1,3 +1,5 @@
+import type { Clock } from '../../core/clock.ts';
+import { decodeCursor, decodeVersionCursor, encodeCursor } from '../../core/cursor.ts';
 import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { type ChangeNotifications, silentChangeNotifications } from '../../store/change-notifications.ts';
@@ -11,7 +13,6 @@ import {
 } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
 import { type AuditActor, createAuditLog } from '../audit/audit-log.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { ToolEntryChecks } from '../tools/tool.ts';
 import {
@@ -27,7 +28,6 @@ import {
 } from './agent-definition.ts';
 import { agentNotFound, labelPattern, publishedLabel } from './agent-version-selector.ts';
 import { checkToolReferences } from './check-tool-references.ts';
-import { decodeCursor, decodeVersionCursor, encodeCursor } from './cursor.ts';
 import { encodeAgentChange } from './published-agent-cache.ts';
 
 export { agentNotFound };

@@ -1,2 +1,2 @@
-// Kept for importers not yet moved to the core codec (agent-service.ts, execution-service.ts).
+// Kept for importers not yet moved to the core codec (execution-service.ts).
 export { decodeCursor, decodeVersionCursor, encodeCursor } from '../../core/cursor.ts';

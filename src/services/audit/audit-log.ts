@@ -1,8 +1,8 @@
+import type { Clock } from '../../core/clock.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { newId } from '../../core/ids.ts';
 import { redactSecrets } from '../../core/redact-secrets.ts';
 import type { AuditEventRow, Repositories } from '../../store/repositories/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 
 export const auditActions = [
   'workspace.created',

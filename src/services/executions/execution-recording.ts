@@ -12,6 +12,7 @@ import {
   type RecordedExchange,
   type Recording,
   type ReplayCursor,
+  systemClock,
 } from '../../llm/index.ts';
 import type { RecordedExchangeRow, Repositories } from '../../store/repositories/index.ts';
 
@@ -148,7 +149,7 @@ export function replayTargets(
  */
 export function createReplayModelCaller(): ModelCaller {
   return createModelCaller({
-    clock: { now: () => performance.timeOrigin + performance.now(), sleep: async () => {} },
+    clock: { now: systemClock.now, sleep: async () => {} },
     breakers: createCircuitBreakerRegistry({
       consecutiveFailureThreshold: Number.POSITIVE_INFINITY,
       failureRateThreshold: 2,

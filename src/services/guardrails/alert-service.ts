@@ -1,10 +1,10 @@
 import { budgetPeriodLabel, budgetPeriodStart, formatUsd } from '../../core/budget-period.ts';
+import type { Clock } from '../../core/clock.ts';
 import { newId } from '../../core/ids.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import { createSilentLogger, type Logger } from '../../telemetry/logger.ts';
 import { alertMessage } from '../email/email-messages.ts';
 import { disabledEmailSender, type EmailSender } from '../email/email-sender.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import { completeSettings } from '../identity/workspace-settings.ts';
 import type { WebhookDispatcher } from './webhook-dispatcher.ts';
 

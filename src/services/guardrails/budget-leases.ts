@@ -1,7 +1,7 @@
 import { budgetPeriodStart } from '../../core/budget-period.ts';
+import type { Clock } from '../../core/clock.ts';
 import { newId } from '../../core/ids.ts';
 import type { Repositories, ReserveOutcome } from '../../store/repositories/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 
 /**
  * A node's slices of budgets (docs/decisions/2026-12-02-budget-leases.md). Each slice is a `lease`

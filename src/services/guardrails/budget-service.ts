@@ -4,10 +4,10 @@ import {
   budgetPeriodStart,
   formatUsd,
 } from '../../core/budget-period.ts';
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Repositories, ScopeLimit } from '../../store/repositories/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import { completeSettings, defaultWorkspaceSettings } from '../identity/workspace-settings.ts';
 import type { AlertService } from './alert-service.ts';
 import { type BudgetLeaseSettings, createBudgetLeases, type LeasedHold } from './budget-leases.ts';

@@ -1,4 +1,5 @@
 import { backoffDelay } from '../../core/backoff-delay.ts';
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Keyring } from '../../security/keyring.ts';
@@ -8,7 +9,6 @@ import type { Database } from '../../store/database.ts';
 import { inTransaction, type Repositories, type WebhookDeliveryRow } from '../../store/repositories/index.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 
 export const signingSecretName = 'alert-webhook-signing';
 const secretContext = (workspaceId: string) => ({

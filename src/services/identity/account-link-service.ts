@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { hashSecret } from '../../security/secret-tokens.ts';
 import type { Database } from '../../store/database.ts';
@@ -5,7 +6,6 @@ import { inTransaction, type Repositories } from '../../store/repositories/index
 import { emailVerificationMessage, passwordResetMessage } from '../email/email-messages.ts';
 import { disabledEmailSender, type EmailSender } from '../email/email-sender.ts';
 import { newPasswordLink } from './authentication-service.ts';
-import type { Clock } from './identity-clock.ts';
 import type { Principal } from './principal.ts';
 
 /** At most this many links of one kind per account per window: nobody can flood a mailbox. */

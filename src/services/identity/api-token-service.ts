@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isRole, type Role, roleAllows, roleAtMost } from '../../security/permissions.ts';
@@ -6,7 +7,6 @@ import type { Database } from '../../store/database.ts';
 import { type ApiTokenRow, inTransaction, type Repositories } from '../../store/repositories/index.ts';
 import { type AuditActor, createAuditLog } from '../audit/audit-log.ts';
 import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
-import type { Clock } from './identity-clock.ts';
 import type { WorkspaceAccess } from './principal.ts';
 
 export interface ApiTokenView {

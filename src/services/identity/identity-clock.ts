@@ -1,6 +1,2 @@
-/** The time source identity services use; tests pass a controllable one. */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
+// Kept for importers not yet moved to the one clock in src/core/clock.ts.
+export { type Clock, systemClock } from '../../core/clock.ts';

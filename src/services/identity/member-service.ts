@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { conflictError, FlightdeckError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { isRole, type Role, roleAtMost } from '../../security/permissions.ts';
@@ -8,7 +9,6 @@ import { invitationMessage, pendingInvitationMessage } from '../email/email-mess
 import { disabledEmailSender, type EmailSender } from '../email/email-sender.ts';
 import { newPasswordLink } from './authentication-service.ts';
 import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
-import type { Clock } from './identity-clock.ts';
 import type { WorkspaceAccess } from './principal.ts';
 
 export interface MemberView {

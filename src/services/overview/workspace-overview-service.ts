@@ -1,7 +1,7 @@
+import type { Clock } from '../../core/clock.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import type { WorkspaceCounts } from '../../store/repositories/workspace-overview-repository.ts';
 import type { BudgetService } from '../guardrails/budget-service.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 
 /** The window "runs this week" counts over: the last seven days, so Monday mornings are not empty. */
 export const overviewWindowDays = 7;

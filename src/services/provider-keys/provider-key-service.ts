@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { ProviderError } from '../../llm/provider-error.ts';
@@ -7,7 +8,6 @@ import { type AllowedHosts, checkProviderUrl, type HostLookup } from '../../secu
 import type { Database } from '../../store/database.ts';
 import { inTransaction, type ProviderKeyRow, type Repositories } from '../../store/repositories/index.ts';
 import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type {
   KeyedProviderKind,

@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Keyring } from '../../security/keyring.ts';
@@ -5,7 +6,6 @@ import type { Database } from '../../store/database.ts';
 import { inTransaction, type Repositories, type WorkspaceSecretRow } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
 import type { AuditActor, AuditLog } from '../audit/audit-log.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 
 /** A secret as every answer shows it: never the value, at most its last four characters. */

@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { compileJsonSchema, describeProblems } from '../../core/json-schema.ts';
@@ -9,7 +10,6 @@ import type {
   WorkflowArtifactRow,
 } from '../../store/repositories/index.ts';
 import type { ApprovalStatus } from '../../store/schema/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { completeSettings } from '../identity/workspace-settings.ts';
 import type { RunService } from './run-service.ts';

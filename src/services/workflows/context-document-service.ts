@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { conflictError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Database } from '../../store/database.ts';
@@ -8,7 +9,6 @@ import {
   type Repositories,
 } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 
 /** A document a run hands its agents, pinned at the version the run started with. */

@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -12,7 +13,6 @@ import {
 } from '../../store/repositories/index.ts';
 import { agentNotFound } from '../agents/agent-service.ts';
 import { recordingDisabled } from '../executions/execution-recording.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
 import type { ContextPin } from './context-document-service.ts';

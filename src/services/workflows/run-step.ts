@@ -1,8 +1,8 @@
 import { backoffDelay } from '../../core/backoff-delay.ts';
+import { systemClock } from '../../core/clock.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
 import { collectReferences, renderWorkflowValue } from '../../core/workflow/workflow-template.ts';
-import { systemClock } from '../../llm/index.ts';
 import type {
   Repositories,
   StepOutcome,

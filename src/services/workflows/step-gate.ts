@@ -1,9 +1,9 @@
+import type { Clock } from '../../core/clock.ts';
 import { newId } from '../../core/ids.ts';
 import { type ApprovalReason, approvalReasonFor } from '../../core/workflow/approval-policy.ts';
 import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
 import type { Repositories, StepOutcome, WorkflowRunRow } from '../../store/repositories/index.ts';
 import type { ExecutionService } from '../executions/execution-service.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 
 /** Sends a workspace notification (see AlertService.notify); a no-op where none is wired. */

@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { dependenciesOf, finalSteps } from '../../core/workflow/check-workflow-definition.ts';
 import type { WorkflowDefinition, WorkflowStepDefinition } from '../../core/workflow/workflow-definition.ts';
@@ -10,7 +11,6 @@ import type {
 import { createSilentLogger, type Logger } from '../../telemetry/logger.ts';
 import { traceStep } from '../../telemetry/tracing.ts';
 import type { ExecutionService } from '../executions/execution-service.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { loadContext } from './context-document-service.ts';
 import type { RunSignals } from './run-signals.ts';

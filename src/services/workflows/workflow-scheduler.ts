@@ -1,7 +1,7 @@
+import type { Clock } from '../../core/clock.ts';
 import type { WorkflowDefinition } from '../../core/workflow/workflow-definition.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
 import { createSilentLogger, type Logger } from '../../telemetry/logger.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { RunService } from './run-service.ts';
 import { nextScheduleTick } from './workflow-input.ts';
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Clock } from '../../core/clock.ts';
 import { decodeCursor, decodeVersionCursor, encodeCursor } from '../../core/cursor.ts';
 import { conflictError, FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -16,7 +17,6 @@ import {
   type WorkflowWithVersion,
 } from '../../store/repositories/index.ts';
 import { isUniqueViolation } from '../../store/unique-violation.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import {
   applyWorkflowPatch,

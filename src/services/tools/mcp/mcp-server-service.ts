@@ -1,3 +1,4 @@
+import type { Clock } from '../../../core/clock.ts';
 import { conflictError, FlightdeckError, invalidError, notFoundError } from '../../../core/errors.ts';
 import { newId } from '../../../core/ids.ts';
 import { compileJsonSchema, describeProblems } from '../../../core/json-schema.ts';
@@ -8,7 +9,6 @@ import { inTransaction, type McpServerRow, type Repositories } from '../../../st
 import type { McpListedTool } from '../../../store/schema/index.ts';
 import { isUniqueViolation } from '../../../store/unique-violation.ts';
 import type { AuditActor, AuditLog } from '../../audit/audit-log.ts';
-import type { Clock } from '../../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../../identity/principal.ts';
 import { callMcpTool, listMcpTools, type McpEndpoint, type McpToolOutcome } from './mcp-client.ts';
 import { checkMcpHeaders, headerHintsOf, maskedHeaders, mcpHeadersPurpose } from './mcp-server-headers.ts';
