@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { TelemetryReadings, WorkspaceLabelRow } from '../store/telemetry-readings.ts';
 
 /** `Acme Corp.` → `acme-corp`; empty names become `workspace`. */
@@ -38,17 +39,16 @@ export function workspaceSlugs(rows: readonly WorkspaceLabelRow[]): Map<string, 
 
 /** Small time-bounded memo: labels change rarely (a rename) and must not cost a query per event. */
 export function createMemo<Value>(ttlMs: number, maxEntries: number) {
-  const entries = new Map<string, { value: Promise<Value>; expiresAt: number }>();
+  const entries = new LRUCache<string, Promise<Value>>({ max: maxEntries, ttl: ttlMs });
   return (key: string, load: () => Promise<Value>): Promise<Value> => {
-    const now = Date.now();
     const hit = entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.value;
-    if (entries.size >= maxEntries) entries.clear();
+    if (hit) return hit;
+    // A failed load is forgotten, so the next event asks again instead of repeating the failure.
     const value = load().catch((error: unknown) => {
-      entries.delete(key);
+      if (entries.peek(key) === value) entries.delete(key);
       throw error;
     });
-    entries.set(key, { value, expiresAt: now + ttlMs });
+    entries.set(key, value);
     return value;
   };
 }

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -86,7 +87,10 @@ export function createWorkspaceService(dependencies: {
   const onSettingsChanged = dependencies.onSettingsChanged ?? (async () => {});
   const checkWebhookUrl = dependencies.checkWebhookUrl ?? (async () => {});
   const changes = dependencies.credentialChanges ?? createCredentialChanges({ database });
-  const settingsCache = new Map<string, { settings: Required<WorkspaceSettings>; expiresAt: number }>();
+  const settingsCache = new LRUCache<string, Required<WorkspaceSettings>>({
+    max: 10_000,
+    ttl: settingsTtlMs,
+  });
 
   return {
     /**
@@ -95,11 +99,10 @@ export function createWorkspaceService(dependencies: {
      */
     async settingsOf(workspaceId: string): Promise<Required<WorkspaceSettings>> {
       const cached = settingsCache.get(workspaceId);
-      if (cached && cached.expiresAt > Date.now()) return cached.settings;
+      if (cached) return cached;
       const row = await repositories.workspaces.findById(workspaceId);
       const settings = completeSettings(row?.settings);
-      if (settingsCache.size > 10_000) settingsCache.clear();
-      settingsCache.set(workspaceId, { settings, expiresAt: Date.now() + settingsTtlMs });
+      settingsCache.set(workspaceId, settings);
       return settings;
     },
 
