@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError, invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -135,7 +136,12 @@ export function createProviderKeyService(dependencies: {
    * Held only in this process's memory and never logged.
    */
   const credentialTtlMs = 5_000;
-  const credentialCache = new Map<string, { credentials: ProviderCredentials; expiresAt: number }>();
+  const credentialCache = new LRUCache<string, ProviderCredentials>({
+    max: 1_000,
+    ttl: credentialTtlMs,
+    // The injected clock, so tests that move time expire entries as production time would.
+    perf: { now: () => clock.now().getTime() },
+  });
   /** When this process last wrote each key's `last_used_at` (the column is minute-grained anyway). */
   const touchedAt = new Map<string, number>();
   const forgetWorkspace = (workspaceId: string) => {
@@ -148,9 +154,10 @@ export function createProviderKeyService(dependencies: {
       const cacheKey = `${workspaceId}|${request.provider}|${request.providerKeyId ?? ''}`;
       const nowMs = clock.now().getTime();
       const cached = credentialCache.get(cacheKey);
-      if (cached && cached.expiresAt > nowMs && cached.expiresAt - credentialTtlMs <= nowMs) {
-        await touch(cached.credentials.providerKeyId, nowMs);
-        return cached.credentials;
+      // More than a TTL left: stored under a clock that has since moved back; do not trust it.
+      if (cached && credentialCache.getRemainingTTL(cacheKey) <= credentialTtlMs) {
+        await touch(cached.providerKeyId, nowMs);
+        return cached;
       }
       const row = request.providerKeyId
         ? await repositories.providerKeys.find(workspaceId, request.providerKeyId)
@@ -172,8 +179,7 @@ export function createProviderKeyService(dependencies: {
         apiKey,
         baseUrl: row.baseUrl,
       };
-      if (credentialCache.size >= 1_000) credentialCache.clear();
-      credentialCache.set(cacheKey, { credentials, expiresAt: nowMs + credentialTtlMs });
+      credentialCache.set(cacheKey, credentials);
       return credentials;
     },
   };
