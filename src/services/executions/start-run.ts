@@ -1,5 +1,10 @@
 import type { ExchangeRecorder, ModelCaller, ModelCallRequest } from '../../llm/index.ts';
-import type { AgentVersionRow, ExecutionRow, Repositories } from '../../store/repositories/index.ts';
+import type {
+  AgentVersionRow,
+  ExecutionFinish,
+  ExecutionRow,
+  Repositories,
+} from '../../store/repositories/index.ts';
 import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { answerTakenIdempotencyKey } from './claim-idempotency-key.ts';
@@ -207,12 +212,9 @@ async function runToEnd(
     if (bound !== undefined && finish.model && finish.provider)
       promptTokens.record(finish.provider, finish.model, bound, finish.inputTokens ?? 0);
   }
+  const written = { ...finish, ...(keepsContent ? {} : { rawOutput: null }), finishedAt: clock.now() };
   const [finished] = await Promise.all([
-    repositories.executions.finish(workspaceId, row.id, {
-      ...finish,
-      ...(keepsContent ? {} : { rawOutput: null }),
-      finishedAt: clock.now(),
-    }),
+    repositories.executions.finish(workspaceId, row.id, written),
     loopBudget.settle(finish.costUsd ?? 0),
     recorder
       ? saveRecording(
@@ -229,6 +231,18 @@ async function runToEnd(
       : undefined,
   ]);
   // Not running any more: the interrupted sweep got there first; the stored record wins.
-  const stored = finished ?? (await repositories.executions.findById(workspaceId, row.id)) ?? row;
+  const stored = finished
+    ? withFinish(row, written)
+    : ((await repositories.executions.findById(workspaceId, row.id)) ?? row);
   return toExecutionView(stored);
+}
+
+/**
+ * The record as stored after a finish that took: the running row with the fields the finish wrote
+ * (an undefined field leaves its column as it was, as in the update), without reading it back.
+ */
+function withFinish(row: ExecutionRow, written: ExecutionFinish): ExecutionRow {
+  const stored: Record<string, unknown> = { ...row };
+  for (const [key, value] of Object.entries(written)) if (value !== undefined) stored[key] = value;
+  return stored as ExecutionRow;
 }

@@ -9,6 +9,8 @@ export type { ExecutionAttemptColumn, ExecutionToolCallColumn } from '../schema/
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionInsert = typeof executions.$inferInsert;
+/** A finish that took: the row was still running. */
+export type FinishedExecution = Pick<ExecutionRow, 'id' | 'status'>;
 
 /** What finishing an execution writes; the row must still be `running`. */
 export type ExecutionFinish = Pick<
@@ -120,7 +122,7 @@ export function createExecutionRepository(database: Database, options: Execution
       return rows.map((row) => byId.get(row.id));
     },
   });
-  const finishes = createStatementBatcher<FinishItem, ExecutionRow | undefined>({
+  const finishes = createStatementBatcher<FinishItem, FinishedExecution | undefined>({
     enabled: groupCommit,
     async flush(items) {
       // One statement per set of written columns (normally all items write the same ones).
@@ -129,7 +131,7 @@ export function createExecutionRepository(database: Database, options: Execution
         const signature = writtenColumns(item.finish).join(',');
         groups.set(signature, [...(groups.get(signature) ?? []), item]);
       }
-      const finished = new Map<string, ExecutionRow>();
+      const finished = new Map<string, FinishedExecution>();
       await Promise.all(
         [...groups.values()].map(async (group) => {
           for (const row of await finishMany(database, group)) finished.set(row.id, row);
@@ -152,7 +154,7 @@ export function createExecutionRepository(database: Database, options: Execution
       workspaceId: string,
       executionId: string,
       finish: ExecutionFinish,
-    ): Promise<ExecutionRow | undefined> {
+    ): Promise<FinishedExecution | undefined> {
       return finishes.submit({ workspaceId, executionId, finish });
     },
 
@@ -430,7 +432,7 @@ function rowsFromJson(rows: ExecutionInsert[]): SQL {
  * order survives), and only rows still `running` change. The rollup trigger is per statement, so
  * it runs once for the whole batch.
  */
-async function finishMany(database: Database, items: FinishItem[]): Promise<ExecutionRow[]> {
+async function finishMany(database: Database, items: FinishItem[]): Promise<FinishedExecution[]> {
   const [first] = items;
   if (!first) return [];
   const keys = writtenColumns(first.finish);
@@ -446,16 +448,20 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Exec
   });
   const set: Record<string, SQL> = {};
   for (const key of keys) set[key] = sql.raw(`batch."${columnOf(key).name}"`);
-  return database
-    .update(executions)
-    .set(set)
-    .from(sql`json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) as batch`)
-    .where(
-      and(
-        sql`${executions.workspaceId} = batch.workspace_id`,
-        sql`${executions.id} = batch.id`,
-        eq(executions.status, 'running'),
-      ),
-    )
-    .returning();
+  return (
+    database
+      .update(executions)
+      .set(set)
+      .from(sql`json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) as batch`)
+      .where(
+        and(
+          sql`${executions.workspaceId} = batch.workspace_id`,
+          sql`${executions.id} = batch.id`,
+          eq(executions.status, 'running'),
+        ),
+      )
+      // Only what tells the caller it finished: the caller holds the rest (its running row and the
+      // fields it wrote), and mapping whole rows back (input, output, request) cost more than the update.
+      .returning({ id: executions.id, status: executions.status })
+  );
 }
