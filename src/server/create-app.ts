@@ -199,20 +199,51 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     }),
   );
   const secureCookies = dependencies.publicUrl.startsWith('https://');
-  await app.register(sessionRoutes({ services, secureCookies }));
-  await app.register(workspaceRoutes({ services }));
-  await app.register(memberRoutes({ services }));
-  await app.register(invitationRoutes({ services }));
-  await app.register(tokenRoutes({ services }));
-  await app.register(providerKeyRoutes({ services }));
-  await app.register(secretRoutes({ services }));
-  await app.register(mcpServerRoutes({ services }));
-  await app.register(auditRoutes({ services }));
-  await app.register(guardrailRoutes({ services }));
+  const checkRateLimit = createRateLimitCheck(services);
+  // Each plugin gets only the services it calls (test/server/route-dependencies.test.ts holds them to it).
+  await app.register(
+    sessionRoutes({
+      setup: services.setup,
+      authentication: services.authentication,
+      workspaces: services.workspaces,
+      secureCookies,
+    }),
+  );
+  await app.register(workspaceRoutes({ workspaces: services.workspaces }));
+  await app.register(memberRoutes({ members: services.members }));
+  await app.register(
+    invitationRoutes({
+      accountLinks: services.accountLinks,
+      audit: services.audit,
+      invitations: services.invitations,
+    }),
+  );
+  await app.register(tokenRoutes({ apiTokens: services.apiTokens }));
+  await app.register(providerKeyRoutes({ agents: services.agents, providerKeys: services.providerKeys }));
+  await app.register(secretRoutes({ secrets: services.secrets }));
+  await app.register(mcpServerRoutes({ mcpServers: services.mcpServers }));
+  await app.register(auditRoutes({ audit: services.audit }));
+  await app.register(
+    guardrailRoutes({
+      budgets: services.budgets,
+      agentLimits: services.agentLimits,
+      notifications: services.notifications,
+      webhooks: services.webhooks,
+    }),
+  );
   await app.register(modelRoutes());
-  await app.register(agentRoutes({ services }));
-  await app.register(executionRoutes({ services }));
-  await app.register(openAiRoutes({ services, bodyLimitBytes }));
+  await app.register(agentRoutes({ agents: services.agents, toolTests: services.toolTests }));
+  await app.register(
+    executionRoutes({ executions: services.executions, executionQueries: services.executionQueries }),
+  );
+  await app.register(
+    openAiRoutes({
+      authentication: services.authentication,
+      openaiCompatible: services.openaiCompatible,
+      checkRateLimit,
+      bodyLimitBytes,
+    }),
+  );
   await app.register(workflowRoutes({ workflows: services.workflows, audit: services.audit }));
   await app.register(runRoutes({ runs: services.runs, signals: services.runSignals }));
   await app.register(approvalRoutes({ approvals: services.approvals, runs: services.runs }));
@@ -222,7 +253,7 @@ export async function createApp(dependencies: AppDependencies): Promise<App> {
     workflowHookRoutes({
       workflows: services.workflows,
       runs: services.runs,
-      checkRateLimit: createRateLimitCheck(services),
+      checkRateLimit,
     }),
   );
   const webConsole = consoleRoutes({

@@ -18,10 +18,13 @@ import { createAgentService } from './agents/agent-service.ts';
 import { createPublishedAgentCache, withCachedPublishedAgents } from './agents/published-agent-cache.ts';
 import { createAuditLog } from './audit/audit-log.ts';
 import { disabledEmailSender, type EmailSender } from './email/email-sender.ts';
+import { createExecutionQueries, type ExecutionQueries } from './executions/execution-queries.ts';
 import { createExecutionService, type ExecutionService } from './executions/execution-service.ts';
+import { createAgentLimitService } from './guardrails/agent-limit-service.ts';
 import { createAlertService } from './guardrails/alert-service.ts';
 import type { BudgetLeaseSettings } from './guardrails/budget-leases.ts';
 import { createBudgetService } from './guardrails/budget-service.ts';
+import { createNotificationService } from './guardrails/notification-service.ts';
 import { createRateLimiter } from './guardrails/rate-limiter.ts';
 import { createWebhookDispatcher, type WebhookDispatcherSettings } from './guardrails/webhook-dispatcher.ts';
 import { createAccountLinkService } from './identity/account-link-service.ts';
@@ -139,6 +142,7 @@ export function createServices(options: ServiceOptions) {
     createPublishedAgentCache({ notifications: changeNotifications }),
   );
   let executions: ExecutionService | undefined;
+  let executionQueries: ExecutionQueries | undefined;
   let runs: RunService | undefined;
   let approvals: ApprovalService | undefined;
   let workflowEngine: WorkflowEngine | undefined;
@@ -176,6 +180,8 @@ export function createServices(options: ServiceOptions) {
     webhooks,
     alerts,
     budgets,
+    agentLimits: createAgentLimitService({ repositories, budgets, audit }),
+    notifications: createNotificationService({ repositories, clock }),
     overview: createWorkspaceOverviewService({ repositories, budgets, clock }),
     /** Releases connections held outside the store (Redis, the change listener). */
     close: async () => {
@@ -187,7 +193,7 @@ export function createServices(options: ServiceOptions) {
     clock,
     passwordHasher,
     repositories,
-    setup: createSetupService({ database }),
+    setup: createSetupService({ database, passwordHasher }),
     authentication: createAuthenticationService({
       database,
       repositories,
@@ -292,6 +298,11 @@ export function createServices(options: ServiceOptions) {
         }),
       );
       return executions;
+    },
+    /** Reads of execution history beyond one record (the stats range); built on first use, like executions. */
+    get executionQueries(): ExecutionQueries {
+      executionQueries ??= createExecutionQueries({ executions: () => this.executions, clock });
+      return executionQueries;
     },
     /** Agents as OpenAI models; built on first use, like the executions it runs. */
     get openaiCompatible(): OpenAiCompatibleService {

@@ -179,8 +179,8 @@ export const agentParams = workspaceIdParams.extend({ agentId: z.string().min(1)
 const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
 
 /** Agents: create, list, read, change (each change is a new version), delete, and list versions. */
-export function agentRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function agentRoutes(dependencies: Pick<Services, 'agents' | 'toolTests'>): FastifyPluginAsyncZod {
+  const { agents, toolTests } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/agents',
@@ -201,7 +201,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.agents.list(accessOf(request), {
+        agents.list(accessOf(request), {
           limit: request.query.limit,
           cursor: request.query.cursor,
           search: request.query.q,
@@ -226,7 +226,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         const { publish, ...input } = request.body;
         return reply
           .status(201)
-          .send(await services.agents.create(accessOf(request), input, { publish, actor: actorOf(request) }));
+          .send(await agents.create(accessOf(request), input, { publish, actor: actorOf(request) }));
       },
     );
 
@@ -242,7 +242,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 200: agentSchema, ...errorResponses },
         },
       },
-      async (request) => services.agents.get(accessOf(request), request.params.agentId),
+      async (request) => agents.get(accessOf(request), request.params.agentId),
     );
 
     app.patch(
@@ -261,7 +261,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
       },
       async (request) => {
         const { publish, ...patch } = request.body;
-        return services.agents.update(accessOf(request), request.params.agentId, patch, {
+        return agents.update(accessOf(request), request.params.agentId, patch, {
           publish,
           actor: actorOf(request),
         });
@@ -281,7 +281,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request, reply) => {
-        await services.agents.remove(accessOf(request), request.params.agentId);
+        await agents.remove(accessOf(request), request.params.agentId);
         return reply.status(204).send(null);
       },
     );
@@ -300,7 +300,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.agents.listVersions(accessOf(request), request.params.agentId, {
+        agents.listVersions(accessOf(request), request.params.agentId, {
           limit: request.query.limit,
           cursor: request.query.cursor,
         }),
@@ -321,7 +321,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.agents.publish(accessOf(request), actorOf(request), request.params.agentId, request.body),
+        agents.publish(accessOf(request), actorOf(request), request.params.agentId, request.body),
     );
 
     app.post(
@@ -338,7 +338,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.agents.rollback(accessOf(request), actorOf(request), request.params.agentId, request.body),
+        agents.rollback(accessOf(request), actorOf(request), request.params.agentId, request.body),
     );
 
     app.post(
@@ -353,8 +353,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 200: agentSchema, ...errorResponses },
         },
       },
-      async (request) =>
-        services.agents.restore(accessOf(request), request.params.agentId, request.params.version),
+      async (request) => agents.restore(accessOf(request), request.params.agentId, request.params.version),
     );
 
     app.put(
@@ -372,7 +371,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.agents.setLabel(
+        agents.setLabel(
           accessOf(request),
           actorOf(request),
           request.params.agentId,
@@ -394,12 +393,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.agents.removeLabel(
-          accessOf(request),
-          actorOf(request),
-          request.params.agentId,
-          request.params.label,
-        ),
+        agents.removeLabel(accessOf(request), actorOf(request), request.params.agentId, request.params.label),
     );
 
     app.post(
@@ -433,12 +427,7 @@ export function agentRoutes(dependencies: { services: Services }): FastifyPlugin
         },
       },
       async (request) =>
-        services.toolTests.test(
-          accessOf(request),
-          request.params.agentId,
-          request.params.toolName,
-          request.body,
-        ),
+        toolTests.test(accessOf(request), request.params.agentId, request.params.toolName, request.body),
     );
   };
 }

@@ -21,8 +21,8 @@ const auditEventSchema = z.object({
 });
 
 /** The workspace's audit log, newest first. */
-export function auditRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function auditRoutes(dependencies: Pick<Services, 'audit'>): FastifyPluginAsyncZod {
+  const { audit } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/audit-events',
@@ -48,7 +48,7 @@ export function auditRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 200: listOf(auditEventSchema), ...errorResponses },
         },
       },
-      async (request) => services.audit.list(accessOf(request).workspaceId, request.query),
+      async (request) => audit.list(accessOf(request).workspaceId, request.query),
     );
   };
 }

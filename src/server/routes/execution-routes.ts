@@ -168,8 +168,10 @@ const executionFailureResponses = {
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 /** Executions: run an agent (JSON or SSE), history with filters, stats, comparison, one record. */
-export function executionRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function executionRoutes(
+  dependencies: Pick<Services, 'executions' | 'executionQueries'>,
+): FastifyPluginAsyncZod {
+  const { executions, executionQueries } = dependencies;
   return async (app) => {
     app.post(
       '/api/workspaces/:workspaceId/agents/:agentId/executions',
@@ -188,7 +190,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
       async (request, reply) => {
         const access = accessOf(request);
         const idempotencyKey = readIdempotencyKey(request);
-        const prepared = await services.executions.prepare(
+        const prepared = await executions.prepare(
           access,
           request.params.agentId,
           {
@@ -240,7 +242,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
       },
       async (request) => {
         const { versionId, error, ...query } = request.query;
-        return services.executions.list(accessOf(request), {
+        return executions.list(accessOf(request), {
           ...query,
           agentVersionId: versionId,
           errorText: error,
@@ -268,22 +270,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: statsSchema, ...errorResponses },
         },
       },
-      async (request) => {
-        const to = request.query.to ?? services.clock.now();
-        const from = request.query.from ?? new Date(to.getTime() - 30 * 86_400_000);
-        if (from.getTime() >= to.getTime()) {
-          throw invalidError('range_invalid', '`from` must be before `to`.', { from, to });
-        }
-        const points =
-          (to.getTime() - from.getTime()) / (request.query.interval === 'hour' ? 3_600_000 : 86_400_000);
-        if (points > 2_000) {
-          throw invalidError(
-            'range_too_large',
-            `The range has ${Math.ceil(points)} ${request.query.interval}s; the limit is 2000 points. Use a shorter range or interval=day.`,
-          );
-        }
-        return services.executions.stats(accessOf(request), { ...request.query, from, to });
-      },
+      async (request) => executionQueries.stats(accessOf(request), request.query),
     );
 
     app.get(
@@ -300,7 +287,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: comparisonSchema, ...errorResponses },
         },
       },
-      async (request) => services.executions.compare(accessOf(request), request.query.a, request.query.b),
+      async (request) => executions.compare(accessOf(request), request.query.a, request.query.b),
     );
 
     app.get(
@@ -315,7 +302,7 @@ export function executionRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: executionSchema, ...errorResponses },
         },
       },
-      async (request) => services.executions.get(accessOf(request), request.params.executionId),
+      async (request) => executions.get(accessOf(request), request.params.executionId),
     );
   };
 }

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFoundError } from '../../core/errors.ts';
 import type { Services } from '../../services/create-services.ts';
 import { accessOf, actorOf } from '../authentication.ts';
 import { authenticated, errorResponses, listOf, workspaceIdParams } from '../schemas.ts';
@@ -56,8 +55,10 @@ const deliverySchema = z.object({
 });
 
 /** Spend this month, per-agent limits, notifications, alert webhook deliveries and signing secret. */
-export function guardrailRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function guardrailRoutes(
+  dependencies: Pick<Services, 'budgets' | 'agentLimits' | 'notifications' | 'webhooks'>,
+): FastifyPluginAsyncZod {
+  const { budgets, agentLimits, notifications, webhooks } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/usage',
@@ -71,7 +72,7 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: usageSchema, ...errorResponses },
         },
       },
-      async (request) => services.budgets.usage(accessOf(request).workspaceId),
+      async (request) => budgets.usage(accessOf(request).workspaceId),
     );
 
     app.put(
@@ -90,22 +91,13 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
           },
         },
       },
-      async (request) => {
-        const access = accessOf(request);
-        const found = await services.repositories.agents.find(access.workspaceId, request.params.agentId);
-        const agent = found?.agent;
-        if (!agent)
-          throw notFoundError('agent_not_found', 'No agent with this id or slug in this workspace.');
-        await services.budgets.setAgentLimit(access.workspaceId, agent.id, request.body.monthlyLimitUsd);
-        await services.audit.record(
-          access.workspaceId,
+      async (request) =>
+        agentLimits.set(
+          accessOf(request).workspaceId,
           actorOf(request),
-          'workspace.settings_changed',
-          { type: 'agent', id: agent.id },
-          { agentMonthlyLimitUsd: request.body.monthlyLimitUsd },
-        );
-        return { agentId: agent.id, monthlyLimitUsd: request.body.monthlyLimitUsd };
-      },
+          request.params.agentId,
+          request.body.monthlyLimitUsd,
+        ),
     );
 
     app.get(
@@ -129,13 +121,7 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
           },
         },
       },
-      async (request) => {
-        const access = accessOf(request);
-        const found = await services.repositories.agents.find(access.workspaceId, request.params.agentId);
-        if (!found)
-          throw notFoundError('agent_not_found', 'No agent with this id or slug in this workspace.');
-        return services.budgets.agentBudget(access.workspaceId, found.agent.id);
-      },
+      async (request) => agentLimits.get(accessOf(request).workspaceId, request.params.agentId),
     );
 
     app.get(
@@ -156,24 +142,13 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: listOf(notificationSchema), ...errorResponses },
         },
       },
-      async (request) => {
-        const rows = await services.repositories.notifications.list(accessOf(request).workspaceId, {
+      async (request) => ({
+        items: await notifications.list(accessOf(request).workspaceId, {
           unreadOnly: request.query.unread === 'true',
           limit: request.query.limit,
-        });
-        return {
-          items: rows.map((row) => ({
-            id: row.id,
-            kind: row.kind,
-            title: row.title,
-            body: row.body,
-            data: row.data,
-            createdAt: row.createdAt,
-            readAt: row.readAt,
-          })),
-          nextCursor: null,
-        };
-      },
+        }),
+        nextCursor: null,
+      }),
     );
 
     app.post(
@@ -189,13 +164,7 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request, reply) => {
-        const marked = await services.repositories.notifications.markRead(
-          accessOf(request).workspaceId,
-          request.params.notificationId,
-          services.clock.now(),
-        );
-        if (!marked)
-          throw notFoundError('notification_not_found', 'No notification with this id in this workspace.');
+        await notifications.markRead(accessOf(request).workspaceId, request.params.notificationId);
         return reply.status(204).send(null);
       },
     );
@@ -212,27 +181,10 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: listOf(deliverySchema), ...errorResponses },
         },
       },
-      async (request) => {
-        const rows = await services.repositories.notifications.listDeliveries(
-          accessOf(request).workspaceId,
-          100,
-        );
-        return {
-          items: rows.map((row) => ({
-            id: row.id,
-            url: row.url,
-            event: String(row.payload.event ?? 'notification'),
-            status: row.status,
-            attempts: row.attempts,
-            lastStatusCode: row.lastStatusCode,
-            lastError: row.lastError,
-            nextAttemptAt: row.nextAttemptAt,
-            createdAt: row.createdAt,
-            deliveredAt: row.deliveredAt,
-          })),
-          nextCursor: null,
-        };
-      },
+      async (request) => ({
+        items: await notifications.listDeliveries(accessOf(request).workspaceId),
+        nextCursor: null,
+      }),
     );
 
     app.post(
@@ -250,10 +202,7 @@ export function guardrailRoutes(dependencies: { services: Services }): FastifyPl
       async (request) => {
         const access = accessOf(request);
         // Rotated and audited in one transaction.
-        const signingSecret = await services.webhooks.rotateSigningSecret(
-          access.workspaceId,
-          actorOf(request),
-        );
+        const signingSecret = await webhooks.rotateSigningSecret(access.workspaceId, actorOf(request));
         return {
           signingSecret,
           header: 'Flightdeck-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">',

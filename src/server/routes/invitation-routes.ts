@@ -20,8 +20,10 @@ const linkTokenSchema = z.string().min(1).max(256);
  * The signed-in user's own account: invitations waiting for an answer, address verification,
  * and password resets. Not workspace routes: they act for a person, not inside a workspace.
  */
-export function invitationRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function invitationRoutes(
+  dependencies: Pick<Services, 'accountLinks' | 'audit' | 'invitations'>,
+): FastifyPluginAsyncZod {
+  const { accountLinks, audit, invitations } = dependencies;
   return async (app) => {
     app.get(
       '/api/invitations',
@@ -34,7 +36,7 @@ export function invitationRoutes(dependencies: { services: Services }): FastifyP
         },
       },
       async (request) => ({
-        items: await services.invitations.list(principalOf(request)),
+        items: await invitations.list(principalOf(request)),
         nextCursor: null,
       }),
     );
@@ -52,8 +54,8 @@ export function invitationRoutes(dependencies: { services: Services }): FastifyP
         },
       },
       async (request) => {
-        const accepted = await services.invitations.accept(principalOf(request), request.params.invitationId);
-        await services.audit.record(
+        const accepted = await invitations.accept(principalOf(request), request.params.invitationId);
+        await audit.record(
           accepted.workspaceId,
           actorOf(request),
           'member.added',
@@ -76,7 +78,7 @@ export function invitationRoutes(dependencies: { services: Services }): FastifyP
         },
       },
       async (request, reply) => {
-        await services.invitations.decline(principalOf(request), request.params.invitationId);
+        await invitations.decline(principalOf(request), request.params.invitationId);
         return reply.status(204).send(null);
       },
     );
@@ -92,7 +94,7 @@ export function invitationRoutes(dependencies: { services: Services }): FastifyP
         },
       },
       async (request, reply) =>
-        reply.status(202).send(await services.accountLinks.requestVerification(principalOf(request))),
+        reply.status(202).send(await accountLinks.requestVerification(principalOf(request))),
     );
 
     app.post(
@@ -110,7 +112,7 @@ export function invitationRoutes(dependencies: { services: Services }): FastifyP
         },
       },
       async (request) => {
-        const verified = await services.accountLinks.verifyEmail(request.body.token);
+        const verified = await accountLinks.verifyEmail(request.body.token);
         return { email: verified.email, emailVerified: true as const };
       },
     );
@@ -128,7 +130,7 @@ export function invitationRoutes(dependencies: { services: Services }): FastifyP
         },
       },
       async (request, reply) => {
-        await services.accountLinks.requestPasswordReset(request.body.email);
+        await accountLinks.requestPasswordReset(request.body.email);
         return reply.status(202).send({ accepted: true as const });
       },
     );

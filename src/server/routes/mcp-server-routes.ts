@@ -42,8 +42,8 @@ const toolSchema = z.object({
 const serverParams = workspaceIdParams.extend({ mcpServerId: z.string().min(1).max(64) });
 
 /** MCP servers a workspace's agents use as tools: header values go in, never out. */
-export function mcpServerRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function mcpServerRoutes(dependencies: Pick<Services, 'mcpServers'>): FastifyPluginAsyncZod {
+  const { mcpServers } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/mcp-servers',
@@ -57,7 +57,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: listOf(serverSchema), ...errorResponses },
         },
       },
-      async (request) => ({ items: await services.mcpServers.list(accessOf(request)), nextCursor: null }),
+      async (request) => ({ items: await mcpServers.list(accessOf(request)), nextCursor: null }),
     );
 
     app.post(
@@ -76,9 +76,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request, reply) =>
-        reply
-          .status(201)
-          .send(await services.mcpServers.create(accessOf(request), actorOf(request), request.body)),
+        reply.status(201).send(await mcpServers.create(accessOf(request), actorOf(request), request.body)),
     );
 
     app.get(
@@ -93,7 +91,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: serverSchema, ...errorResponses },
         },
       },
-      async (request) => services.mcpServers.get(accessOf(request), request.params.mcpServerId),
+      async (request) => mcpServers.get(accessOf(request), request.params.mcpServerId),
     );
 
     app.patch(
@@ -116,12 +114,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request) =>
-        services.mcpServers.update(
-          accessOf(request),
-          actorOf(request),
-          request.params.mcpServerId,
-          request.body,
-        ),
+        mcpServers.update(accessOf(request), actorOf(request), request.params.mcpServerId, request.body),
     );
 
     app.delete(
@@ -137,7 +130,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request, reply) => {
-        await services.mcpServers.delete(accessOf(request), actorOf(request), request.params.mcpServerId);
+        await mcpServers.delete(accessOf(request), actorOf(request), request.params.mcpServerId);
         return reply.status(204).send(null);
       },
     );
@@ -161,7 +154,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request) => {
-        const list = await services.mcpServers.listTools(accessOf(request), request.params.mcpServerId, {
+        const list = await mcpServers.listTools(accessOf(request), request.params.mcpServerId, {
           refresh: request.query.refresh === 'true',
         });
         return { ...list, nextCursor: null };
@@ -192,7 +185,7 @@ export function mcpServerRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request) =>
-        services.mcpServers.testTool(accessOf(request), actorOf(request), request.params.mcpServerId, {
+        mcpServers.testTool(accessOf(request), actorOf(request), request.params.mcpServerId, {
           tool: request.body.tool,
           arguments: request.body.arguments,
         }),

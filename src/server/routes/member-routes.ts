@@ -24,8 +24,8 @@ const memberSchema = z.object({
 const memberParams = workspaceIdParams.extend({ userId: z.string().min(1).max(64) });
 
 /** Members: list, add or invite, change role, remove. */
-export function memberRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function memberRoutes(dependencies: Pick<Services, 'members'>): FastifyPluginAsyncZod {
+  const { members } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/members',
@@ -39,7 +39,7 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
           response: { 200: listOf(memberSchema), ...errorResponses },
         },
       },
-      async (request) => ({ items: await services.members.list(accessOf(request)), nextCursor: null }),
+      async (request) => ({ items: await members.list(accessOf(request)), nextCursor: null }),
     );
 
     app.post(
@@ -72,7 +72,7 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
       },
       async (request, reply) => {
         const access = accessOf(request);
-        const added = await services.members.add(access, request.body, actorOf(request));
+        const added = await members.add(access, request.body, actorOf(request));
         return reply.status(201).send(added);
       },
     );
@@ -92,7 +92,7 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
       },
       async (request) => {
         const access = accessOf(request);
-        const { member } = await services.members.changeRole(
+        const { member } = await members.changeRole(
           access,
           request.params.userId,
           request.body.role,
@@ -116,7 +116,7 @@ export function memberRoutes(dependencies: { services: Services }): FastifyPlugi
       },
       async (request, reply) => {
         const access = accessOf(request);
-        await services.members.remove(access, request.params.userId, actorOf(request));
+        await members.remove(access, request.params.userId, actorOf(request));
         return reply.status(204).send(null);
       },
     );

@@ -17,7 +17,7 @@ import { invalidParam } from '../../services/openai/messages-to-input.ts';
 import type { ChatCompletionRequest } from '../../services/openai/openai-compatible-service.ts';
 import { accessOf } from '../authentication.ts';
 import { createOpenAiErrorHandler, describeOpenAiError } from '../openai-error.ts';
-import { createRateLimitCheck } from '../rate-limit.ts';
+import type { createRateLimitCheck } from '../rate-limit.ts';
 import { closedSignal, runUntilClosed } from './execution-routes.ts';
 import {
   type ChatCompletionBody,
@@ -36,12 +36,13 @@ const tokenOnly: Array<Record<string, string[]>> = [{ bearerToken: [] }];
  * workspace API token calls the workspace's agents as models `agent/<slug>`. The routes are public
  * to the `/api` hook and authenticate here, by token only, answering errors in OpenAI's shape.
  */
-export function openAiRoutes(dependencies: {
-  services: Services;
-  bodyLimitBytes: number;
-}): FastifyPluginAsyncZod {
-  const { services } = dependencies;
-  const checkRateLimit = createRateLimitCheck(services);
+export function openAiRoutes(
+  dependencies: Pick<Services, 'authentication' | 'openaiCompatible'> & {
+    checkRateLimit: ReturnType<typeof createRateLimitCheck>;
+    bodyLimitBytes: number;
+  },
+): FastifyPluginAsyncZod {
+  const { authentication, openaiCompatible, checkRateLimit } = dependencies;
   const plugin: FastifyPluginAsyncZod = async (app) => {
     app.setErrorHandler(createOpenAiErrorHandler({ bodyLimitBytes: dependencies.bodyLimitBytes }));
     app.setNotFoundHandler((request, reply) => {
@@ -60,7 +61,7 @@ export function openAiRoutes(dependencies: {
     app.addHook('onRequest', async (request, reply) => {
       if (request.is404) return;
       const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-      const principal = match?.[1] ? await services.authentication.authenticateToken(match[1]) : null;
+      const principal = match?.[1] ? await authentication.authenticateToken(match[1]) : null;
       if (principal?.kind !== 'token') {
         throw new FlightdeckError({
           code: 'invalid_token',
@@ -100,7 +101,7 @@ export function openAiRoutes(dependencies: {
       },
       async (request) => ({
         object: 'list' as const,
-        data: await services.openaiCompatible.listModels(accessOf(request)),
+        data: await openaiCompatible.listModels(accessOf(request)),
       }),
     );
 
@@ -116,7 +117,7 @@ export function openAiRoutes(dependencies: {
           response: { 200: modelSchema, ...openAiErrorResponses },
         },
       },
-      async (request) => services.openaiCompatible.getModel(accessOf(request), request.params['*']),
+      async (request) => openaiCompatible.getModel(accessOf(request), request.params['*']),
     );
 
     app.post(
@@ -142,7 +143,7 @@ export function openAiRoutes(dependencies: {
       },
       async (request, reply) => {
         const body = request.body;
-        const { prepared, structured } = await services.openaiCompatible.prepareCompletion(
+        const { prepared, structured } = await openaiCompatible.prepareCompletion(
           accessOf(request),
           completionRequest(body),
         );

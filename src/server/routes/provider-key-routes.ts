@@ -44,8 +44,10 @@ const testResultSchema = z.object({
 const keyParams = workspaceIdParams.extend({ providerKeyId: z.string().min(1).max(64) });
 
 /** Provider keys: the secret goes in, never out — answers carry only its last four characters. */
-export function providerKeyRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function providerKeyRoutes(
+  dependencies: Pick<Services, 'agents' | 'providerKeys'>,
+): FastifyPluginAsyncZod {
+  const { agents, providerKeys } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/provider-keys',
@@ -59,7 +61,7 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
           response: { 200: listOf(providerKeySchema), ...errorResponses },
         },
       },
-      async (request) => ({ items: await services.providerKeys.list(accessOf(request)), nextCursor: null }),
+      async (request) => ({ items: await providerKeys.list(accessOf(request)), nextCursor: null }),
     );
 
     app.post(
@@ -84,9 +86,7 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
         },
       },
       async (request, reply) =>
-        reply
-          .status(201)
-          .send(await services.providerKeys.create(accessOf(request), actorOf(request), request.body)),
+        reply.status(201).send(await providerKeys.create(accessOf(request), actorOf(request), request.body)),
     );
 
     app.post(
@@ -108,7 +108,7 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
           response: { 200: testResultSchema, ...errorResponses },
         },
       },
-      async (request) => services.providerKeys.testUnsaved(accessOf(request), actorOf(request), request.body),
+      async (request) => providerKeys.testUnsaved(accessOf(request), actorOf(request), request.body),
     );
 
     app.put(
@@ -132,12 +132,7 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
         },
       },
       async (request) =>
-        services.providerKeys.update(
-          accessOf(request),
-          actorOf(request),
-          request.params.providerKeyId,
-          request.body,
-        ),
+        providerKeys.update(accessOf(request), actorOf(request), request.params.providerKeyId, request.body),
     );
 
     app.delete(
@@ -153,7 +148,7 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
         },
       },
       async (request, reply) => {
-        await services.providerKeys.delete(accessOf(request), actorOf(request), request.params.providerKeyId);
+        await providerKeys.delete(accessOf(request), actorOf(request), request.params.providerKeyId);
         return reply.status(204).send(null);
       },
     );
@@ -176,9 +171,9 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
       },
       async (request) => {
         // An unknown or foreign key is a 404, as on every other route of a key.
-        await services.providerKeys.get(accessOf(request), request.params.providerKeyId);
+        await providerKeys.get(accessOf(request), request.params.providerKeyId);
         return {
-          items: await services.agents.listUsingProviderKey(accessOf(request), request.params.providerKeyId),
+          items: await agents.listUsingProviderKey(accessOf(request), request.params.providerKeyId),
           nextCursor: null,
         };
       },
@@ -196,8 +191,7 @@ export function providerKeyRoutes(dependencies: { services: Services }): Fastify
           response: { 200: testResultSchema, ...errorResponses },
         },
       },
-      async (request) =>
-        services.providerKeys.test(accessOf(request), actorOf(request), request.params.providerKeyId),
+      async (request) => providerKeys.test(accessOf(request), actorOf(request), request.params.providerKeyId),
     );
   };
 }

@@ -23,8 +23,8 @@ const secretSchema = z.object({
 const secretParams = workspaceIdParams.extend({ secretName: z.string().min(1).max(200) });
 
 /** Workspace secrets for `{{ secrets.NAME }}` in workflow http steps: the value goes in, never out. */
-export function secretRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function secretRoutes(dependencies: Pick<Services, 'secrets'>): FastifyPluginAsyncZod {
+  const { secrets } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/secrets',
@@ -38,7 +38,7 @@ export function secretRoutes(dependencies: { services: Services }): FastifyPlugi
           response: { 200: listOf(secretSchema), ...errorResponses },
         },
       },
-      async (request) => ({ items: await services.secrets.list(accessOf(request)), nextCursor: null }),
+      async (request) => ({ items: await secrets.list(accessOf(request)), nextCursor: null }),
     );
 
     app.post(
@@ -55,9 +55,7 @@ export function secretRoutes(dependencies: { services: Services }): FastifyPlugi
         },
       },
       async (request, reply) =>
-        reply
-          .status(201)
-          .send(await services.secrets.create(accessOf(request), actorOf(request), request.body)),
+        reply.status(201).send(await secrets.create(accessOf(request), actorOf(request), request.body)),
     );
 
     app.put(
@@ -74,7 +72,7 @@ export function secretRoutes(dependencies: { services: Services }): FastifyPlugi
         },
       },
       async (request) =>
-        services.secrets.update(accessOf(request), actorOf(request), request.params.secretName, request.body),
+        secrets.update(accessOf(request), actorOf(request), request.params.secretName, request.body),
     );
 
     app.delete(
@@ -90,7 +88,7 @@ export function secretRoutes(dependencies: { services: Services }): FastifyPlugi
         },
       },
       async (request, reply) => {
-        await services.secrets.remove(accessOf(request), actorOf(request), request.params.secretName);
+        await secrets.remove(accessOf(request), actorOf(request), request.params.secretName);
         return reply.status(204).send(null);
       },
     );

@@ -1,8 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { FlightdeckError } from '../../core/errors.ts';
-import { checkPasswordStrength } from '../../security/password-hashing.ts';
 import { permissionsOf } from '../../security/permissions.ts';
 import type { Services } from '../../services/create-services.ts';
 import type { IssuedSession } from '../../services/identity/authentication-service.ts';
@@ -15,11 +13,10 @@ const signedInSchema = z.object({ user: userSchema, csrfToken: z.string() });
 const passwordSchema = z.string().max(1024);
 
 /** First-run setup, sign-in, sign-out, the current caller, and invitation links. */
-export function sessionRoutes(dependencies: {
-  services: Services;
-  secureCookies: boolean;
-}): FastifyPluginAsyncZod {
-  const { services, secureCookies } = dependencies;
+export function sessionRoutes(
+  dependencies: Pick<Services, 'setup' | 'authentication' | 'workspaces'> & { secureCookies: boolean },
+): FastifyPluginAsyncZod {
+  const { setup, authentication, workspaces, secureCookies } = dependencies;
 
   function setSessionCookie(reply: FastifyReply, session: IssuedSession) {
     reply.header(
@@ -39,7 +36,7 @@ export function sessionRoutes(dependencies: {
           response: { 200: z.object({ setupRequired: z.boolean() }) },
         },
       },
-      async () => ({ setupRequired: await services.setup.isRequired() }),
+      async () => ({ setupRequired: await setup.isRequired() }),
     );
 
     app.post(
@@ -64,17 +61,8 @@ export function sessionRoutes(dependencies: {
         },
       },
       async (request, reply) => {
-        if (!(await services.setup.isRequired())) {
-          throw new FlightdeckError({
-            code: 'setup_already_done',
-            kind: 'conflict',
-            message: 'Setup is already done. Sign in, or ask an owner to invite you.',
-          });
-        }
-        checkPasswordStrength(request.body.password);
-        const passwordHash = await services.passwordHasher.hash(request.body.password);
-        const { user, workspace } = await services.setup.createFirstOwner({ ...request.body, passwordHash });
-        const session = await services.authentication.issueSession(user.id, originOf(request));
+        const { user, workspace } = await setup.completeSetup(request.body);
+        const session = await authentication.issueSession(user.id, originOf(request));
         setSessionCookie(reply, session);
         return reply.status(201).send({
           user: { id: user.id, email: user.email, name: user.name, createdAt: user.createdAt },
@@ -96,7 +84,7 @@ export function sessionRoutes(dependencies: {
         },
       },
       async (request, reply) => {
-        const { user, session } = await services.authentication.login(request.body, originOf(request));
+        const { user, session } = await authentication.login(request.body, originOf(request));
         setSessionCookie(reply, session);
         return { user, csrfToken: session.csrfToken };
       },
@@ -114,12 +102,7 @@ export function sessionRoutes(dependencies: {
         },
       },
       async (request, reply) => {
-        checkPasswordStrength(request.body.password);
-        const passwordHash = await services.passwordHasher.hash(request.body.password);
-        const { user, session } = await services.authentication.setPasswordWithLink(
-          { token: request.body.token, passwordHash },
-          originOf(request),
-        );
+        const { user, session } = await authentication.setPasswordWithLink(request.body, originOf(request));
         setSessionCookie(reply, session);
         return { user, csrfToken: session.csrfToken };
       },
@@ -137,7 +120,7 @@ export function sessionRoutes(dependencies: {
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        if (principal.kind === 'user') await services.authentication.logout(principal.sessionIdHash);
+        if (principal.kind === 'user') await authentication.logout(principal.sessionIdHash);
         reply.header('set-cookie', clearedSessionCookie({ secure: secureCookies }));
         return reply.status(204).send(null);
       },
@@ -170,8 +153,8 @@ export function sessionRoutes(dependencies: {
       },
       async (request) => {
         const principal = principalOf(request);
-        const workspaces = await services.workspaces.list(principal);
-        const visible = workspaces.map((workspace) => ({
+        const memberships = await workspaces.list(principal);
+        const visible = memberships.map((workspace) => ({
           id: workspace.id,
           name: workspace.name,
           role: workspace.role,

@@ -17,8 +17,8 @@ const tokenSchema = z.object({
 });
 
 /** Workspace API tokens: list, create (the secret is in this answer only), revoke. */
-export function tokenRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function tokenRoutes(dependencies: Pick<Services, 'apiTokens'>): FastifyPluginAsyncZod {
+  const { apiTokens } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces/:workspaceId/tokens',
@@ -32,7 +32,7 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
           response: { 200: listOf(tokenSchema), ...errorResponses },
         },
       },
-      async (request) => ({ items: await services.apiTokens.list(accessOf(request)), nextCursor: null }),
+      async (request) => ({ items: await apiTokens.list(accessOf(request)), nextCursor: null }),
     );
 
     app.post(
@@ -57,7 +57,7 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
       async (request, reply) => {
         const access = accessOf(request);
         // Audited in the same transaction as the insert.
-        const created = await services.apiTokens.create(access, request.body, actorOf(request));
+        const created = await apiTokens.create(access, request.body, actorOf(request));
         return reply.status(201).send(created);
       },
     );
@@ -76,7 +76,7 @@ export function tokenRoutes(dependencies: { services: Services }): FastifyPlugin
       },
       async (request, reply) => {
         const access = accessOf(request);
-        await services.apiTokens.revoke(access, request.params.tokenId, actorOf(request));
+        await apiTokens.revoke(access, request.params.tokenId, actorOf(request));
         return reply.status(204).send(null);
       },
     );

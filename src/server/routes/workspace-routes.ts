@@ -18,8 +18,8 @@ const workspaceSchema = z.object({
 });
 
 /** Workspaces: list mine, create, read, rename and change settings, delete. */
-export function workspaceRoutes(dependencies: { services: Services }): FastifyPluginAsyncZod {
-  const { services } = dependencies;
+export function workspaceRoutes(dependencies: Pick<Services, 'workspaces'>): FastifyPluginAsyncZod {
+  const { workspaces } = dependencies;
   return async (app) => {
     app.get(
       '/api/workspaces',
@@ -31,7 +31,7 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: listOf(workspaceSchema), ...errorResponses },
         },
       },
-      async (request) => ({ items: await services.workspaces.list(principalOf(request)), nextCursor: null }),
+      async (request) => ({ items: await workspaces.list(principalOf(request)), nextCursor: null }),
     );
 
     app.post(
@@ -46,11 +46,7 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request, reply) => {
-        const workspace = await services.workspaces.create(
-          principalOf(request),
-          request.body,
-          actorOf(request),
-        );
+        const workspace = await workspaces.create(principalOf(request), request.body, actorOf(request));
         return reply.status(201).send(workspace);
       },
     );
@@ -67,7 +63,7 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
           response: { 200: workspaceSchema, ...errorResponses },
         },
       },
-      async (request) => services.workspaces.get(accessOf(request)),
+      async (request) => workspaces.get(accessOf(request)),
     );
 
     app.patch(
@@ -87,11 +83,7 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
       },
       async (request) => {
         // The change and its audit event are one transaction (see the workspace service).
-        const { workspace } = await services.workspaces.update(
-          accessOf(request),
-          request.body,
-          actorOf(request),
-        );
+        const { workspace } = await workspaces.update(accessOf(request), request.body, actorOf(request));
         return workspace;
       },
     );
@@ -109,7 +101,7 @@ export function workspaceRoutes(dependencies: { services: Services }): FastifyPl
         },
       },
       async (request, reply) => {
-        await services.workspaces.delete(accessOf(request));
+        await workspaces.delete(accessOf(request));
         return reply.status(204).send(null);
       },
     );

@@ -1,7 +1,7 @@
 import { describeWait } from '../../core/describe-wait.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import type { PasswordHasher } from '../../security/password-hashing.ts';
+import { checkPasswordStrength, type PasswordHasher } from '../../security/password-hashing.ts';
 import { isRole, lowerRole } from '../../security/permissions.ts';
 import { apiTokenPattern, hashSecret, randomSecret } from '../../security/secret-tokens.ts';
 import { type ChangeNotifications, silentChangeNotifications } from '../../store/change-notifications.ts';
@@ -294,8 +294,13 @@ export function createAuthenticationService(dependencies: {
       return { userId: user.id, linkToken: null };
     },
 
-    /** Redeems a one-time set-password link (an invitation or a reset) and signs the user in. */
-    async setPasswordWithLink(input: { token: string; passwordHash: string }, origin: RequestOrigin) {
+    /**
+     * Redeems a one-time set-password link (an invitation or a reset) and signs the user in.
+     * A weak password is refused before the link is spent.
+     */
+    async setPasswordWithLink(input: { token: string; password: string }, origin: RequestOrigin) {
+      checkPasswordStrength(input.password);
+      const passwordHash = await passwordHasher.hash(input.password);
       const userId = await changes.commit(async (scoped, announce) => {
         const consumed = await scoped.passwordTokens.consume(hashSecret(input.token), clock.now());
         if (!consumed) {
@@ -306,7 +311,7 @@ export function createAuthenticationService(dependencies: {
               'This set-password link is unknown, already used or expired. Ask an admin for a new invitation.',
           });
         }
-        await scoped.users.setPassword(consumed.userId, input.passwordHash);
+        await scoped.users.setPassword(consumed.userId, passwordHash);
         // A link that went only to the mailbox proves its reader controls the address; one
         // handed to an inviter proves nothing, so the account stays unverified.
         if (consumed.emailed) await scoped.users.markEmailVerified(consumed.userId, clock.now());
