@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { Keyring } from '../security/keyring.ts';
 import { createPasswordHasher, type PasswordHasher } from '../security/password-hashing.ts';
@@ -35,7 +36,6 @@ import {
   type SessionPolicy,
 } from './identity/authentication-service.ts';
 import { createCredentialChanges } from './identity/credential-changes.ts';
-import { type Clock, systemClock } from './identity/identity-clock.ts';
 import { createInvitationService } from './identity/invitation-service.ts';
 import { createMemberService } from './identity/member-service.ts';
 import { createSetupService } from './identity/setup-service.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Clock } from '../../core/clock.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { stableStringify } from '../../core/stable-stringify.ts';
 import type { ExecutionRow, Repositories } from '../../store/repositories/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { ExecuteRequest } from './execute-request.ts';
 import { type ExecutionView, toExecutionView } from './execution-view.ts';
 

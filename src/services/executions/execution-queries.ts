@@ -1,5 +1,5 @@
+import type { Clock } from '../../core/clock.ts';
 import { invalidError } from '../../core/errors.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { ExecutionService } from './execution-service.ts';
 import { type ExecutionStats, maxSeriesPoints, type StatsQuery } from './execution-stats.ts';

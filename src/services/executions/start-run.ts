@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import type { ExchangeRecorder, ModelCaller, ModelCallRequest } from '../../llm/index.ts';
 import type {
   AgentVersionRow,
@@ -5,7 +6,6 @@ import type {
   ExecutionRow,
   Repositories,
 } from '../../store/repositories/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import { answerTakenIdempotencyKey } from './claim-idempotency-key.ts';
 import type { CompiledVersion } from './compiled-version-cache.ts';

@@ -1,6 +1,6 @@
+import type { Clock } from '../../core/clock.ts';
 import { notFoundError } from '../../core/errors.ts';
 import type { Repositories } from '../../store/repositories/index.ts';
-import type { Clock } from '../identity/identity-clock.ts';
 
 /** An in-app notification as clients see it. */
 export interface NotificationView {

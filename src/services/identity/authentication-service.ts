@@ -1,3 +1,4 @@
+import type { Clock } from '../../core/clock.ts';
 import { describeWait } from '../../core/describe-wait.ts';
 import { FlightdeckError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
@@ -10,7 +11,6 @@ import type { Repositories } from '../../store/repositories/index.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { type CredentialCacheSettings, createCredentialCache } from './credential-cache.ts';
 import { type CredentialChanges, createCredentialChanges } from './credential-changes.ts';
-import type { Clock } from './identity-clock.ts';
 import type { Principal, WorkspaceAccess } from './principal.ts';
 import { resolveWorkspaceAccess } from './workspace-access.ts';
 
