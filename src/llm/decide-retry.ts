@@ -1,4 +1,4 @@
-import { backoffDelay } from './backoff-delay.ts';
+import { backoffDelay } from '../core/backoff-delay.ts';
 import type { ProviderError, ProviderErrorCode } from './provider-error.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 

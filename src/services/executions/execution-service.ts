@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../../core/clock.ts';
+import { decodeCursor, encodeCursor } from '../../core/cursor.ts';
 import { invalidError, notFoundError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import { describeProblems } from '../../core/json-schema.ts';
@@ -25,7 +26,6 @@ import {
 import type { AllowedHosts, HostLookup } from '../../security/ssrf-guard.ts';
 import type { AgentVersionRow, Repositories } from '../../store/repositories/index.ts';
 import { findAgentVersion, selectorOf } from '../agents/agent-version-selector.ts';
-import { decodeCursor, encodeCursor } from '../agents/cursor.ts';
 import type { WorkspaceAccess } from '../identity/principal.ts';
 import type { KeyedProviderKind, ProviderCredentialResolver } from '../provider-keys/provider-credentials.ts';
 import type { ToolResolvers } from '../tools/tool.ts';

@@ -1,2 +1,0 @@
-// Kept for importers not yet moved to the core codec (execution-service.ts).
-export { decodeCursor, decodeVersionCursor, encodeCursor } from '../../core/cursor.ts';
