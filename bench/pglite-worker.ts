@@ -86,11 +86,20 @@ async function serveInWorker(role: WorkerRole): Promise<void> {
       // Every field of PGlite's DatabaseError (code, constraint, detail…): callers classify errors by them.
       port.postMessage({
         id: request.id,
-        error: { ...(error as object), message: (error as Error).message },
+        error: cloneableFields(error),
       });
     }
   });
   port.postMessage({ ready: true });
+}
+
+/** The error's own plain fields (functions and objects stay behind: they cannot be cloned). */
+function cloneableFields(error: unknown): Record<string, unknown> {
+  const fields: Record<string, unknown> = { message: (error as Error).message };
+  for (const [key, value] of Object.entries(error as object)) {
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value;
+  }
+  return fields;
 }
 
 // ---------------------------------------------------------------- main thread side
