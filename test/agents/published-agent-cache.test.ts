@@ -1,38 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeChannel } from '../../src/store/change-notifications.ts';
-import { openStore } from '../../src/store/database.ts';
-import {
-  createPostgresChangeNotifications,
-  type PostgresChangeNotifications,
-} from '../../src/store/postgres-change-notifications.ts';
+import { type ClusterNode, openEmbeddedNode, openPostgresNodes } from '../support/cluster-nodes.ts';
 import { createWorkspaceFixture, headersFor, type WorkspaceFixture } from '../support/identity-fixture.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
 
-/** A node: an app over its own store, counting the statements that store sent. */
-interface Node {
-  name: string;
-  testApp: TestApp;
-  statements: { count: number; agentReads: number };
-  notifications: PostgresChangeNotifications | null;
-}
+type Node = ClusterNode;
 
-const countingLogger = () => {
-  const statements = { count: 0, agentReads: 0 };
-  const logQuery = (query: string) => {
-    statements.count++;
-    if (/^select .* from "agents"/s.test(query)) statements.agentReads++;
-  };
-  return { statements, queryLogger: { logQuery } };
-};
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Statements since `from` that read the agents table. */
+const agentReadsSince = (node: Node, from: number) =>
+  node.statements.texts.slice(from).filter((text) => /^select .* from "agents"/s.test(text)).length;
 
 function send(
   node: Node,
@@ -51,12 +26,12 @@ function send(
 
 /** A mock execution of the published version; answers the version it ran and the agent reads it made. */
 async function run(node: Node, fixture: WorkspaceFixture, reference: string) {
-  const before = node.statements.agentReads;
+  const before = node.statements.texts.length;
   const response = await send(node, fixture, 'POST', `/agents/${reference}/executions`, {
     input: { q: 'x' },
     mode: 'mock',
   });
-  return { response, agentReads: node.statements.agentReads - before };
+  return { response, agentReads: agentReadsSince(node, before) };
 }
 
 /** The published version is read once per node, then served from the node's copy until it changes. */
@@ -153,14 +128,7 @@ function cacheSuite(nodesOf: () => Node[]) {
 describe('published agent cache, embedded (one process)', () => {
   const nodes: Node[] = [];
   beforeAll(async () => {
-    const { statements, queryLogger } = countingLogger();
-    const store = await openStore({ dataDirectory: 'memory://', queryLogger });
-    nodes.push({
-      name: 'embedded',
-      testApp: await createTestApp({ store }),
-      statements,
-      notifications: null,
-    });
+    nodes.push(await openEmbeddedNode());
   });
   afterAll(async () => {
     for (const node of nodes) await node.testApp.close();
@@ -174,25 +142,7 @@ describe('published agent cache, three nodes on PostgreSQL', () => {
 
   beforeAll(async () => {
     database = await createTemporaryDatabase();
-    const first = await openStore({ databaseUrl: database.url, poolSize: 2 });
-    await first.migrate();
-    await first.close();
-    for (const name of ['A', 'B', 'C']) {
-      const { statements, queryLogger } = countingLogger();
-      const store = await openStore({ databaseUrl: database.url, poolSize: 4, queryLogger });
-      const notifications = createPostgresChangeNotifications({ url: database.url, channel: changeChannel });
-      await notifications.ready(5_000);
-      nodes.push({
-        name,
-        testApp: await createTestApp({ store, changeNotifications: notifications }),
-        statements,
-        notifications,
-      });
-    }
-    await until(
-      () => nodes.every((node) => node.notifications?.peers === 2),
-      'every node to know the others',
-    );
+    nodes.push(...(await openPostgresNodes(database, ['A', 'B', 'C'])));
   });
   afterAll(async () => {
     for (const node of nodes) await node.testApp.close();

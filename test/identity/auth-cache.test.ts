@@ -2,10 +2,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changeChannel } from '../../src/store/change-notifications.ts';
 import { openStore } from '../../src/store/database.ts';
+import { createPostgresChangeNotifications } from '../../src/store/postgres-change-notifications.ts';
 import {
-  createPostgresChangeNotifications,
-  type PostgresChangeNotifications,
-} from '../../src/store/postgres-change-notifications.ts';
+  type ClusterNode,
+  countingLogger,
+  openEmbeddedNode,
+  openPostgresNodes,
+  until,
+} from '../support/cluster-nodes.ts';
 import {
   type Credentials,
   createWorkspaceFixture,
@@ -13,28 +17,9 @@ import {
   type WorkspaceFixture,
 } from '../support/identity-fixture.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
-import { createTestApp, type TestApp } from '../support/test-app.ts';
+import { createTestApp } from '../support/test-app.ts';
 
-/** A node of the test: an app over its own store, with a count of the statements that store sent. */
-interface Node {
-  name: string;
-  testApp: TestApp;
-  statements: { count: number };
-  notifications: PostgresChangeNotifications | null;
-}
-
-const countingLogger = () => {
-  const statements = { count: 0 };
-  return { statements, queryLogger: { logQuery: () => void statements.count++ } };
-};
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+type Node = ClusterNode;
 
 const workspaceUrl = (fixture: WorkspaceFixture) => `/api/workspaces/${fixture.workspaceId}`;
 
@@ -216,14 +201,7 @@ function revocationSuite(nodesOf: () => Node[]) {
 describe('authentication cache, embedded (one process)', () => {
   const nodes: Node[] = [];
   beforeAll(async () => {
-    const { statements, queryLogger } = countingLogger();
-    const store = await openStore({ dataDirectory: 'memory://', queryLogger });
-    nodes.push({
-      name: 'embedded',
-      testApp: await createTestApp({ store }),
-      statements,
-      notifications: null,
-    });
+    nodes.push(await openEmbeddedNode());
   });
   afterAll(async () => {
     for (const node of nodes) await node.testApp.close();
@@ -235,29 +213,9 @@ describe('authentication cache, three nodes on PostgreSQL', () => {
   let database: TemporaryDatabase;
   const nodes: Node[] = [];
 
-  async function openNode(name: string, url: string): Promise<Node> {
-    const { statements, queryLogger } = countingLogger();
-    const store = await openStore({ databaseUrl: database.url, poolSize: 4, queryLogger });
-    const notifications = createPostgresChangeNotifications({ url, channel: changeChannel });
-    await notifications.ready(5_000);
-    return {
-      name,
-      testApp: await createTestApp({ store, changeNotifications: notifications }),
-      statements,
-      notifications,
-    };
-  }
-
   beforeAll(async () => {
     database = await createTemporaryDatabase();
-    const first = await openStore({ databaseUrl: database.url, poolSize: 2 });
-    await first.migrate();
-    await first.close();
-    for (const name of ['A', 'B', 'C']) nodes.push(await openNode(name, database.url));
-    await until(
-      () => nodes.every((node) => node.notifications?.peers === 2),
-      'every node to know the others',
-    );
+    nodes.push(...(await openPostgresNodes(database, ['A', 'B', 'C'])));
   });
   afterAll(async () => {
     for (const node of nodes) await node.testApp.close();

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ChangeNotifications } from '../../store/change-notifications.ts';
 import type { AgentRow, AgentVersionRow, Repositories } from '../../store/repositories/index.ts';
+import { parseCredentialChange } from '../identity/credential-changes.ts';
 
 /** An agent changed (saved, published, labelled, deleted): every node drops its copy of it. */
 export interface AgentChange {
@@ -78,7 +79,11 @@ export function createPublishedAgentCache(dependencies: {
         return;
       }
       // A deleted workspace takes its agents with it (the credential notice names it).
-      if (payload.includes('"workspace-deleted"')) clear();
+      const credentialChange = parseCredentialChange(payload);
+      if (credentialChange?.kind === 'workspace-deleted') {
+        generation++;
+        dropWhere((value) => value.agent?.workspaceId === credentialChange.workspaceId);
+      }
     },
     reset: clear,
   });

@@ -403,7 +403,9 @@ function defaultSql(column: (typeof executions)['_']['columns'][keyof (typeof ex
  * row leaves it out. Built once: drizzle building a multi-row VALUES list cost a parameter object
  * per column and row, the largest share of its CPU on the execution path.
  */
-const insertSelectList = Object.values(getTableColumns(executions))
+const executionColumns = getTableColumns(executions);
+
+const insertSelectList = Object.values(executionColumns)
   .map((column) => {
     const read = `batch."${column.name}"`;
     const fallback = defaultSql(column);
@@ -411,18 +413,23 @@ const insertSelectList = Object.values(getTableColumns(executions))
   })
   .join(', ');
 
+/**
+ * One row as `json_populate_recordset` reads it: the given fields under their column names, dates
+ * as ISO text; an undefined field is left out (the insert's default, or the update leaves it).
+ */
+function jsonRecord(values: Partial<ExecutionInsert>): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const column = executionColumns[key as keyof typeof executionColumns];
+    if (column && value !== undefined)
+      record[column.name] = value instanceof Date ? value.toISOString() : value;
+  }
+  return record;
+}
+
 /** Rows as one JSON parameter, read back into the table's row type. */
 function rowsFromJson(rows: ExecutionInsert[]): SQL {
-  const columns = getTableColumns(executions);
-  const records = rows.map((row) => {
-    const record: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(row)) {
-      const column = columns[key as keyof typeof columns];
-      if (column && value !== undefined)
-        record[column.name] = value instanceof Date ? value.toISOString() : value;
-    }
-    return record;
-  });
+  const records = rows.map(jsonRecord);
   return sql`select ${sql.raw(insertSelectList)} from json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) as batch`;
 }
 
@@ -436,18 +443,11 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
   const [first] = items;
   if (!first) return [];
   const keys = writtenColumns(first.finish);
-  const columnOf = (key: ExecutionColumnKey) =>
-    executions[key as keyof typeof executions] as { name: string };
-  const records = items.map((item) => {
-    const record: Record<string, unknown> = { workspace_id: item.workspaceId, id: item.executionId };
-    for (const key of keys) {
-      const value = item.finish[key as keyof ExecutionFinish];
-      record[columnOf(key).name] = value instanceof Date ? value.toISOString() : value;
-    }
-    return record;
-  });
+  const records = items.map((item) =>
+    jsonRecord({ ...item.finish, workspaceId: item.workspaceId, id: item.executionId }),
+  );
   const set: Record<string, SQL> = {};
-  for (const key of keys) set[key] = sql.raw(`batch."${columnOf(key).name}"`);
+  for (const key of keys) set[key] = sql.raw(`batch."${executionColumns[key].name}"`);
   return (
     database
       .update(executions)
