@@ -9,7 +9,11 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
-// First, before any module of the app: with tracing on, the database driver's instrumentation
+// First, before any package is loaded: hooks that keep Node's ES-module loader from leaking memory
+// on big package.json files (see src/cli/lean-module-loading.ts).
+const { installLeanModuleLoading } = await import('../src/cli/lean-module-loading.ts');
+installLeanModuleLoading();
+// Then, before any module of the app: with tracing on, the database driver's instrumentation
 // hooks module loading so `pg` is patched as it loads; with tracing off it loads nothing.
 await import('../src/cli/preload-tracing.ts');
 await import('../src/cli/main.ts');

@@ -57,6 +57,21 @@ const migrationsSchema = 'public';
 /** Any constant works; it only has to be the same for every node of one installation. */
 const migrationLockKey = 7_240_915_001;
 
+/**
+ * PostgreSQL's shared buffer pool inside PGlite. Its WebAssembly memory touches the whole pool at
+ * start, so the default 128 MB was a quarter of an embedded node's idle RSS; 32 MB holds the rows an
+ * embedded install works on, and pages outside it come from the operating system's file cache
+ * (docs/decisions/2026-12-02-idle-footprint.md).
+ */
+const pgliteSharedBuffers = '32MB';
+
+/** PGlite's own start parameters plus the buffer pool; PGlite's defaults alone if it hides them. */
+function pgliteStartParams(): string[] | undefined {
+  const defaults = (PGlite as unknown as { defaultStartParams?: unknown }).defaultStartParams;
+  if (!Array.isArray(defaults)) return undefined;
+  return [...defaults.map(String), '-c', `shared_buffers=${pgliteSharedBuffers}`];
+}
+
 /** Opens PGlite in the data folder, or a PostgreSQL pool when a URL is given. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl)
@@ -68,7 +83,7 @@ async function openPgliteStore(dataDirectory: string, logger: Logger | undefined
   const inMemory = dataDirectory.startsWith('memory://');
   const databaseFolder = inMemory ? undefined : `${dataDirectory.replace(/\/+$/, '')}/pgdata`;
   if (databaseFolder) await mkdir(databaseFolder, { recursive: true });
-  const client = await PGlite.create(databaseFolder);
+  const client = await PGlite.create(databaseFolder, { startParams: pgliteStartParams() });
   const database = drizzlePglite(client, { schema, logger }) as unknown as Database;
   const store: Store = {
     kind: 'pglite',

@@ -1,9 +1,4 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 let enabled = false;
 
@@ -20,9 +15,10 @@ export interface Tracing {
  * Starts the OpenTelemetry SDK with the OTLP/HTTP exporter (JSON over HTTP), the W3C trace-context
  * propagator and an AsyncLocalStorage context manager, when an endpoint is configured; otherwise it
  * does nothing and the API in the code stays a no-op. OTEL_EXPORTER_OTLP_HEADERS (and the other
- * OTEL_EXPORTER_OTLP_* options) are read by the exporter itself.
+ * OTEL_EXPORTER_OTLP_* options) are read by the exporter itself. The SDK is imported only then:
+ * its packages hold about 30 MB that a node without traces should not carry.
  */
-export function startTracing(options: {
+export async function startTracing(options: {
   endpoint: string | undefined;
   serviceName: string;
   version: string;
@@ -30,8 +26,21 @@ export function startTracing(options: {
   instanceId?: string;
   /** How often buffered spans are sent (default 2 s). */
   exportDelayMs?: number;
-}): Tracing | null {
+}): Promise<Tracing | null> {
   if (options.endpoint === undefined) return null;
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, TracerProvider },
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace'),
+  ]);
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       'service.name': options.serviceName,

@@ -18,7 +18,7 @@ describe('traces over OTLP/HTTP', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    tracing = startTracing({
+    tracing = await startTracing({
       endpoint: receiver.url,
       serviceName: 'flightdeck-test',
       version: '0.0.0-test',

@@ -13,7 +13,7 @@ export async function serveCommand(): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
   // Before anything that makes spans; nothing at all without OTEL_EXPORTER_OTLP_ENDPOINT.
-  const tracing = startTracing({
+  const tracing = await startTracing({
     endpoint: configuration.tracesEndpoint,
     serviceName: configuration.serviceName,
     version: flightdeckVersion,

@@ -14,7 +14,7 @@ import { flightdeckVersion } from '../version.ts';
 export async function workerCommand(options: { concurrency?: string }): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
-  const tracing = startTracing({
+  const tracing = await startTracing({
     endpoint: configuration.tracesEndpoint,
     serviceName: configuration.serviceName,
     version: flightdeckVersion,

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../../telemetry/logger.ts';
 import type { EmailDelivery, EmailMessage, EmailSender } from './email-sender.ts';
 
@@ -19,23 +19,31 @@ function scrub(text: string, secrets: readonly string[]): string {
   return result;
 }
 
-/** Sends through one SMTP server with nodemailer; failures are logged without links or the URL. */
+/**
+ * Sends through one SMTP server with nodemailer; failures are logged without links or the URL.
+ * nodemailer is imported at the first message, not at start: most nodes send none for hours.
+ */
 export function createSmtpEmailSender(settings: SmtpEmailSettings): EmailSender {
   const timeoutMs = settings.timeoutMs ?? 10_000;
-  const transport = nodemailer.createTransport({
-    url: settings.url,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    // Never let nodemailer log: its debug lines carry the message (and so the link tokens).
-    logger: false,
-    debug: false,
-  });
+  let transport: Promise<Transporter> | undefined;
+  const openTransport = async () => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
+      url: settings.url,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+      // Never let nodemailer log: its debug lines carry the message (and so the link tokens).
+      logger: false,
+      debug: false,
+    });
+  };
   return {
     configured: true,
     async send(message: EmailMessage): Promise<EmailDelivery> {
       try {
-        await transport.sendMail({
+        transport ??= openTransport();
+        await (await transport).sendMail({
           from: settings.from,
           to: message.to,
           // Workspace names are user input: a line break must never start a header of its own.
@@ -60,7 +68,7 @@ export function createSmtpEmailSender(settings: SmtpEmailSettings): EmailSender 
       }
     },
     async close() {
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../../telemetry/logger.ts';
 
@@ -27,12 +27,22 @@ export function createRateLimiter(options: {
   keyPrefix?: string;
 }): RateLimiter {
   const prefix = options.keyPrefix ?? 'fd:rl';
-  const redis = options.redisUrl
-    ? new Redis(options.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false })
+  const { redisUrl, logger } = options;
+  // The client is imported only when Redis is configured: an embedded node never loads it.
+  let redis: Redis | null = null;
+  const redisOpened = redisUrl
+    ? import('ioredis').then(({ Redis }) => {
+        redis = new Redis(redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          lazyConnect: false,
+        });
+        redis.on('error', (error) =>
+          logger.warn({ err: error }, 'redis unavailable: rate limits fall back to memory'),
+        );
+        return redis;
+      })
     : null;
-  redis?.on('error', (error) =>
-    options.logger.warn({ err: error }, 'redis unavailable: rate limits fall back to memory'),
-  );
   const limiters = new Map<number, RateLimiterMemory | RateLimiterRedis>();
 
   function limiterFor(points: number) {
@@ -56,13 +66,15 @@ export function createRateLimiter(options: {
 
   /** Right after start the connection is still opening: wait for it briefly rather than fall back. */
   async function connected(): Promise<void> {
-    if (!redis || redis.status === 'ready') return;
+    if (redisOpened === null) return;
+    const redis = await redisOpened;
+    if (redis.status === 'ready') return;
     if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, 1_000);
       function done() {
         clearTimeout(timer);
-        redis?.off('ready', done);
+        redis.off('ready', done);
         resolve();
       }
       redis.once('ready', done);
@@ -84,7 +96,9 @@ export function createRateLimiter(options: {
       }
     },
     async close() {
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+      if (redisOpened === null) return;
+      const redis = await redisOpened;
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }

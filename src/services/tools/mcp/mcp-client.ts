@@ -1,9 +1,5 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { type ErrorKind, FlightdeckError } from '../../../core/errors.ts';
 import type { McpListedTool } from '../../../store/schema/index.ts';
 import { scrubSecrets } from '../../workflows/run-http-step.ts';
@@ -32,6 +28,21 @@ export const maxMcpResultCharacters = 1024 * 1024;
 export const maxListedTools = 500;
 const maxListPages = 50;
 const clientInfo = { name: 'flightdeck', version: '1' };
+
+type McpSdk = typeof import('@modelcontextprotocol/sdk/client/index.js') &
+  typeof import('@modelcontextprotocol/sdk/client/streamableHttp.js') &
+  typeof import('@modelcontextprotocol/sdk/types.js');
+let mcpSdk: Promise<McpSdk> | undefined;
+
+/** The SDK is imported at the first MCP call: about 20 MB that a node without MCP servers never needs. */
+function loadMcpSdk(): Promise<McpSdk> {
+  mcpSdk ??= Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+    import('@modelcontextprotocol/sdk/types.js'),
+  ]).then(([client, transport, types]) => ({ ...types, ...transport, ...client }));
+  return mcpSdk;
+}
 
 /** Lists every tool the server offers, page by page. */
 export async function listMcpTools(
@@ -103,7 +114,8 @@ async function withClient<Result>(
     ? AbortSignal.any([settings.abortSignal, timeoutSignal])
     : timeoutSignal;
   const options = { timeout: settings.timeoutMs, maxTotalTimeout: settings.timeoutMs, signal };
-  const transport = new StreamableHTTPClientTransport(new URL(endpoint.url), {
+  const mcp = await loadMcpSdk();
+  const transport = new mcp.StreamableHTTPClientTransport(new URL(endpoint.url), {
     fetch: settings.fetch,
     requestInit: { headers: endpoint.headers },
     // The guarded fetch follows redirects itself, re-checking each target.
@@ -116,12 +128,12 @@ async function withClient<Result>(
       reconnectionDelayGrowFactor: 1,
     },
   });
-  const client = new Client(clientInfo, { capabilities: {} });
+  const client = new mcp.Client(clientInfo, { capabilities: {} });
   try {
     await client.connect(transport, options);
     return await work(client, options);
   } catch (error) {
-    throw toMcpError(error, endpoint, { settings, timeoutSignal });
+    throw toMcpError(error, endpoint, { settings, timeoutSignal, mcp });
   } finally {
     // In the background: the caller has its answer; closing first would abort the DELETE.
     void endConnection(transport, client);
@@ -196,8 +208,9 @@ function scrubValue(value: unknown, secrets: readonly string[]): unknown {
 function toMcpError(
   error: unknown,
   endpoint: McpEndpoint,
-  context: { settings: McpRequestSettings; timeoutSignal: AbortSignal },
+  context: { settings: McpRequestSettings; timeoutSignal: AbortSignal; mcp: McpSdk },
 ): FlightdeckError {
+  const { McpError, ErrorCode, StreamableHTTPError } = context.mcp;
   const secrets = secretsOf(endpoint.headers);
   const scrub = (text: string) => scrubSecrets(text, secrets);
   const server = `The MCP server ${endpoint.name} (${endpoint.url})`;
