@@ -50,11 +50,30 @@ const integerBetween = (minimum: number, maximum: number, fallback: number, what
       .default(fallback),
   );
 
+const processesMessage = 'a number of serving processes from 1 to 64, or auto (one per CPU core)';
+
 const environmentSchema = z.object({
   PORT: integerBetween(0, 65_535, 3000, 'a TCP port'),
   HOST: z.preprocess(emptyToUndefined, z.string().min(1).default('127.0.0.1')),
   FLIGHTDECK_DATA_DIR: z.preprocess(emptyToUndefined, z.string().min(1).default('./.flightdeck')),
   FLIGHTDECK_GROUP_COMMIT: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
+  FLIGHTDECK_PGLITE_WORKER: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('off')),
+  FLIGHTDECK_PROCESSES: z.preprocess(
+    emptyToUndefined,
+    z
+      .union(
+        [
+          z.literal('auto'),
+          z.coerce
+            .number({ error: processesMessage })
+            .int({ error: processesMessage })
+            .min(1, { error: processesMessage })
+            .max(64, { error: processesMessage }),
+        ],
+        { error: () => processesMessage },
+      )
+      .default(1),
+  ),
   FLIGHTDECK_BUDGET_LEASES: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   DATABASE_URL: postgresUrl,
   REDIS_URL: redisUrl,
@@ -159,6 +178,10 @@ export interface Configuration {
   groupCommit: boolean;
   /** Nodes hand out budget holds from leased slices (default on; docs/decisions/2026-12-02-budget-leases.md). */
   budgetLeases: boolean;
+  /** Embedded PGlite runs on a worker thread instead of the event loop (default off while it soaks). */
+  pgliteWorker: boolean;
+  /** `flightdeck serve` processes sharing the port (PostgreSQL only); `auto` is one per CPU core. */
+  processes: number | 'auto';
   /**
    * When the node sheds load with 503 `overloaded`: a mean event-loop delay per second above
    * `maxEventLoopDelayMs`, or heap use above `maxHeapUsedPercent` of V8's limit (0 turns either off).
@@ -229,6 +252,8 @@ export function safeParseConfiguration(environment: Record<string, string | unde
       trustedProxies: values.FLIGHTDECK_TRUSTED_PROXIES.trim(),
       groupCommit: values.FLIGHTDECK_GROUP_COMMIT === 'on',
       budgetLeases: values.FLIGHTDECK_BUDGET_LEASES === 'on',
+      pgliteWorker: values.FLIGHTDECK_PGLITE_WORKER === 'on',
+      processes: values.FLIGHTDECK_PROCESSES,
       overload: {
         maxEventLoopDelayMs: values.FLIGHTDECK_OVERLOAD_EVENT_LOOP_DELAY_MS,
         maxHeapUsedPercent: values.FLIGHTDECK_OVERLOAD_HEAP_PERCENT,
