@@ -3,7 +3,7 @@
  * (pools and pg-boss included, since both go through `Client.prototype.query`), or every PGlite
  * `query`/`exec` plus the BEGIN and COMMIT of its transactions. Bench instrumentation only.
  */
-import type { PGlite } from '@electric-sql/pglite';
+import type { PgliteClient } from '../../src/store/pglite-worker-client.ts';
 
 export interface TappedStatement {
   text: string;
@@ -70,7 +70,7 @@ interface PgliteLike {
 }
 
 /** Taps one PGlite instance (the store's and pg-boss's shared client); returns the untap function. */
-export function tapPgliteStatements(client: PGlite, listener: StatementListener) {
+export function tapPgliteStatements(client: PgliteClient, listener: StatementListener) {
   const target = client as unknown as PgliteLike;
   const originals = { query: target.query, exec: target.exec, transaction: target.transaction };
   const timed =

@@ -10,6 +10,8 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import pg from 'pg';
+import { pgliteStartParams } from './pglite-start-params.ts';
+import { type PgliteClient, PgliteWorkerClient } from './pglite-worker-client.ts';
 import { queryRows } from './query-rows.ts';
 import * as schema from './schema/index.ts';
 
@@ -18,8 +20,11 @@ export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type StoreKind = 'pglite' | 'postgres';
 
-/** How the job queue reaches the same database: PGlite's one client, or its own PostgreSQL pool. */
-export type QueueConnection = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; url: string };
+/**
+ * How the job queue reaches the same database: PGlite's one client (in this thread or on its
+ * worker thread), or its own PostgreSQL pool.
+ */
+export type QueueConnection = { kind: 'pglite'; client: PgliteClient } | { kind: 'postgres'; url: string };
 
 export interface MigrationStatus {
   applied: number;
@@ -49,6 +54,8 @@ export interface OpenStoreOptions {
   poolSize?: number;
   /** Hears every statement the database handle sends (tests and benches count round trips). */
   queryLogger?: Logger;
+  /** Embedded PGlite runs on its own worker thread instead of the event loop (FLIGHTDECK_PGLITE_WORKER). */
+  pgliteWorker?: boolean;
 }
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -57,41 +64,37 @@ const migrationsSchema = 'public';
 /** Any constant works; it only has to be the same for every node of one installation. */
 const migrationLockKey = 7_240_915_001;
 
-/**
- * PostgreSQL's shared buffer pool inside PGlite. Its WebAssembly memory touches the whole pool at
- * start, so the default 128 MB was a quarter of an embedded node's idle RSS; 32 MB holds the rows an
- * embedded install works on, and pages outside it come from the operating system's file cache
- * (docs/decisions/2026-12-02-idle-footprint.md).
- */
-const pgliteSharedBuffers = '32MB';
-
-/** PGlite's own start parameters plus the buffer pool; PGlite's defaults alone if it hides them. */
-function pgliteStartParams(): string[] | undefined {
-  const defaults = (PGlite as unknown as { defaultStartParams?: unknown }).defaultStartParams;
-  if (!Array.isArray(defaults)) return undefined;
-  return [...defaults.map(String), '-c', `shared_buffers=${pgliteSharedBuffers}`];
-}
-
 /** Opens PGlite in the data folder, or a PostgreSQL pool when a URL is given. */
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   if (options.databaseUrl)
     return openPostgresStore(options.databaseUrl, options.poolSize ?? 10, options.queryLogger);
-  return openPgliteStore(options.dataDirectory ?? 'memory://', options.queryLogger);
+  return openPgliteStore(
+    options.dataDirectory ?? 'memory://',
+    options.queryLogger,
+    options.pgliteWorker ?? false,
+  );
 }
 
-async function openPgliteStore(dataDirectory: string, logger: Logger | undefined): Promise<Store> {
+async function openPgliteStore(
+  dataDirectory: string,
+  logger: Logger | undefined,
+  onWorkerThread: boolean,
+): Promise<Store> {
   const inMemory = dataDirectory.startsWith('memory://');
   const databaseFolder = inMemory ? undefined : `${dataDirectory.replace(/\/+$/, '')}/pgdata`;
   if (databaseFolder) await mkdir(databaseFolder, { recursive: true });
-  const client = await PGlite.create(databaseFolder, { startParams: pgliteStartParams() });
-  const database = drizzlePglite(client, { schema, logger }) as unknown as Database;
+  const client: PgliteClient = onWorkerThread
+    ? await PgliteWorkerClient.create(databaseFolder)
+    : await PGlite.create(databaseFolder, { startParams: pgliteStartParams() });
+  // Drizzle's PGlite driver calls only `query` and `transaction`, which the worker client answers alike.
+  const database = drizzlePglite(client as PGlite, { schema, logger }) as unknown as Database;
   const store: Store = {
     kind: 'pglite',
     database,
     queueConnection: { kind: 'pglite', client },
     async migrate() {
       // PGlite is one connection in one process; the data folder cannot be shared, so no lock.
-      await migratePglite(drizzlePglite(client, { schema }), {
+      await migratePglite(drizzlePglite(client as PGlite, { schema }), {
         migrationsFolder,
         migrationsTable,
         migrationsSchema,
