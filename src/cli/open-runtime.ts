@@ -30,11 +30,16 @@ export async function openRuntime(
   const store = await openStore({
     databaseUrl: configuration.databaseUrl,
     dataDirectory: configuration.dataDirectory,
+    pgliteWorker: configuration.pgliteWorker,
   });
   try {
     logger.info(
       store.kind === 'pglite'
-        ? { database: 'pglite', dataDirectory: configuration.dataDirectory }
+        ? {
+            database: 'pglite',
+            dataDirectory: configuration.dataDirectory,
+            pgliteWorker: configuration.pgliteWorker,
+          }
         : { database: 'postgres' },
       'database opened',
     );

@@ -12,13 +12,14 @@ import {
 import { createTemporaryDatabase } from '../support/postgres.ts';
 
 /** A fresh, migrated store whose every statement is counted (drizzle's logger sees each one it sends). */
-async function countedStore(kind: 'pglite' | 'postgres') {
+async function countedStore(kind: 'pglite' | 'pglite-worker' | 'postgres') {
   const counter = { statements: [] as string[] };
   const temporary = kind === 'postgres' ? await createTemporaryDatabase() : null;
   const store = await openStore({
     databaseUrl: temporary?.url,
     dataDirectory: 'memory://',
     poolSize: 8,
+    pgliteWorker: kind === 'pglite-worker',
     queryLogger: { logQuery: (query) => counter.statements.push(query) },
   });
   await store.migrate();
@@ -75,107 +76,112 @@ function finished(output: unknown): ExecutionFinish {
   };
 }
 
-describe.each(['pglite', 'postgres'] as const)('execution records by group commit on %s', (target) => {
-  let store: Store;
-  let counter: { statements: string[] };
-  let repositories: Repositories;
-  let workspaceId: string;
-  let dispose: () => Promise<void>;
+describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
+  'execution records by group commit on %s',
+  (target) => {
+    let store: Store;
+    let counter: { statements: string[] };
+    let repositories: Repositories;
+    let workspaceId: string;
+    let dispose: () => Promise<void>;
 
-  beforeAll(async () => {
-    const counted = await countedStore(target);
-    ({ store, counter, dispose } = counted);
-    repositories = createRepositories(store.database);
-    workspaceId = newId();
-    await queryRows(
-      store.database,
-      sql`insert into workspaces (id, name, settings) values (${workspaceId}, 'Group commit', '{}'::jsonb)`,
-    );
-  });
-  afterAll(async () => {
-    await dispose();
-  });
+    beforeAll(async () => {
+      const counted = await countedStore(target);
+      ({ store, counter, dispose } = counted);
+      repositories = createRepositories(store.database);
+      workspaceId = newId();
+      await queryRows(
+        store.database,
+        sql`insert into workspaces (id, name, settings) values (${workspaceId}, 'Group commit', '{}'::jsonb)`,
+      );
+    });
+    afterAll(async () => {
+      await dispose();
+    });
 
-  it('writes 100 concurrent starts and 100 finishes as one statement each, every row durable', async () => {
-    counter.statements.length = 0;
-    const rows = Array.from({ length: 100 }, () => runningRow(workspaceId));
-    const inserted = await Promise.all(rows.map((row) => repositories.executions.insertRunning(row)));
-    expect(inserted.every((row, index) => row?.id === rows[index]?.id && row?.status === 'running')).toBe(
-      true,
-    );
-    expect(counter.statements.filter((text) => /^insert into "executions"/.test(text))).toHaveLength(1);
+    it('writes 100 concurrent starts and 100 finishes as one statement each, every row durable', async () => {
+      counter.statements.length = 0;
+      const rows = Array.from({ length: 100 }, () => runningRow(workspaceId));
+      const inserted = await Promise.all(rows.map((row) => repositories.executions.insertRunning(row)));
+      expect(inserted.every((row, index) => row?.id === rows[index]?.id && row?.status === 'running')).toBe(
+        true,
+      );
+      expect(counter.statements.filter((text) => /^insert into "executions"/.test(text))).toHaveLength(1);
 
-    counter.statements.length = 0;
-    const outputs = rows.map((_, index) => ({
-      zulu: index,
-      alpha: [{ yankee: 'y', bravo: 'b' }],
-      price: 0.1,
-    }));
-    const done = await Promise.all(
-      rows.map((row, index) =>
-        repositories.executions.finish(workspaceId, row.id ?? '', finished(outputs[index])),
-      ),
-    );
-    expect(counter.statements.filter((text) => /^update "executions"/.test(text))).toHaveLength(1);
-    expect(done.map((row) => row?.status)).toEqual(rows.map(() => 'completed'));
-    // Read back: key order and the typed numbers survive the JSON batch.
-    const stored = await repositories.executions.findById(workspaceId, rows[7]?.id ?? '');
-    expect(JSON.stringify(stored?.output)).toBe(JSON.stringify(outputs[7]));
-    expect(JSON.stringify(stored?.input)).toBe('{"zebra":1,"apple":{"yak":2,"bee":3}}');
-    expect(stored?.costUsd).toBe(0.000123456789);
-    expect(stored?.finishedAt).toBeInstanceOf(Date);
-    expect(stored?.inputTokens).toBe(10);
-  });
+      counter.statements.length = 0;
+      const outputs = rows.map((_, index) => ({
+        zulu: index,
+        alpha: [{ yankee: 'y', bravo: 'b' }],
+        price: 0.1,
+      }));
+      const done = await Promise.all(
+        rows.map((row, index) =>
+          repositories.executions.finish(workspaceId, row.id ?? '', finished(outputs[index])),
+        ),
+      );
+      expect(counter.statements.filter((text) => /^update "executions"/.test(text))).toHaveLength(1);
+      expect(done.map((row) => row?.status)).toEqual(rows.map(() => 'completed'));
+      // Read back: key order and the typed numbers survive the JSON batch.
+      const stored = await repositories.executions.findById(workspaceId, rows[7]?.id ?? '');
+      expect(JSON.stringify(stored?.output)).toBe(JSON.stringify(outputs[7]));
+      expect(JSON.stringify(stored?.input)).toBe('{"zebra":1,"apple":{"yak":2,"bee":3}}');
+      expect(stored?.costUsd).toBe(0.000123456789);
+      expect(stored?.finishedAt).toBeInstanceOf(Date);
+      expect(stored?.inputTokens).toBe(10);
+    });
 
-  it('finishes only running rows, and a second finish in the same batch changes nothing', async () => {
-    const row = runningRow(workspaceId);
-    await repositories.executions.insertRunning(row);
-    const [first, second] = await Promise.all([
-      repositories.executions.finish(workspaceId, row.id ?? '', finished('first')),
-      repositories.executions.finish(workspaceId, row.id ?? '', finished('second')),
-    ]);
-    expect([first?.status, second?.status].filter(Boolean)).toEqual(['completed', 'completed']);
-    expect(await repositories.executions.finish(workspaceId, row.id ?? '', finished('late'))).toBeUndefined();
-    // A finish naming another workspace's execution changes nothing.
-    const foreign = runningRow(workspaceId);
-    await repositories.executions.insertRunning(foreign);
-    expect(
-      await repositories.executions.finish('other-workspace', foreign.id ?? '', finished('x')),
-    ).toBeUndefined();
-    expect((await repositories.executions.findById(workspaceId, foreign.id ?? ''))?.status).toBe('running');
-  });
+    it('finishes only running rows, and a second finish in the same batch changes nothing', async () => {
+      const row = runningRow(workspaceId);
+      await repositories.executions.insertRunning(row);
+      const [first, second] = await Promise.all([
+        repositories.executions.finish(workspaceId, row.id ?? '', finished('first')),
+        repositories.executions.finish(workspaceId, row.id ?? '', finished('second')),
+      ]);
+      expect([first?.status, second?.status].filter(Boolean)).toEqual(['completed', 'completed']);
+      expect(
+        await repositories.executions.finish(workspaceId, row.id ?? '', finished('late')),
+      ).toBeUndefined();
+      // A finish naming another workspace's execution changes nothing.
+      const foreign = runningRow(workspaceId);
+      await repositories.executions.insertRunning(foreign);
+      expect(
+        await repositories.executions.finish('other-workspace', foreign.id ?? '', finished('x')),
+      ).toBeUndefined();
+      expect((await repositories.executions.findById(workspaceId, foreign.id ?? ''))?.status).toBe('running');
+    });
 
-  it('gives an idempotency key to the first row of a batch and undefined to its twin', async () => {
-    const key = `key-${newId()}`;
-    const twins = [
-      runningRow(workspaceId, { idempotencyKey: key }),
-      runningRow(workspaceId, { idempotencyKey: key }),
-    ];
-    const answers = await Promise.all(twins.map((row) => repositories.executions.insertRunning(row)));
-    expect(answers.filter((answer) => answer !== undefined)).toHaveLength(1);
-    const stored = await repositories.executions.findByIdempotencyKey(workspaceId, key);
-    expect(stored?.id).toBe(answers.find((answer) => answer !== undefined)?.id);
-  });
+    it('gives an idempotency key to the first row of a batch and undefined to its twin', async () => {
+      const key = `key-${newId()}`;
+      const twins = [
+        runningRow(workspaceId, { idempotencyKey: key }),
+        runningRow(workspaceId, { idempotencyKey: key }),
+      ];
+      const answers = await Promise.all(twins.map((row) => repositories.executions.insertRunning(row)));
+      expect(answers.filter((answer) => answer !== undefined)).toHaveLength(1);
+      const stored = await repositories.executions.findByIdempotencyKey(workspaceId, key);
+      expect(stored?.id).toBe(answers.find((answer) => answer !== undefined)?.id);
+    });
 
-  it('fails only the bad row of a batch: the others are written', async () => {
-    const good = Array.from({ length: 5 }, () => runningRow(workspaceId));
-    // A workspace that does not exist breaks the foreign key: the batch statement fails as a whole.
-    const bad = runningRow('no-such-workspace');
-    const answers = await Promise.allSettled(
-      [...good, bad].map((row) => repositories.executions.insertRunning(row)),
-    );
-    expect(answers.slice(0, 5).every((answer) => answer.status === 'fulfilled')).toBe(true);
-    expect(answers[5]?.status).toBe('rejected');
-    for (const row of good)
-      expect((await repositories.executions.findById(workspaceId, row.id ?? ''))?.status).toBe('running');
-  });
+    it('fails only the bad row of a batch: the others are written', async () => {
+      const good = Array.from({ length: 5 }, () => runningRow(workspaceId));
+      // A workspace that does not exist breaks the foreign key: the batch statement fails as a whole.
+      const bad = runningRow('no-such-workspace');
+      const answers = await Promise.allSettled(
+        [...good, bad].map((row) => repositories.executions.insertRunning(row)),
+      );
+      expect(answers.slice(0, 5).every((answer) => answer.status === 'fulfilled')).toBe(true);
+      expect(answers[5]?.status).toBe('rejected');
+      for (const row of good)
+        expect((await repositories.executions.findById(workspaceId, row.id ?? ''))?.status).toBe('running');
+    });
 
-  it('writes each row alone with group commit off (inside a transaction, the bench before)', async () => {
-    const single = createRepositories(store.database, { groupCommit: false });
-    counter.statements.length = 0;
-    const rows = Array.from({ length: 4 }, () => runningRow(workspaceId));
-    await Promise.all(rows.map((row) => single.executions.insertRunning(row)));
-    for (const row of rows)
-      expect((await single.executions.findById(workspaceId, row.id ?? ''))?.status).toBe('running');
-  });
-});
+    it('writes each row alone with group commit off (inside a transaction, the bench before)', async () => {
+      const single = createRepositories(store.database, { groupCommit: false });
+      counter.statements.length = 0;
+      const rows = Array.from({ length: 4 }, () => runningRow(workspaceId));
+      await Promise.all(rows.map((row) => single.executions.insertRunning(row)));
+      for (const row of rows)
+        expect((await single.executions.findById(workspaceId, row.id ?? ''))?.status).toBe('running');
+    });
+  },
+);

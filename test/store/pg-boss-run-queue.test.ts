@@ -16,7 +16,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 
 const settings = { heartbeatSeconds: 10, monitorIntervalSeconds: 1 };
 const reachable = await postgresReachable();
-const targets = storeTargets.filter((target) => target.name === 'pglite' || reachable);
+const targets = storeTargets.filter((target) => target.name !== 'postgres' || reachable);
 
 describe.each(targets)(
   `pg-boss run queue on $name${reachable ? '' : ' (postgres skipped: not reachable)'}`,
@@ -48,9 +48,12 @@ describe.each(targets)(
   },
 );
 
-describe('pg-boss run queue after a crash (embedded)', () => {
+describe.each([
+  { name: 'in-thread', pgliteWorker: false },
+  { name: 'on a worker thread', pgliteWorker: true },
+])('pg-boss run queue after a crash (embedded, PGlite $name)', ({ pgliteWorker }) => {
   it('hands a run its dead worker left active to the next process soon after the lease expires', async () => {
-    const store = await openStore({ dataDirectory: 'memory://' });
+    const store = await openStore({ dataDirectory: 'memory://', pgliteWorker });
     if (store.queueConnection.kind !== 'pglite') throw new Error('expected PGlite');
     const client = store.queueConnection.client;
     const previous = await createPgBossRunQueue(store.queueConnection, settings);

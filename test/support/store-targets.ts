@@ -3,7 +3,7 @@ import { createTemporaryDatabase } from './postgres.ts';
 
 /** A database the contract suites run against: each open gets its own fresh, empty database. */
 export interface StoreTarget {
-  name: 'pglite' | 'postgres';
+  name: 'pglite' | 'pglite-worker' | 'postgres';
   open(): Promise<{ store: Store; url: string | undefined; dispose(): Promise<void> }>;
 }
 
@@ -12,6 +12,13 @@ export const storeTargets: StoreTarget[] = [
     name: 'pglite',
     async open() {
       const store = await openStore({ dataDirectory: 'memory://' });
+      return { store, url: undefined, dispose: () => store.close() };
+    },
+  },
+  {
+    name: 'pglite-worker',
+    async open() {
+      const store = await openStore({ dataDirectory: 'memory://', pgliteWorker: true });
       return { store, url: undefined, dispose: () => store.close() };
     },
   },
