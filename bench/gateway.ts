@@ -12,7 +12,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,9 +65,19 @@ async function waitForOutput(process: Child, pattern: RegExp, timeoutMs = 90_000
   }
 }
 
+/** RSS of a process and its children (a serving group's primary and its processes). */
 function rssMiB(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  let kib = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (entry !== String(pid) && parent !== pid) continue;
+      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {}
+  }
+  return kib / 1024;
 }
 
 async function freePort(): Promise<number> {
@@ -303,11 +313,19 @@ interface Variant {
   name: string;
   store: 'postgres' | 'embedded';
   shipped: boolean;
+  /** More of the environment, e.g. several serving processes. */
+  environment?: Record<string, string>;
 }
 
 const variants: Variant[] = [
   { name: 'Flightdeck, PostgreSQL', store: 'postgres', shipped: true },
   { name: 'Flightdeck, PostgreSQL, group commit and leases off', store: 'postgres', shipped: false },
+  {
+    name: 'Flightdeck, PostgreSQL, 2 processes',
+    store: 'postgres',
+    shipped: true,
+    environment: { FLIGHTDECK_PROCESSES: '2' },
+  },
   { name: 'Flightdeck, embedded', store: 'embedded', shipped: true },
   { name: 'Flightdeck, embedded, group commit and leases off', store: 'embedded', shipped: false },
 ];
@@ -398,6 +416,7 @@ async function main(): Promise<void> {
       FLIGHTDECK_MASTER_KEY: randomBytes(32).toString('base64'),
       ...(database ? { DATABASE_URL: database.url } : { FLIGHTDECK_DATA_DIR: dataFolder ?? '' }),
       ...switches,
+      ...variant.environment,
     };
     try {
       // The first start creates the data (cluster and migrations); the second is start to ready.

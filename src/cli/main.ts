@@ -1,14 +1,16 @@
 import { Command } from 'commander';
-import { fakeProviderCommand } from './commands/fake-provider-command.ts';
-import { keysRotateMasterCommand } from './commands/keys-rotate-master-command.ts';
-import { migrateCommand } from './commands/migrate-command.ts';
-import { serveCommand } from './commands/serve-command.ts';
-import { usersCreateCommand } from './commands/users-create-command.ts';
-import { usersResetPasswordCommand } from './commands/users-reset-password-command.ts';
-import { workerCommand } from './commands/worker-command.ts';
 import { CliError, exitCodes } from './remote/cli-exit.ts';
 import { registerRemoteCommands } from './remote/register-remote-commands.ts';
 import { flightdeckVersion } from './version.ts';
+
+/**
+ * Each command's module is imported when the command runs, not before: the serving primary of
+ * several processes (FLIGHTDECK_PROCESSES) and the remote commands never load the app.
+ */
+const lazily =
+  <Parameters extends unknown[]>(load: () => Promise<(...parameters: Parameters) => Promise<void> | void>) =>
+  async (...parameters: Parameters) =>
+    (await load())(...parameters);
 
 const program = new Command()
   .name('flightdeck')
@@ -24,18 +26,18 @@ program
     '\nConfiguration comes from the environment: PORT, HOST, FLIGHTDECK_DATA_DIR, DATABASE_URL, REDIS_URL,\n' +
       'FLIGHTDECK_MASTER_KEY, FLIGHTDECK_PUBLIC_URL, LOG_LEVEL. See the README for the full table.',
   )
-  .action(serveCommand);
+  .action(lazily(async () => (await import('./commands/serve-command.ts')).serveCommand));
 
 program
   .command('worker')
   .description('Drive workflow runs from the shared queue without serving HTTP (scaled-out mode)')
   .option('--concurrency <runs>', 'runs driven at once (default FLIGHTDECK_WORKERS, at least 1)')
-  .action(workerCommand);
+  .action(lazily(async () => (await import('./commands/worker-command.ts')).workerCommand));
 
 program
   .command('migrate')
   .description('Apply pending database migrations and exit (safe while other nodes run)')
-  .action(migrateCommand);
+  .action(lazily(async () => (await import('./commands/migrate-command.ts')).migrateCommand));
 
 const users = program.command('users').description('Manage users from the command line');
 users
@@ -47,7 +49,7 @@ users
   .option('--workspace <id>', 'the workspace to add the user to (after setup)')
   .option('--workspace-name <name>', 'name of the first workspace (setup only)', 'Default')
   .option('--password-stdin', 'read the password from standard input instead of printing a set-password link')
-  .action(usersCreateCommand);
+  .action(lazily(async () => (await import('./commands/users-create-command.ts')).usersCreateCommand));
 
 users
   .command('reset-password')
@@ -56,7 +58,11 @@ users
   )
   .requiredOption('--email <email>', 'the email address the user signs in with')
   .option('--password-stdin', 'read the new password from standard input')
-  .action(usersResetPasswordCommand);
+  .action(
+    lazily(
+      async () => (await import('./commands/users-reset-password-command.ts')).usersResetPasswordCommand,
+    ),
+  );
 
 const keys = program.command('keys').description('Provider key encryption');
 keys
@@ -64,7 +70,9 @@ keys
   .description(
     'Re-encrypt every provider secret under the first key of FLIGHTDECK_MASTER_KEY (safe while serving)',
   )
-  .action(keysRotateMasterCommand);
+  .action(
+    lazily(async () => (await import('./commands/keys-rotate-master-command.ts')).keysRotateMasterCommand),
+  );
 
 program
   .command('fake-provider')
@@ -72,7 +80,7 @@ program
   .option('--port <port>', 'port to listen on', '4010')
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--api-key <key>', 'accept only this key (default: any)')
-  .action(fakeProviderCommand);
+  .action(lazily(async () => (await import('./commands/fake-provider-command.ts')).fakeProviderCommand));
 
 registerRemoteCommands(program);
 

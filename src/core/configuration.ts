@@ -217,6 +217,18 @@ export function safeParseConfiguration(environment: Record<string, string | unde
       ],
     };
   }
+  if (values.FLIGHTDECK_PROCESSES !== 1 && values.DATABASE_URL === undefined) {
+    return {
+      success: false,
+      problems: [
+        {
+          variable: 'FLIGHTDECK_PROCESSES',
+          message:
+            '1 without DATABASE_URL: the embedded database (PGlite) belongs to one process; several serving processes need PostgreSQL',
+        },
+      ],
+    };
+  }
   const displayHost = values.HOST === '0.0.0.0' || values.HOST === '::' ? '127.0.0.1' : values.HOST;
   const hostForUrl = displayHost.includes(':') ? `[${displayHost}]` : displayHost;
   return {

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { groupMetricsText, inServingGroup, shareRegistries } from './serving-group-metrics.ts';
 
 /**
  * Every Prometheus metric Flightdeck serves at `/metrics`, on a registry of its own (never the
@@ -16,17 +17,22 @@ export function createFlightdeckMetrics(options: { version?: string } = {}) {
     help: 'Always 1; the version label says which Flightdeck this process runs.',
     labelNames: ['version'],
     registers,
+    aggregator: 'first',
   });
   const setVersion = (version: string) => {
     buildInfo.reset();
     buildInfo.set({ version }, 1);
   };
   setVersion(options.version ?? 'unknown');
+  // One of several serving processes on one port: a scrape answers for all of them.
+  const grouped = inServingGroup();
+  if (grouped) shareRegistries([registry, processRegistry()]);
 
   return {
     registry,
     /** The exposition text: this registry's metrics, then the process's own figures. */
     async text(): Promise<string> {
+      if (grouped) return groupMetricsText();
       const [own, process] = await Promise.all([registry.metrics(), processRegistry().metrics()]);
       return `${own}\n${process}`;
     },

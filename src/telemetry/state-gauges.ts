@@ -69,6 +69,8 @@ export function registerStateGauges(options: StateGaugeOptions): void {
       help,
       labelNames,
       registers,
+      // The same database on every serving process: the group's value is any one's, not the sum.
+      aggregator: 'max',
       async collect() {
         const state = await read();
         if (!state) return;
@@ -161,6 +163,7 @@ export function registerStateGauges(options: StateGaugeOptions): void {
     help: "This node's circuit breakers per workspace and provider: 0 closed, 1 half-open, 2 open (the worst over base URLs).",
     labelNames: ['workspace', 'provider'],
     registers,
+    aggregator: 'max', // the worst breaker of any serving process
     async collect() {
       const breakers = options.breakers.list();
       const workspaces = await options.labels.workspaces().catch(() => new Map<string, string>());

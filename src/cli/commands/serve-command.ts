@@ -1,98 +1,20 @@
-import { createApp } from '../../server/create-app.ts';
-import { startServer } from '../../server/start-server.ts';
-import { startExecutionRecovery } from '../../services/executions/execution-recovery.ts';
-import { startWorkflowRuntime } from '../../services/workflows/start-workflow-runtime.ts';
+import cluster from 'node:cluster';
 import { createLogger } from '../../telemetry/logger.ts';
-import { startTracing } from '../../telemetry/start-tracing.ts';
 import { loadConfiguration } from '../load-configuration.ts';
-import { openRuntime } from '../open-runtime.ts';
-import { flightdeckVersion } from '../version.ts';
+import { runServingPrimary, servingProcessCount } from './serving-processes.ts';
 
-/** `flightdeck serve`: open the database, migrate, listen, and shut down cleanly on a signal. */
+/**
+ * `flightdeck serve`: one serving process, or with FLIGHTDECK_PROCESSES above 1 (PostgreSQL) a
+ * primary that forks that many onto the same port. The primary never loads the app.
+ */
 export async function serveCommand(): Promise<void> {
   const configuration = loadConfiguration();
   const logger = createLogger({ level: configuration.logLevel });
-  // Before anything that makes spans; nothing at all without OTEL_EXPORTER_OTLP_ENDPOINT.
-  const tracing = await startTracing({
-    endpoint: configuration.tracesEndpoint,
-    serviceName: configuration.serviceName,
-    version: flightdeckVersion,
-  });
-  const startedAt = performance.now();
-  const { store, services } = await openRuntime(configuration, logger, { listenForCredentialChanges: true });
-  await startExecutionRecovery({ store, logger });
-  const webhookLoop = services.webhooks.start();
-  // Workers in process by default; FLIGHTDECK_WORKERS=0 makes an API-only node that only enqueues.
-  const workflowRuntime = await startWorkflowRuntime({
-    store,
-    services,
-    logger,
-    workers: configuration.workers,
-    queueSettings: {
-      heartbeatSeconds: configuration.queueHeartbeatSeconds,
-      monitorIntervalSeconds: configuration.queueMonitorSeconds,
-    },
-  });
-  // Holds left by a process that died are given back once they expire.
-  const reclaimTimer = setInterval(() => {
-    services.budgets
-      .reclaimExpired(null)
-      .catch((error: unknown) => logger.warn({ err: error }, 'budget sweep failed'));
-  }, 30_000);
-  reclaimTimer.unref();
-
-  const app = await createApp({
-    store,
-    services,
-    logger,
-    version: flightdeckVersion,
-    publicUrl: configuration.publicUrl,
-    bodyLimitBytes: configuration.bodyLimitBytes,
-    metricsToken: configuration.metricsToken,
-    alertmanagerSecret: configuration.alertmanagerSecret,
-    overload: configuration.overload,
-    trustedProxies: configuration.trustedProxies,
-  });
-  const server = await startServer({
-    app,
-    host: configuration.host,
-    port: configuration.port,
-    shutdownTimeoutMs: configuration.shutdownTimeoutMs,
-    logger,
-    afterClose: async () => {
-      webhookLoop.stop();
-      // Runs in hand finish or go back to the queue for another worker.
-      await workflowRuntime.stop(configuration.shutdownTimeoutMs);
-      clearInterval(reclaimTimer);
-      await services.close();
-      await store.close();
-      await tracing?.shutdown();
-    },
-  });
-  const readyInMs = Math.round(performance.now() - startedAt);
-  logger.info({ url: configuration.publicUrl, port: server.address.port, readyInMs }, 'Flightdeck is ready');
-  if (await services.setup.isRequired()) {
-    logger.info(
-      { url: `${configuration.publicUrl}/setup` },
-      'setup pending: create the first owner in the browser, or with `npm run flightdeck -- users create`',
-    );
+  const count = servingProcessCount(configuration);
+  if (count > 1 && cluster.isPrimary) {
+    await runServingPrimary(configuration, logger, count);
+    return;
   }
-  // The one line a person starting it needs, also when logs are JSON.
-  process.stdout.write(`\nFlightdeck ${flightdeckVersion} is running: open ${configuration.publicUrl}\n\n`);
-
-  let signalled = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    const { timedOut } = await server.close();
-    logger.info({ timedOut }, 'shutdown complete');
-    logger.flush?.();
-    process.exit(timedOut ? 1 : 0);
-  };
-  process.on('SIGTERM', (signal) => void stop(signal));
-  process.on('SIGINT', (signal) => void stop(signal));
+  const { serveNode } = await import('./serve-node.ts');
+  await serveNode(configuration, logger, { inGroup: cluster.isWorker });
 }
