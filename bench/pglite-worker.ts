@@ -1,11 +1,13 @@
 /**
  * PGlite on the event loop or in a worker thread. The same statements a live execution sends (insert
  * of the running row, the finishing update, a select by primary key, through the real execution
- * repository on the real schema) against (a) PGlite in the main thread, as `openStore` runs it today,
+ * repository on the real schema) against (a) PGlite in the main thread, as `openStore` runs it by default,
  * (b) PGlite's own `PGliteWorker` on a Node worker thread (it is written for browser Web Workers; the
  * shims below adapt it), (c) a minimal query proxy over a worker thread's message port (the floor of
- * what a worker costs; plain statements only, no transactions). The figure that matters most is the
- * main thread's event-loop delay while the load runs: that is what /healthz and every request feel.
+ * what a worker costs; plain statements only, no transactions), (d) the store's own worker client
+ * (`openStore({ pgliteWorker: true })`, FLIGHTDECK_PGLITE_WORKER=on). The figure that matters most
+ * is the main thread's event-loop delay while the load runs: that is what /healthz and every request
+ * feel.
  * Prints a markdown table; never fails on timing.
  *
  *   node bench/pglite-worker.ts [iterationsPerRound]
@@ -19,7 +21,7 @@ import { PGliteWorker, worker as servePgliteWorker } from '@electric-sql/pglite/
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { newId } from '../src/core/ids.ts';
-import { type Database, migrationsFolder } from '../src/store/database.ts';
+import { type Database, migrationsFolder, openStore } from '../src/store/database.ts';
 import {
   createExecutionRepository,
   type ExecutionRepository,
@@ -179,6 +181,13 @@ async function openMinimalProxy(): Promise<Variant> {
   return { name: '(c) minimal proxy', database, close: () => thread.terminate().then(() => {}) };
 }
 
+/** The shipped client: `openStore`'s worker thread, migrated the way the server migrates it. */
+async function openWorkerClient(): Promise<Variant> {
+  const store = await openStore({ dataDirectory: 'memory://', pgliteWorker: true });
+  await store.migrate();
+  return { name: '(d) store worker client', database: store.database, close: () => store.close() };
+}
+
 const largeInput = {
   topic: 'circuit breakers',
   audience: 'engineers',
@@ -313,7 +322,12 @@ async function runBench(): Promise<void> {
   const rounds = 3;
   const concurrencies = [1, 64];
   const loadBefore = loadavg();
-  const variants = [await openInThread(), await openPgliteWorker(), await openMinimalProxy()];
+  const variants = [
+    await openInThread(),
+    await openPgliteWorker(),
+    await openMinimalProxy(),
+    await openWorkerClient(),
+  ];
   const workspaceId = 'ws_bench';
   const uniqueViolationSeen = new Map<string, boolean>();
   for (const variant of variants) {

@@ -102,15 +102,22 @@ export class PgliteWorkerClient implements PgliteClient {
       workerData: { dataFolder } satisfies PgliteWorkerData,
     });
     await new Promise<void>((resolve, reject) => {
-      const onMessage = (reply: PgliteWorkerReply) => {
-        if (reply.type !== 'ready' && reply.type !== 'start-failed') return;
+      const settle = (error?: Error) => {
         thread.off('message', onMessage);
-        thread.off('error', reject);
-        if (reply.type === 'ready') resolve();
-        else reject(rebuildError(reply.error));
+        thread.off('error', settle);
+        thread.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
       };
+      const onMessage = (reply: PgliteWorkerReply) => {
+        if (reply.type === 'ready') settle();
+        else if (reply.type === 'start-failed') settle(rebuildError(reply.error));
+      };
+      const onExit = (code: number) =>
+        settle(new Error(`the PGlite worker thread ended at start (exit code ${code})`));
       thread.on('message', onMessage);
-      thread.once('error', reject);
+      thread.on('error', settle);
+      thread.on('exit', onExit);
     });
     const client = new PgliteWorkerClient(thread);
     // Like PGlite in-thread, an idle database does not keep the process alive; a statement in flight does.
@@ -253,9 +260,10 @@ export class PgliteWorkerClient implements PgliteClient {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
+      // A parameter that cannot be cloned (a function, say) fails here, before anything is pending.
+      this.#thread.postMessage({ ...request, id } as PgliteWorkerRequest);
       if (this.#pending.size === 0) this.#thread.ref();
       this.#pending.set(id, { resolve, reject });
-      this.#thread.postMessage({ ...request, id } as PgliteWorkerRequest);
     });
   }
 
