@@ -48,7 +48,12 @@ import {
 } from './execution-recording.ts';
 import { buildExecutionStats, type ExecutionStats, type StatsQuery } from './execution-stats.ts';
 import { planToolLoop } from './execution-tools.ts';
-import { type ExecutionMode, type ExecutionView, toExecutionView } from './execution-view.ts';
+import {
+  type ExecutionMode,
+  type ExecutionStatus,
+  type ExecutionView,
+  toExecutionView,
+} from './execution-view.ts';
 import type { PreparedExecution } from './prepared-execution.ts';
 import { reserveBudget } from './reserve-budget.ts';
 import { type StartRunDependencies, startRun } from './start-run.ts';
@@ -65,7 +70,7 @@ export interface ExecutionListQuery {
   cursor?: string;
   agentId?: string;
   agentVersionId?: string;
-  status?: string;
+  status?: ExecutionStatus;
   mode?: string;
   trigger?: string;
   from?: Date;

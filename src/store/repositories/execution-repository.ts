@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, is, lt, SQL, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
 import { queryRows } from '../query-rows.ts';
-import { executions } from '../schema/index.ts';
+import { type ExecutionStatus, executions } from '../schema/index.ts';
 import { exactStatsLimit, rollupStats, rollupWindowCount } from './execution-rollup-stats.ts';
 import { createStatementBatcher } from './statement-batcher.ts';
 
@@ -44,7 +44,7 @@ export type ExecutionFinish = Pick<
 export interface ExecutionFilters {
   agentId?: string;
   agentVersionId?: string;
-  status?: string;
+  status?: ExecutionStatus;
   mode?: string;
   trigger?: string;
   from?: Date;

@@ -127,8 +127,7 @@ export const executions = pgTable(
     agentId: text('agent_id').notNull(),
     agentVersionId: text('agent_version_id').notNull(),
     agentVersion: integer('agent_version').notNull(),
-    // Still plain text: the execution list filter passes a string (execution-service.ts); one of `executionStatuses`.
-    status: text('status').notNull(),
+    status: text('status', { enum: executionStatuses }).notNull(),
     mode: text('mode').notNull(),
     trigger: text('trigger').notNull(),
     /** Inputs and outputs keep their key order (`json`): a structured answer reads as the model wrote it. */
