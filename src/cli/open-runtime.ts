@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { Configuration } from '../core/configuration.ts';
 import { parseAllowedHosts } from '../security/ssrf-guard.ts';
 import { createServices, type Services } from '../services/create-services.ts';
@@ -63,6 +64,7 @@ export async function openRuntime(
       keyring,
       allowedProviderHosts: parseAllowedHosts(configuration.allowedProviderHosts),
       redisUrl: configuration.redisUrl,
+      rateLimitsInPrimary: cluster.isWorker,
       logger,
       groupCommit: configuration.groupCommit,
       budgetLeases: configuration.budgetLeases ? undefined : false,

@@ -76,6 +76,11 @@ export interface ServiceOptions {
   providerFetch?: typeof globalThis.fetch;
   /** REDIS_URL: shared rate limits across nodes; in memory when absent. */
   redisUrl?: string | undefined;
+  /**
+   * One of several serving processes on one port (FLIGHTDECK_PROCESSES): without Redis the
+   * processes count rate limits in the serving primary's memory, so a limit stays one limit.
+   */
+  rateLimitsInPrimary?: boolean;
   logger?: Logger;
   /** Metrics (and their hooks) of this process; one of its own when absent. */
   telemetry?: Telemetry;
@@ -108,7 +113,11 @@ export function createServices(options: ServiceOptions) {
   const telemetry =
     options.telemetry ?? createTelemetry({ readings: createTelemetryReadings(database), logger });
   telemetry.observeRepositories(repositories);
-  const rateLimiter = createRateLimiter({ redisUrl: options.redisUrl, logger });
+  const rateLimiter = createRateLimiter({
+    redisUrl: options.redisUrl,
+    inPrimary: options.rateLimitsInPrimary,
+    logger,
+  });
   const webhooks = createWebhookDispatcher({
     database,
     repositories,

@@ -106,7 +106,7 @@ describe('flightdeck serve with FLIGHTDECK_PROCESSES', () => {
     expect(cli.output()).toContain('FLIGHTDECK_PROCESSES: expected 1 without DATABASE_URL');
   });
 
-  it('serves from every process on one port: executions recorded by each, metrics of the group, revocation on the next request, a dead process replaced, one graceful stop', async () => {
+  it('serves from every process on one port: executions recorded by each, metrics of the group, one rate-limit count, revocation on the next request, a dead process replaced, one graceful stop', async () => {
     const port = await freePort();
     const cli: CliProcess = runCli(['serve'], {
       PORT: String(port),
@@ -166,6 +166,24 @@ describe('flightdeck serve with FLIGHTDECK_PROCESSES', () => {
       for (let scrape = 0; scrape < 2; scrape++)
         expect(agentRuns((await send(port, 'GET', '/metrics')).text)).toBe(executions);
 
+      // Without Redis the processes count rate limits in the primary: a limit of 10 admits 10
+      // executions in all, not 10 in each process.
+      const limited = await send(port, 'POST', `${api}/tokens`, {
+        body: { name: 'limited', role: 'member', rateLimitPerMinute: 10 },
+        headers: session,
+      });
+      expect(limited.status, limited.text).toBe(201);
+      const statuses: number[] = [];
+      for (let index = 0; index < 14; index++) {
+        const answer = await send(port, 'POST', `${api}/agents/${String(agent.body.id)}/executions`, {
+          body: { input: `limited ${index}` },
+          headers: { authorization: `Bearer ${String(limited.body.token)}` },
+        });
+        statuses.push(answer.status);
+      }
+      expect(statuses.filter((status) => status === 201)).toHaveLength(10);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(4);
+
       // A revocation made through one process refuses the very next request, on whichever.
       const revoked = await send(port, 'DELETE', `${api}/tokens/${String(token.body.id)}`, {
         headers: session,
@@ -187,7 +205,7 @@ describe('flightdeck serve with FLIGHTDECK_PROCESSES', () => {
       await eventually(() => readyLines() === 3, 'the replacement to be ready');
       const afterKill = agentRuns((await send(port, 'GET', '/metrics')).text);
       expect(afterKill).toBeGreaterThan(0);
-      expect(afterKill).toBeLessThan(executions);
+      expect(afterKill).toBeLessThan(executions + 10);
       expect(cli.output()).toContain('a serving process died; starting a replacement');
 
       cli.child.kill('SIGTERM');

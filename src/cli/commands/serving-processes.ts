@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Configuration } from '../../core/configuration.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { answerGroupMetricsRequests } from '../../telemetry/serving-group-metrics.ts';
@@ -26,12 +27,15 @@ const replaceAfterMs = 1_000;
  * hands each new connection to the next process. Every multi-node guarantee holds between them as
  * between nodes (revocations and agent changes are announced over PostgreSQL, budgets are leased
  * per process). The primary opens no database; it prints the ready line once all are ready,
- * replaces a process that dies after it was ready, answers `/metrics` for the group, and on
+ * replaces a process that dies after it was ready, answers `/metrics` for the group, keeps the
+ * rate-limit windows when there is no Redis, and on
  * SIGTERM/SIGINT asks each to shut down gracefully and exits when they have.
  */
 export async function runServingPrimary(configuration: Configuration, logger: Logger, count: number) {
   const startedAt = performance.now();
   answerGroupMetricsRequests();
+  // Without Redis the processes count rate limits here, so a workspace's limit stays one limit.
+  if (configuration.redisUrl === undefined) new RateLimiterClusterMaster();
   const ready = new Set<number>();
   let announced = false;
   let stopping = false;

@@ -1,5 +1,10 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  RateLimiterCluster,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { Logger } from '../../telemetry/logger.ts';
 
 export interface RateLimitDecision {
@@ -20,9 +25,12 @@ export interface RateLimiter {
  * Fixed one-minute windows per key. In memory in embedded mode; in Redis when a URL is given, so
  * every node shares one count (a limit of 100 stays 100, not 100 × replicas). If Redis fails, each
  * node falls back to its own memory window rather than refusing or admitting everything.
+ * `inPrimary` (one of several serving processes, no Redis): the count lives in the serving
+ * primary's memory (rate-limiter-flexible's cluster limiter over IPC), with the same fallback.
  */
 export function createRateLimiter(options: {
   redisUrl?: string | undefined;
+  inPrimary?: boolean | undefined;
   logger: Logger;
   keyPrefix?: string;
 }): RateLimiter {
@@ -43,7 +51,20 @@ export function createRateLimiter(options: {
         return redis;
       })
     : null;
-  const limiters = new Map<number, RateLimiterMemory | RateLimiterRedis>();
+  const inPrimary = options.inPrimary === true && !redisUrl;
+  const limiters = new Map<number, Pick<RateLimiterMemory, 'consume'>>();
+  /** The primary's count, or this process's own when the primary does not answer. */
+  const withFallback = (
+    shared: RateLimiterCluster,
+    memory: RateLimiterMemory,
+  ): Pick<RateLimiterMemory, 'consume'> => ({
+    consume: (key, points) =>
+      shared.consume(key, points).catch((rejection: unknown) => {
+        if (rejection instanceof RateLimiterRes) throw rejection;
+        logger.warn({ err: rejection }, 'serving primary did not answer: rate limits fall back to memory');
+        return memory.consume(key, points);
+      }),
+  });
 
   function limiterFor(points: number) {
     let limiter = limiters.get(points);
@@ -58,7 +79,17 @@ export function createRateLimiter(options: {
             keyPrefix: `${prefix}:${points}`,
             insuranceLimiter: memory,
           })
-        : memory;
+        : inPrimary
+          ? withFallback(
+              new RateLimiterCluster({
+                points,
+                duration: 60,
+                keyPrefix: `${prefix}:${points}`,
+                timeoutMs: 1_000,
+              }),
+              memory,
+            )
+          : memory;
       limiters.set(points, limiter);
     }
     return limiter;
