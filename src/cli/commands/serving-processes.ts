@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
+import { backoffDelay } from '../../core/backoff-delay.ts';
 import type { Configuration } from '../../core/configuration.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { answerGroupMetricsRequests } from '../../telemetry/serving-group-metrics.ts';
@@ -18,8 +19,19 @@ export function servingProcessCount(configuration: Configuration): number {
   return configuration.processes === 'auto' ? availableParallelism() : configuration.processes;
 }
 
-/** Waits before forking a replacement for a process that died, so a crash loop does not spin. */
-const replaceAfterMs = 1_000;
+/**
+ * Waits before forking a replacement for a process that died: at least a second, growing (with
+ * jitter, up to a minute) while replacements keep dying before they are ready, so a crash loop
+ * (the database gone) does not spin.
+ */
+const replacementDelayMs = (failedReplacements: number) =>
+  1_000 +
+  backoffDelay({
+    retryNumber: failedReplacements,
+    baseDelayMs: 1_000,
+    maxDelayMs: 60_000,
+    random: Math.random,
+  });
 
 /**
  * The primary of a serving group: forks `count` processes that each run the whole of `flightdeck
@@ -40,12 +52,14 @@ export async function runServingPrimary(configuration: Configuration, logger: Lo
   let announced = false;
   let stopping = false;
   let failed = false;
+  let failedReplacements = 0;
 
   const fork = (): Worker => {
     const worker = cluster.fork();
     worker.on('message', (message: { type?: unknown } | null) => {
       if (message?.type !== servingMessages.ready) return;
       ready.add(worker.id);
+      failedReplacements = 0;
       if (!announced && ready.size >= count) {
         announced = true;
         const readyInMs = Math.round(performance.now() - startedAt);
@@ -64,17 +78,20 @@ export async function runServingPrimary(configuration: Configuration, logger: Lo
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed ? 1 : 0);
       return;
     }
-    if (!wasReady) {
-      // It never got ready (bad configuration, database unreachable): starting more would fail alike.
+    if (!wasReady && !announced) {
+      // The first start failed (database unreachable, a bad key): more would fail alike.
       logger.error({ code, signal }, 'a serving process stopped before it was ready; stopping the others');
       failed = true;
       void stop();
       return;
     }
-    logger.error({ code, signal }, 'a serving process died; starting a replacement');
+    failedReplacements = wasReady ? 0 : failedReplacements + 1;
+    const delayMs = replacementDelayMs(failedReplacements);
+    logger.error({ code, signal, delayMs }, 'a serving process died; starting a replacement');
+    // Not unref'd: when every process died, this timer is what keeps the primary alive.
     setTimeout(() => {
       if (!stopping) fork();
-    }, replaceAfterMs).unref();
+    }, delayMs);
   });
 
   let signals = 0;
