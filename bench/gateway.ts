@@ -328,6 +328,12 @@ const variants: Variant[] = [
   },
   { name: 'Flightdeck, embedded', store: 'embedded', shipped: true },
   { name: 'Flightdeck, embedded, group commit and leases off', store: 'embedded', shipped: false },
+  {
+    name: 'Flightdeck, embedded, PGlite worker',
+    store: 'embedded',
+    shipped: true,
+    environment: { FLIGHTDECK_PGLITE_WORKER: 'on' },
+  },
 ];
 
 async function main(): Promise<void> {
