@@ -29,9 +29,36 @@ describe('safeParseConfiguration', () => {
         trustedProxies: '',
         groupCommit: true,
         budgetLeases: true,
+        pgliteWorker: false,
+        processes: 1,
         overload: { maxEventLoopDelayMs: 1_000, maxHeapUsedPercent: 90, retryAfterSeconds: 5 },
       },
     });
+  });
+
+  it('reads FLIGHTDECK_PROCESSES as a count or auto, and only with PostgreSQL above 1', () => {
+    const postgres = 'postgres://flightdeck@db:5432/flightdeck';
+    const read = (value: string, databaseUrl?: string) =>
+      safeParseConfiguration({ FLIGHTDECK_PROCESSES: value, DATABASE_URL: databaseUrl });
+    const two = read('2', postgres);
+    expect(two.success && two.value.processes).toBe(2);
+    const auto = read('auto', postgres);
+    expect(auto.success && auto.value.processes).toBe('auto');
+    const one = read('1');
+    expect(one.success && one.value.processes).toBe(1);
+    for (const bad of ['0', '65', '1.5', 'many'])
+      expect(read(bad, postgres)).toEqual({
+        success: false,
+        problems: [
+          {
+            variable: 'FLIGHTDECK_PROCESSES',
+            message: 'a number of serving processes from 1 to 64, or auto (one per CPU core)',
+          },
+        ],
+      });
+    const embedded = read('2');
+    expect(embedded.success).toBe(false);
+    expect(!embedded.success && embedded.problems[0]?.variable).toBe('FLIGHTDECK_PROCESSES');
   });
 
   it('reads every variable', () => {
