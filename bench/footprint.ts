@@ -19,11 +19,11 @@ const mainUrl = new URL('../src/cli/main.ts', import.meta.url).href;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const starts = 3;
 
-/** bin/flightdeck.js as shipped, or the same two imports without the hooks installed first. */
+/** bin/flightdeck.js as shipped, or the same entry (compile cache, preload, CLI) without the hooks. */
 const withoutHooks = join(mkdtempSync(join(tmpdir(), 'flightdeck-footprint-entry-')), 'entry.mjs');
 writeFileSync(
   withoutHooks,
-  `await import(${JSON.stringify(preloadUrl)});\nawait import(${JSON.stringify(mainUrl)});\n`,
+  `(await import('node:module')).enableCompileCache?.();\nawait import(${JSON.stringify(preloadUrl)});\nawait import(${JSON.stringify(mainUrl)});\n`,
 );
 const entryPoints = {
   shipped: [cliPath, 'serve'],

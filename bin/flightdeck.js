@@ -9,7 +9,13 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
-// First, before any package is loaded: hooks that keep Node's ES-module loader from leaking memory
+// Node's on-disk compile cache (in the system's temporary folder, or NODE_COMPILE_CACHE): a start
+// after the first reuses the bytecode of our stripped TypeScript and the packages, about 300 ms of
+// the 1.2 s that loading the app takes. Entries are checked against the source, so stale ones are
+// ignored; a folder that cannot be written only turns the cache off.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
+// Then, before any package is loaded: hooks that keep Node's ES-module loader from leaking memory
 // on big package.json files (see src/cli/lean-module-loading.ts).
 const { installLeanModuleLoading } = await import('../src/cli/lean-module-loading.ts');
 installLeanModuleLoading();
