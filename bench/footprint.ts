@@ -6,13 +6,14 @@
 // Usage: npm run bench -- footprint
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { freePort } from '../test/support/cli-process.ts';
+import { memoryOfTree } from '../test/support/process-tree.ts';
+import { createTemporaryDatabase } from './workflows/bench-workspace.ts';
 
-const adminUrl = process.env.FLIGHTDECK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const cliPath = fileURLToPath(new URL('../bin/flightdeck.js', import.meta.url));
 const preloadUrl = new URL('../src/cli/preload-tracing.ts', import.meta.url).href;
 const mainUrl = new URL('../src/cli/main.ts', import.meta.url).href;
@@ -31,22 +32,6 @@ const entryPoints = {
   'shipped, node --max-semi-space-size=16': ['--max-semi-space-size=16', cliPath, 'serve'],
   'without lean module loading': [withoutHooks, 'serve'],
 };
-
-function memoryOf(pid: number): { rss: number; anonymous: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: kib('VmRSS') / 1024, anonymous: kib('RssAnon') / 1024 };
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function serve(args: string[], environment: Record<string, string>) {
   const port = await freePort();
@@ -82,16 +67,6 @@ async function serve(args: string[], environment: Record<string, string>) {
   };
 }
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 console.log(
@@ -100,14 +75,11 @@ console.log(
 console.log('|---|---|---|---|---|');
 for (const store of ['postgres', 'embedded'] as const) {
   for (const [entryName, args] of Object.entries(entryPoints)) {
-    const database = `flightdeck_footprint_${randomBytes(6).toString('hex')}`;
+    const database = store === 'postgres' ? await createTemporaryDatabase() : undefined;
     const dataFolder = mkdtempSync(join(tmpdir(), 'flightdeck-footprint-'));
-    const url = new URL(adminUrl);
-    url.pathname = `/${database}`;
-    if (store === 'postgres') await admin(`create database "${database}"`);
     const environment = {
       FLIGHTDECK_MASTER_KEY: randomBytes(32).toString('base64'),
-      ...(store === 'postgres' ? { DATABASE_URL: url.toString() } : { FLIGHTDECK_DATA_DIR: dataFolder }),
+      ...(database ? { DATABASE_URL: database.url } : { FLIGHTDECK_DATA_DIR: dataFolder }),
     };
     try {
       await (await serve(args, environment)).stop(); // creates the data
@@ -117,7 +89,7 @@ for (const store of ['postgres', 'embedded'] as const) {
       for (let round = 0; round < starts; round++) {
         const node = await serve(args, environment);
         await sleep(3_000);
-        const memory = memoryOf(node.pid);
+        const memory = memoryOfTree(node.pid);
         rss.push(memory.rss);
         anonymous.push(memory.anonymous);
         ready.push(node.readyMs);
@@ -128,7 +100,7 @@ for (const store of ['postgres', 'embedded'] as const) {
       );
     } finally {
       rmSync(dataFolder, { recursive: true, force: true });
-      if (store === 'postgres') await admin(`drop database if exists "${database}" with (force)`);
+      await database?.drop();
     }
   }
 }

@@ -12,12 +12,14 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { freePort } from '../test/support/cli-process.ts';
+import { memoryOfTree } from '../test/support/process-tree.ts';
 
 const seconds = Number(process.env.FLIGHTDECK_BENCH_SECONDS ?? 8);
 const adminUrl = process.env.FLIGHTDECK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -66,29 +68,7 @@ async function waitForOutput(process: Child, pattern: RegExp, timeoutMs = 90_000
 }
 
 /** RSS of a process and its children (a serving group's primary and its processes). */
-function rssMiB(pid: number | undefined): number {
-  let kib = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (entry !== String(pid) && parent !== pid) continue;
-      kib += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {}
-  }
-  return kib / 1024;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const rssMiB = (pid: number | undefined): number => memoryOfTree(pid).rss;
 
 async function startFake(delayMs: number): Promise<{ url: string; process: Child }> {
   const script = `import { startFakeProvider } from ${JSON.stringify(fakeModule)};

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../src/llm/fake-provider/index.ts';
 import { type CliProcess, freePort, runCli } from '../support/cli-process.ts';
 import { createTemporaryDatabase, type TemporaryDatabase } from '../support/postgres.ts';
+import { childrenOf } from '../support/process-tree.ts';
 
 interface Answer {
   status: number;
@@ -64,20 +64,6 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** The pids of the primary's children (its serving processes), from /proc. */
-function childrenOf(pid: number | undefined): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === pid) children.push(Number(entry));
-    } catch {}
-  }
-  return children.sort();
 }
 
 /** The group's `flightdeck_agent_runs_total`, summed over its label sets. */

@@ -5,7 +5,7 @@ import type { Telemetry } from '../../telemetry/telemetry.ts';
 
 /**
  * `GET /metrics` in Prometheus's text format: this node's counters and histograms and the
- * database-backed gauges. Public unless FLIGHTDECK_METRICS_TOKEN is set, then a bearer token.
+ * database-backed gauges (with several serving processes, the group's: `serving-group-metrics.ts`). Public unless FLIGHTDECK_METRICS_TOKEN is set, then a bearer token.
  */
 export function metricsRoutes(dependencies: {
   telemetry: Telemetry;
@@ -18,7 +18,7 @@ export function metricsRoutes(dependencies: {
       {
         schema: {
           tags: ['operations'],
-          summary: 'Prometheus metrics of this node (text exposition format)',
+          summary: 'Prometheus metrics of this node, all its serving processes (text exposition format)',
           description:
             'Bounded labels: workspace, workflow and agent slugs, status, provider, model. Send Authorization: Bearer <FLIGHTDECK_METRICS_TOKEN> when the server sets one.',
         },

@@ -66,7 +66,7 @@ export type paths = {
   };
   "/metrics": {
     /**
-     * Prometheus metrics of this node (text exposition format)
+     * Prometheus metrics of this node, all its serving processes (text exposition format)
      * @description Bounded labels: workspace, workflow and agent slugs, status, provider, model. Send Authorization: Bearer <FLIGHTDECK_METRICS_TOKEN> when the server sets one.
      */
     get: {
