@@ -1,6 +1,7 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import type { HttpProviderSettings } from './create-openai-provider.ts';
 import { createSdkProvider } from './create-sdk-provider.ts';
+import { providerHttpFetch } from './http-fetch.ts';
 import type { LanguageModelProvider } from './language-model-provider.ts';
 
 export const defaultAnthropicBaseUrl = 'https://api.anthropic.com/v1';
@@ -11,7 +12,7 @@ export function createAnthropicProvider(settings: HttpProviderSettings): Languag
   const anthropic = createAnthropic({
     apiKey: settings.apiKey,
     baseURL: baseUrl,
-    fetch: settings.fetch,
+    fetch: settings.fetch ?? providerHttpFetch,
     headers: settings.headers,
   });
   return createSdkProvider({

@@ -1,6 +1,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { HttpProviderSettings } from './create-openai-provider.ts';
 import { createSdkProvider } from './create-sdk-provider.ts';
+import { providerHttpFetch } from './http-fetch.ts';
 import type { LanguageModelProvider } from './language-model-provider.ts';
 
 export interface OpenAiCompatibleProviderSettings extends Omit<HttpProviderSettings, 'apiKey' | 'baseUrl'> {
@@ -19,7 +20,7 @@ export function createOpenAiCompatibleProvider(
     name: 'openai-compatible',
     baseURL: settings.baseUrl,
     apiKey: settings.apiKey,
-    fetch: settings.fetch,
+    fetch: settings.fetch ?? providerHttpFetch,
     headers: settings.headers,
     // Without this, streamed answers carry no token usage and cost cannot be computed.
     includeUsage: true,

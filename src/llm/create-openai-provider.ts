@@ -1,5 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
 import { createSdkProvider } from './create-sdk-provider.ts';
+import { providerHttpFetch } from './http-fetch.ts';
 import type { LanguageModelProvider } from './language-model-provider.ts';
 
 export interface HttpProviderSettings {
@@ -18,7 +19,7 @@ export function createOpenAiProvider(settings: HttpProviderSettings): LanguageMo
   const openai = createOpenAI({
     apiKey: settings.apiKey,
     baseURL: baseUrl,
-    fetch: settings.fetch,
+    fetch: settings.fetch ?? providerHttpFetch,
     headers: settings.headers,
   });
   return createSdkProvider({

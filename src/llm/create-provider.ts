@@ -3,6 +3,7 @@ import { createGuardedFetch } from '../security/ssrf-guarded-fetch.ts';
 import { createAnthropicProvider, defaultAnthropicBaseUrl } from './create-anthropic-provider.ts';
 import { createOpenAiCompatibleProvider } from './create-openai-compatible-provider.ts';
 import { createOpenAiProvider, defaultOpenAiBaseUrl } from './create-openai-provider.ts';
+import { providerHttpFetch } from './http-fetch.ts';
 import type { LanguageModelProvider, ProviderKind } from './language-model-provider.ts';
 import type { MockProviderSettings } from './mock-provider/create-mock-provider.ts';
 import { createMockProvider } from './mock-provider/create-mock-provider.ts';
@@ -30,7 +31,7 @@ export function createProvider(settings: ProviderSettings): LanguageModelProvide
     settings.baseUrl === undefined || trimSlash(settings.baseUrl) === officialBaseUrl
       ? settings.fetch
       : createGuardedFetch({
-          fetch: settings.fetch,
+          fetch: settings.fetch ?? providerHttpFetch,
           allowedHosts: settings.allowedHosts,
           lookup: settings.lookup,
         });

@@ -1,5 +1,5 @@
 import type { LanguageModel, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
-import { generateText, jsonSchema, Output, streamText, tool } from 'ai';
+import { jsonSchema, Output, streamText, tool } from 'ai';
 import type {
   ChatMessage,
   FinishReason,
@@ -11,15 +11,22 @@ import type {
   TokenUsage,
   ToolCallRequest,
   ToolDefinition,
+  ToolResultMessage,
 } from './language-model-provider.ts';
 import { ProviderError } from './provider-error.ts';
 import { toProviderError } from './to-provider-error.ts';
+
+/** An AI SDK provider's model as the provider specification (v4) defines it. */
+export type SpecificationModel = Extract<LanguageModel, { readonly specificationVersion: 'v4' }>;
+type SpecificationCallOptions = Parameters<SpecificationModel['doGenerate']>[0];
+type SpecificationPrompt = SpecificationCallOptions['prompt'];
+type SpecificationResult = Awaited<ReturnType<SpecificationModel['doGenerate']>>;
 
 export interface SdkProviderSettings {
   kind: Exclude<ProviderKind, 'mock'>;
   baseUrl: string;
   /** Builds the AI SDK model for a model id (e.g. `openai.chat(id)`). */
-  languageModel: (modelId: string) => LanguageModel;
+  languageModel: (modelId: string) => SpecificationModel;
   /** The key the adapter calls with, scrubbed from every error text. */
   apiKey?: string;
 }
@@ -27,6 +34,13 @@ export interface SdkProviderSettings {
 /**
  * Wraps an AI SDK provider as our port. The SDK's own retries are always off (`maxRetries: 0`):
  * the model caller retries, so every attempt is counted and recorded once.
+ *
+ * `generate` calls the provider's model through the provider specification (`doGenerate`), not
+ * `generateText`: the provider package still builds the request and reads the answer (model rules,
+ * schema normalisation, error bodies stay the SDK's), but `generateText`'s step loop, telemetry,
+ * output parsing and copying cost about 220 µs of CPU per call (bench/llm-transport.ts), a sixth
+ * of a live execution. What it did that we need is done here: the prompt in the specification's
+ * shape, tool call arguments parsed, the structured answer parsed. Streams keep `streamText`.
  */
 export function createSdkProvider(settings: SdkProviderSettings): LanguageModelProvider {
   const { kind } = settings;
@@ -79,29 +93,44 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
 
     async generate(request) {
       const startedAt = performance.now();
-      const output = outputFor(request);
+      let result: SpecificationResult;
       try {
-        const result = output
-          ? await generateText({ ...callOptions(request), output })
-          : await generateText(callOptions(request));
-        const requestId = readRequestId(result.response.headers);
-        const finishReason = toFinishReason(result.finishReason);
-        checkFinish(finishReason, request, requestId);
-        const toolCalls = result.toolCalls.map(toToolCallRequest);
-        return {
-          text: result.text,
-          object: request.outputSchema && toolCalls.length === 0 ? result.output : undefined,
-          toolCalls,
-          usage: toTokenUsage(result.usage),
-          finishReason,
-          requestId,
-          model: result.response.modelId || request.model,
-          latencyMs: performance.now() - startedAt,
-          timeToFirstTokenMs: undefined,
-        } satisfies GenerateResult;
+        result = await settings.languageModel(request.model).doGenerate(specificationCallOptions(request));
       } catch (error) {
         throw mapError(error, request);
       }
+      const requestId = readRequestId(result.response?.headers);
+      const finishReason = toFinishReason(result.finishReason.unified);
+      checkFinish(finishReason, request, requestId);
+      let text = '';
+      const toolCalls: ToolCallRequest[] = [];
+      for (const part of result.content) {
+        if (part.type === 'text') text += part.text;
+        else if (part.type === 'tool-call' && !part.providerExecuted) {
+          toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: parseToolInput(part.input) });
+        }
+      }
+      return {
+        text,
+        object:
+          request.outputSchema && toolCalls.length === 0
+            ? parseStructured(text, request, requestId)
+            : undefined,
+        toolCalls,
+        usage: toTokenUsage({
+          inputTokens: result.usage.inputTokens.total,
+          outputTokens: result.usage.outputTokens.total,
+          inputTokenDetails: {
+            cacheReadTokens: result.usage.inputTokens.cacheRead,
+            cacheWriteTokens: result.usage.inputTokens.cacheWrite,
+          },
+        }),
+        finishReason,
+        requestId,
+        model: result.response?.modelId || request.model,
+        latencyMs: performance.now() - startedAt,
+        timeToFirstTokenMs: undefined,
+      } satisfies GenerateResult;
     },
 
     async *stream(request): AsyncIterable<ProviderStreamEvent> {
@@ -221,6 +250,103 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
 }
 
 /**
+ * The call as the provider specification takes it, as `generateText` would build it from the same
+ * request: the system prompt as a system message, every turn's content as parts, function tools
+ * with `toolChoice: auto`, and a JSON response format for structured answers and JSON mode.
+ */
+function specificationCallOptions(request: GenerateRequest): SpecificationCallOptions {
+  const tools = request.tools && request.tools.length > 0 ? request.tools : undefined;
+  return {
+    prompt: toSpecificationPrompt(request),
+    maxOutputTokens: request.maxOutputTokens,
+    temperature: request.temperature,
+    seed: request.seed,
+    ...(tools
+      ? {
+          tools: tools.map((definition) => ({
+            type: 'function' as const,
+            name: definition.name,
+            description: definition.description,
+            inputSchema: definition.parameters as never,
+          })),
+          toolChoice: { type: 'auto' as const },
+        }
+      : {}),
+    responseFormat: request.outputSchema
+      ? {
+          type: 'json',
+          schema: request.outputSchema as never,
+          ...(request.outputName !== undefined ? { name: request.outputName } : {}),
+        }
+      : request.jsonMode
+        ? { type: 'json', ...(request.outputName !== undefined ? { name: request.outputName } : {}) }
+        : undefined,
+    headers: request.headers,
+    abortSignal: request.abortSignal,
+  };
+}
+
+function toSpecificationPrompt(request: GenerateRequest): SpecificationPrompt {
+  const prompt: SpecificationPrompt = [];
+  if (request.system != null) prompt.push({ role: 'system', content: request.system });
+  for (const message of request.messages) {
+    if (message.role === 'user') {
+      prompt.push({ role: 'user', content: [{ type: 'text', text: message.content }] });
+    } else if (message.role === 'assistant') {
+      const calls = message.toolCalls ?? [];
+      prompt.push({
+        role: 'assistant',
+        content: [
+          // Like generateText: an empty text part is dropped next to tool calls, kept alone.
+          ...(message.content !== '' || calls.length === 0
+            ? [{ type: 'text' as const, text: message.content }]
+            : []),
+          ...calls.map((call) => ({
+            type: 'tool-call' as const,
+            toolCallId: call.id,
+            toolName: call.name,
+            input: call.arguments,
+          })),
+        ],
+      });
+    } else {
+      prompt.push({
+        role: 'tool',
+        content: message.results.map((result) => ({
+          type: 'tool-result' as const,
+          toolCallId: result.id,
+          toolName: result.name,
+          output: toolResultOutput(result),
+        })),
+      });
+    }
+  }
+  return prompt;
+}
+
+function toolResultOutput(result: ToolResultMessage) {
+  return result.isError
+    ? {
+        type: 'error-text' as const,
+        value: typeof result.value === 'string' ? result.value : JSON.stringify(result.value),
+      }
+    : { type: 'json' as const, value: (result.value ?? null) as never };
+}
+
+/**
+ * A tool call's arguments as the model sent them: parsed JSON, `{}` for none, and the raw text when
+ * it is not JSON (as generateText hands back an invalid call), so the tool loop can tell the model.
+ */
+function parseToolInput(input: string): unknown {
+  if (input.trim() === '') return {};
+  try {
+    return JSON.parse(input);
+  } catch {
+    return input;
+  }
+}
+
+/**
  * Our tools as the SDK's, without `execute`: the SDK stops at the model's tool calls and hands them
  * back, so the execution's own loop runs them (recorded, validated by Ajv, approved, budgeted).
  * `jsonSchema` without a validator: arguments are checked by our loop, which tells the model what
@@ -267,12 +393,7 @@ export function toModelMessages(messages: readonly ChatMessage[]): ModelMessage[
         type: 'tool-result' as const,
         toolCallId: result.id,
         toolName: result.name,
-        output: result.isError
-          ? {
-              type: 'error-text' as const,
-              value: typeof result.value === 'string' ? result.value : JSON.stringify(result.value),
-            }
-          : { type: 'json' as const, value: (result.value ?? null) as never },
+        output: toolResultOutput(result),
       })),
     };
   });
@@ -283,7 +404,12 @@ function readRequestId(headers: Record<string, string> | undefined): string | un
 }
 
 /** Normalises AI SDK usage; providers that omit a count report zero rather than unknown. */
-export function toTokenUsage(usage: LanguageModelUsage): TokenUsage {
+export function toTokenUsage(
+  usage: Pick<LanguageModelUsage, 'inputTokens' | 'outputTokens'> & {
+    totalTokens?: number | undefined;
+    inputTokenDetails?: { cacheReadTokens?: number | undefined; cacheWriteTokens?: number | undefined };
+  },
+): TokenUsage {
   const inputTokens = usage.inputTokens ?? 0;
   const outputTokens = usage.outputTokens ?? 0;
   const tokenUsage: TokenUsage = {
