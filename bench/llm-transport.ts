@@ -104,7 +104,9 @@ for (const [name, run] of variants) {
 fakeProcess.kill();
 agent.destroy();
 
-console.log(`### CPU per provider call, ${callsPerRun} calls, ${concurrency} in flight, Node ${process.version}\n`);
+console.log(
+  `### CPU per provider call, ${callsPerRun} calls, ${concurrency} in flight, Node ${process.version}\n`,
+);
 console.log('| path | calls/s | CPU per call (µs) |');
 console.log('|---|---|---|');
 for (const row of rows) console.log(row);
