@@ -2,7 +2,7 @@
  * CPU per provider call, by layer, against the fake provider in its own process (so its CPU is not
  * counted): the AI SDK's generateText over Node's fetch (our adapter before), the provider's model
  * called through the specification (`doGenerate`) over Node's fetch and over our node:http fetch,
- * our OpenAI adapter as shipped, and the floor — a bare node:http POST and JSON.parse.
+ * our OpenAI adapter as shipped (answers and streams), and the floor — a bare node:http POST and JSON.parse.
  * 16 calls in flight; CPU from process.cpuUsage(). Prints a markdown table; never fails on timing.
  *
  *   node bench/llm-transport.ts [callsPerRun]
@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText } from 'ai';
+import { generateText, streamText } from 'ai';
 import { createOpenAiProvider } from '../src/llm/create-openai-provider.ts';
 import { providerHttpFetch } from '../src/llm/http-fetch.ts';
 
@@ -41,7 +41,7 @@ const adapter = createOpenAiProvider({ apiKey: 'sk-bench', baseUrl: baseURL });
 const agent = new http.Agent({ keepAlive: true });
 const rawBody = JSON.stringify({ model: 'gpt-4o-mini', messages, max_tokens: 200 });
 
-const variants: Array<[string, () => Promise<unknown>]> = [
+const variants: Array<[string, () => PromiseLike<unknown>]> = [
   [
     'generateText, Node fetch (the adapter before)',
     () => generateText({ model: nodeFetchModel, messages, maxOutputTokens: 200, maxRetries: 0 }),
@@ -57,6 +57,19 @@ const variants: Array<[string, () => Promise<unknown>]> = [
   [
     'our OpenAI adapter, as shipped',
     () => adapter.generate({ model: 'gpt-4o-mini', messages, maxOutputTokens: 200 }),
+  ],
+  [
+    'streamed: streamText, Node fetch (the adapter before)',
+    async () => {
+      const result = streamText({ model: nodeFetchModel, messages, maxOutputTokens: 200, maxRetries: 0 });
+      for await (const _part of result.fullStream);
+    },
+  ],
+  [
+    'streamed: our OpenAI adapter, as shipped',
+    async () => {
+      for await (const _event of adapter.stream({ model: 'gpt-4o-mini', messages, maxOutputTokens: 200 }));
+    },
   ],
   [
     'floor: node:http POST and JSON.parse',
@@ -80,7 +93,7 @@ const variants: Array<[string, () => Promise<unknown>]> = [
   ],
 ];
 
-async function measure(run: () => Promise<unknown>): Promise<{ perSecond: number; cpuMicros: number }> {
+async function measure(run: () => PromiseLike<unknown>): Promise<{ perSecond: number; cpuMicros: number }> {
   let next = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();

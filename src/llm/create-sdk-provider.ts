@@ -1,7 +1,5 @@
-import type { LanguageModel, LanguageModelUsage, ModelMessage, ToolSet } from 'ai';
-import { jsonSchema, Output, streamText, tool } from 'ai';
+import type { LanguageModel } from 'ai';
 import type {
-  ChatMessage,
   FinishReason,
   GenerateRequest,
   GenerateResult,
@@ -10,7 +8,6 @@ import type {
   ProviderStreamEvent,
   TokenUsage,
   ToolCallRequest,
-  ToolDefinition,
   ToolResultMessage,
 } from './language-model-provider.ts';
 import { ProviderError } from './provider-error.ts';
@@ -21,6 +18,7 @@ export type SpecificationModel = Extract<LanguageModel, { readonly specification
 type SpecificationCallOptions = Parameters<SpecificationModel['doGenerate']>[0];
 type SpecificationPrompt = SpecificationCallOptions['prompt'];
 type SpecificationResult = Awaited<ReturnType<SpecificationModel['doGenerate']>>;
+type SpecificationUsage = SpecificationResult['usage'];
 
 export interface SdkProviderSettings {
   kind: Exclude<ProviderKind, 'mock'>;
@@ -39,32 +37,12 @@ export interface SdkProviderSettings {
  * `generateText`: the provider package still builds the request and reads the answer (model rules,
  * schema normalisation, error bodies stay the SDK's), but `generateText`'s step loop, telemetry,
  * output parsing and copying cost about 220 µs of CPU per call (bench/llm-transport.ts), a sixth
- * of a live execution. What it did that we need is done here: the prompt in the specification's
- * shape, tool call arguments parsed, the structured answer parsed. Streams keep `streamText`.
+ * of a live execution. `stream` calls `doStream` for the same reason (streamText adds its stream
+ * transforms on top). What they did that we need is done here: the prompt in the specification's
+ * shape, tool call arguments parsed, the structured answer parsed.
  */
 export function createSdkProvider(settings: SdkProviderSettings): LanguageModelProvider {
   const { kind } = settings;
-
-  function callOptions(request: GenerateRequest) {
-    return {
-      model: settings.languageModel(request.model),
-      system: request.system,
-      messages: toModelMessages(request.messages),
-      ...(request.tools && request.tools.length > 0 ? { tools: toToolSet(request.tools) } : {}),
-      temperature: request.temperature,
-      maxOutputTokens: request.maxOutputTokens,
-      seed: request.seed,
-      headers: request.headers,
-      abortSignal: request.abortSignal,
-      maxRetries: 0,
-    };
-  }
-
-  function outputFor(request: GenerateRequest) {
-    if (!request.outputSchema)
-      return request.jsonMode ? Output.json({ name: request.outputName }) : undefined;
-    return Output.object({ schema: jsonSchema(request.outputSchema), name: request.outputName });
-  }
 
   function mapError(error: unknown, request: GenerateRequest): unknown {
     if (request.abortSignal?.aborted) return error;
@@ -117,14 +95,7 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
             ? parseStructured(text, request, requestId)
             : undefined,
         toolCalls,
-        usage: toTokenUsage({
-          inputTokens: result.usage.inputTokens.total,
-          outputTokens: result.usage.outputTokens.total,
-          inputTokenDetails: {
-            cacheReadTokens: result.usage.inputTokens.cacheRead,
-            cacheWriteTokens: result.usage.inputTokens.cacheWrite,
-          },
-        }),
+        usage: fromSpecificationUsage(result.usage),
         finishReason,
         requestId,
         model: result.response?.modelId || request.model,
@@ -136,40 +107,37 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
     async *stream(request): AsyncIterable<ProviderStreamEvent> {
       const startedAt = performance.now();
       const schema = request.outputSchema;
-      const output = outputFor(request);
-      // The default onError logs to the console; errors reach us as `error` parts instead.
-      const result = output
-        ? streamText({ ...callOptions(request), output, onError: () => {} })
-        : streamText({ ...callOptions(request), onError: () => {} });
       let text = '';
       const toolCalls: ToolCallRequest[] = [];
       let timeToFirstTokenMs: number | undefined;
+      let modelId: string | undefined;
       let finishStep:
-        | {
-            usage: LanguageModelUsage;
-            finishReason: string;
-            modelId: string;
-            headers?: Record<string, string>;
-          }
+        | { usage: SpecificationUsage; finishReason: string; headers?: Record<string, string> }
         | undefined;
       try {
-        for await (const part of result.fullStream) {
+        const result = await settings
+          .languageModel(request.model)
+          .doStream(specificationCallOptions(request));
+        const headers = result.response?.headers;
+        checkEventStream(headers, request);
+        for await (const part of result.stream) {
           if (part.type === 'text-delta') {
-            if (part.text === '') continue;
+            if (part.delta === '') continue;
             timeToFirstTokenMs ??= performance.now() - startedAt;
-            text += part.text;
-            yield { type: 'text-delta', text: part.text };
-          } else if (part.type === 'tool-call') {
-            toolCalls.push(toToolCallRequest(part));
+            text += part.delta;
+            yield { type: 'text-delta', text: part.delta };
+          } else if (part.type === 'tool-call' && !part.providerExecuted) {
+            toolCalls.push({
+              id: part.toolCallId,
+              name: part.toolName,
+              arguments: parseToolInput(part.input),
+            });
+          } else if (part.type === 'response-metadata') {
+            modelId = part.modelId ?? modelId;
           } else if (part.type === 'error') {
             throw part.error;
-          } else if (part.type === 'finish-step') {
-            finishStep = {
-              usage: part.usage,
-              finishReason: part.finishReason,
-              modelId: part.response.modelId,
-              headers: part.response.headers,
-            };
+          } else if (part.type === 'finish') {
+            finishStep = { usage: part.usage, finishReason: part.finishReason.unified, headers };
           }
         }
       } catch (error) {
@@ -187,7 +155,7 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
       }
       const requestId = readRequestId(finishStep.headers);
       const finishReason = toFinishReason(finishStep.finishReason);
-      checkStreamBody(finishStep, { text, toolCalls, finishReason }, request, requestId);
+      checkAnswered({ text, toolCalls, finishReason }, request, requestId);
       checkFinish(finishReason, request, requestId);
       yield {
         type: 'finish',
@@ -195,10 +163,10 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
           text,
           object: schema && toolCalls.length === 0 ? parseStructured(text, request, requestId) : undefined,
           toolCalls,
-          usage: toTokenUsage(finishStep.usage),
+          usage: fromSpecificationUsage(finishStep.usage),
           finishReason,
           requestId,
-          model: finishStep.modelId || request.model,
+          model: modelId || request.model,
           latencyMs: performance.now() - startedAt,
           timeToFirstTokenMs,
         },
@@ -207,29 +175,36 @@ export function createSdkProvider(settings: SdkProviderSettings): LanguageModelP
   };
 
   /**
-   * Some SDK parsers end a stream that carried no events as if it had finished: a server that
-   * answers the streaming request with JSON (or a cut body) would be recorded as a completed,
-   * empty answer. An answer that is not an event stream, or a stream with no answer and no
-   * finish reason, is an invalid response, as the non-streaming path says of a body it cannot read.
+   * A server that answers the streaming request with JSON (or a cut body) carries no events, and
+   * the SDK's parser ends such a stream as if it had finished: it would be recorded as a completed,
+   * empty answer. An answer that is not an event stream is an invalid response, as the
+   * non-streaming path says of a body it cannot read.
    */
-  function checkStreamBody(
-    finishStep: { headers?: Record<string, string>; finishReason: string },
+  function checkEventStream(headers: Record<string, string> | undefined, request: GenerateRequest): void {
+    const contentType = headers?.['content-type'];
+    if (contentType === undefined || contentType.toLowerCase().includes('text/event-stream')) return;
+    throw new ProviderError({
+      code: 'provider_invalid_response',
+      provider: kind,
+      model: request.model,
+      requestId: readRequestId(headers),
+      detail: `the provider answered the streaming request with ${contentType.split(';')[0]}, not an event stream`,
+    });
+  }
+
+  /** A stream with no answer and no finish reason is as invalid as a body that is not a stream. */
+  function checkAnswered(
     answer: { text: string; toolCalls: ToolCallRequest[]; finishReason: FinishReason },
     request: GenerateRequest,
     requestId: string | undefined,
   ): void {
-    const contentType = finishStep.headers?.['content-type'];
-    const notAStream = contentType !== undefined && !contentType.toLowerCase().includes('text/event-stream');
-    const empty = answer.text === '' && answer.toolCalls.length === 0 && answer.finishReason === 'other';
-    if (!notAStream && !empty) return;
+    if (answer.text !== '' || answer.toolCalls.length > 0 || answer.finishReason !== 'other') return;
     throw new ProviderError({
       code: 'provider_invalid_response',
       provider: kind,
       model: request.model,
       requestId,
-      detail: notAStream
-        ? `the provider answered the streaming request with ${contentType.split(';')[0]}, not an event stream`
-        : 'the stream ended without an answer or a finish reason',
+      detail: 'the stream ended without an answer or a finish reason',
     });
   }
 
@@ -346,81 +321,21 @@ function parseToolInput(input: string): unknown {
   }
 }
 
-/**
- * Our tools as the SDK's, without `execute`: the SDK stops at the model's tool calls and hands them
- * back, so the execution's own loop runs them (recorded, validated by Ajv, approved, budgeted).
- * `jsonSchema` without a validator: arguments are checked by our loop, which tells the model what
- * was wrong instead of failing the call.
- */
-function toToolSet(tools: readonly ToolDefinition[]): ToolSet {
-  const set: ToolSet = {};
-  for (const definition of tools) {
-    set[definition.name] = tool({
-      description: definition.description,
-      inputSchema: jsonSchema(definition.parameters as Parameters<typeof jsonSchema>[0]),
-    });
-  }
-  return set;
-}
-
-function toToolCallRequest(call: { toolCallId: string; toolName: string; input: unknown }): ToolCallRequest {
-  return { id: call.toolCallId, name: call.toolName, arguments: call.input ?? {} };
-}
-
-/** Our turns as the SDK's messages: assistant tool calls as `tool-call` parts, results as a `tool` message. */
-export function toModelMessages(messages: readonly ChatMessage[]): ModelMessage[] {
-  return messages.map((message): ModelMessage => {
-    if (message.role === 'user') return { role: 'user', content: message.content };
-    if (message.role === 'assistant') {
-      if (!message.toolCalls || message.toolCalls.length === 0)
-        return { role: 'assistant', content: message.content };
-      return {
-        role: 'assistant',
-        content: [
-          ...(message.content ? [{ type: 'text' as const, text: message.content }] : []),
-          ...message.toolCalls.map((call) => ({
-            type: 'tool-call' as const,
-            toolCallId: call.id,
-            toolName: call.name,
-            input: call.arguments,
-          })),
-        ],
-      };
-    }
-    return {
-      role: 'tool',
-      content: message.results.map((result) => ({
-        type: 'tool-result' as const,
-        toolCallId: result.id,
-        toolName: result.name,
-        output: toolResultOutput(result),
-      })),
-    };
-  });
-}
-
 function readRequestId(headers: Record<string, string> | undefined): string | undefined {
   return headers?.['x-request-id'] ?? headers?.['request-id'];
 }
 
-/** Normalises AI SDK usage; providers that omit a count report zero rather than unknown. */
-export function toTokenUsage(
-  usage: Pick<LanguageModelUsage, 'inputTokens' | 'outputTokens'> & {
-    totalTokens?: number | undefined;
-    inputTokenDetails?: { cacheReadTokens?: number | undefined; cacheWriteTokens?: number | undefined };
-  },
-): TokenUsage {
-  const inputTokens = usage.inputTokens ?? 0;
-  const outputTokens = usage.outputTokens ?? 0;
-  const tokenUsage: TokenUsage = {
-    inputTokens,
-    outputTokens,
-    totalTokens: usage.totalTokens ?? inputTokens + outputTokens,
-  };
-  const cacheRead = usage.inputTokenDetails?.cacheReadTokens;
-  const cacheWrite = usage.inputTokenDetails?.cacheWriteTokens;
-  if (cacheRead !== undefined) tokenUsage.cachedInputTokens = cacheRead;
-  if (cacheWrite !== undefined) tokenUsage.cacheWriteInputTokens = cacheWrite;
+/**
+ * The specification's usage as ours; providers that omit a count report zero rather than unknown,
+ * and the total is input plus output, as the AI SDK adds them.
+ */
+function fromSpecificationUsage(usage: SpecificationUsage): TokenUsage {
+  const inputTokens = usage.inputTokens.total ?? 0;
+  const outputTokens = usage.outputTokens.total ?? 0;
+  const tokenUsage: TokenUsage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens };
+  if (usage.inputTokens.cacheRead !== undefined) tokenUsage.cachedInputTokens = usage.inputTokens.cacheRead;
+  if (usage.inputTokens.cacheWrite !== undefined)
+    tokenUsage.cacheWriteInputTokens = usage.inputTokens.cacheWrite;
   return tokenUsage;
 }
 
