@@ -99,6 +99,31 @@ describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
       await dispose();
     });
 
+    it('answers each start with the row as stored, defaults included, without reading it back', async () => {
+      const rows = [
+        runningRow(workspaceId),
+        runningRow(workspaceId, {
+          input: { quote: "it's", nested: [1, { b: 2, a: 1 }] },
+          idempotencyKey: `key-${newId()}`,
+          request: { messages: [{ role: 'user', content: 'hi' }] },
+          workflowRunId: 'run-1',
+        }),
+      ];
+      const answered = await Promise.all(rows.map((row) => repositories.executions.insertRunning(row)));
+      for (const [index, row] of rows.entries()) {
+        const stored = await repositories.executions.findById(workspaceId, row.id ?? '');
+        expect(answered[index]).toEqual(stored);
+        expect(JSON.stringify(answered[index])).toBe(JSON.stringify(stored));
+      }
+      expect(answered[0]).toMatchObject({
+        attempts: [],
+        toolCalls: [],
+        retries: 0,
+        costPriced: true,
+        output: null,
+      });
+    });
+
     it('writes 100 concurrent starts and 100 finishes as one statement each, every row durable', async () => {
       counter.statements.length = 0;
       const rows = Array.from({ length: 100 }, () => runningRow(workspaceId));
