@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { queryRows } from '../query-rows.ts';
+import { queryPreparedRows, queryRows } from '../query-rows.ts';
 import {
   agentBudgets,
   budgetPeriods,
@@ -422,29 +422,10 @@ async function finishReservations(database: Database, items: FinishItem[]): Prom
   });
 }
 
-/**
- * Settles executions against their leases in one statement: leases still `reserved` are locked in
- * id order and shrink by what was spent on them, their period rows (key order) move that spend from
- * reserved to spent, and each execution gets a settled hold row.
- */
-async function settleFromLeases(database: Database, items: LeaseSettlement[]): Promise<boolean[]> {
-  const batch = JSON.stringify(
-    items.map((item) => ({
-      hold_id: item.holdId,
-      lease_id: item.leaseId,
-      agent_id: item.agentId,
-      provider_key_id: item.providerKeyId,
-      execution_id: item.executionId,
-      reserved: String(Math.max(0, item.reservedUsd)),
-      spent: String(Math.max(0, item.spentUsd)),
-      at: item.now.toISOString(),
-    })),
-  );
-  const rows = await queryRows<{ id: string }>(
-    database,
-    sql`with batch as (
+/** The settlement statement (constant text, one JSON parameter: run as a prepared statement). */
+const settleFromLeasesText = `with batch as (
           select distinct on (b.hold_id) b.*
-          from json_to_recordset(${batch}::json) as b(hold_id text, lease_id text, agent_id text,
+          from json_to_recordset($1::json) as b(hold_id text, lease_id text, agent_id text,
             provider_key_id text, execution_id text, reserved numeric, spent numeric, at timestamptz)
           -- A hold already settled counts once (two settles racing: the second insert conflicts,
           -- its statement rolls back, and alone it finds the row here).
@@ -495,7 +476,31 @@ async function settleFromLeases(database: Database, items: LeaseSettlement[]): P
           from batch join leases on leases.id = batch.lease_id
           returning id
         )
-        select id, (select count(*) from moved) as moved from recorded`,
+        select id, (select count(*) from moved) as moved from recorded`;
+
+/**
+ * Settles executions against their leases in one statement: leases still `reserved` are locked in
+ * id order and shrink by what was spent on them, their period rows (key order) move that spend from
+ * reserved to spent, and each execution gets a settled hold row.
+ */
+async function settleFromLeases(database: Database, items: LeaseSettlement[]): Promise<boolean[]> {
+  const batch = JSON.stringify(
+    items.map((item) => ({
+      hold_id: item.holdId,
+      lease_id: item.leaseId,
+      agent_id: item.agentId,
+      provider_key_id: item.providerKeyId,
+      execution_id: item.executionId,
+      reserved: String(Math.max(0, item.reservedUsd)),
+      spent: String(Math.max(0, item.spentUsd)),
+      at: item.now.toISOString(),
+    })),
+  );
+  const rows = await queryPreparedRows<{ id: string }>(
+    database,
+    'budget_settle_from_leases',
+    settleFromLeasesText,
+    [batch],
   );
   const recorded = new Set(rows.map((row) => row.id));
   return items.map((item) => recorded.has(item.holdId));

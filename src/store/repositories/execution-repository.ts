@@ -117,7 +117,10 @@ export function createExecutionRepository(database: Database, options: Execution
           target: [executions.workspaceId, executions.idempotencyKey],
           where: sql`${executions.idempotencyKey} is not null`,
         })
-        .returning();
+        .returning()
+        // Constant text (the rows travel as one JSON parameter): planned once per connection.
+        .prepare('execution_insert_running')
+        .execute();
       const byId = new Map(inserted.map((row) => [row.id, row]));
       return rows.map((row) => byId.get(row.id));
     },
@@ -463,5 +466,21 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
       // Only what tells the caller it finished: the caller holds the rest (its running row and the
       // fields it wrote), and mapping whole rows back (input, output, request) cost more than the update.
       .returning({ id: executions.id, status: executions.status })
+      // The text depends only on the written columns: one prepared statement per set of them.
+      .prepare(finishStatementName(keys))
+      .execute()
   );
+}
+
+/** Prepared statement names by the set of columns a finish writes (a name always has one text). */
+const finishStatementNames = new Map<string, string>();
+
+function finishStatementName(keys: readonly string[]): string {
+  const signature = keys.join(',');
+  let name = finishStatementNames.get(signature);
+  if (!name) {
+    name = `execution_finish_${finishStatementNames.size + 1}`;
+    finishStatementNames.set(signature, name);
+  }
+  return name;
 }
