@@ -460,7 +460,11 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
         and(
           sql`${executions.workspaceId} = batch.workspace_id`,
           sql`${executions.id} = batch.id`,
-          eq(executions.status, 'running'),
+          // Through a sub-select the planner cannot match `running` to the partial index of running
+          // rows, so it finds each row by primary key. That index keeps an entry for every row that
+          // ever ran until vacuum removes it: scanned on every batch, the finish cost 4 ms with 11k
+          // executions behind it (0.2 ms by key), and more as the table grew.
+          sql`${executions.status} = (select ${'running'}::text)`,
         ),
       )
       // Only what tells the caller it finished: the caller holds the rest (its running row and the
