@@ -1,6 +1,6 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { queryPreparedRows, queryRows } from '../query-rows.ts';
+import { queryRows } from '../query-rows.ts';
 import {
   agentBudgets,
   budgetPeriods,
@@ -370,7 +370,10 @@ async function finishReservations(database: Database, items: FinishItem[]): Prom
     database,
     sql`with batch as (
           select distinct on (id) id, how, spent, at
-          from json_to_recordset(${batch}::json) as b(id text, how text, spent numeric, at timestamptz)
+          -- The limit tells the planner how many rows the JSON holds (it assumes 100): with the
+          -- real count it looks the rows up by key instead of hashing the whole table.
+          from (select * from json_to_recordset(${batch}::json)
+                  as r(id text, how text, spent numeric, at timestamptz) limit ${items.length}) as b
           order by id
         ),
         taken as (
@@ -422,11 +425,33 @@ async function finishReservations(database: Database, items: FinishItem[]): Prom
   });
 }
 
-/** The settlement statement (constant text, one JSON parameter: run as a prepared statement). */
-const settleFromLeasesText = `with batch as (
+/**
+ * Settles executions against their leases in one statement: leases still `reserved` are locked in
+ * id order and shrink by what was spent on them, their period rows (key order) move that spend from
+ * reserved to spent, and each execution gets a settled hold row.
+ */
+async function settleFromLeases(database: Database, items: LeaseSettlement[]): Promise<boolean[]> {
+  const batch = JSON.stringify(
+    items.map((item) => ({
+      hold_id: item.holdId,
+      lease_id: item.leaseId,
+      agent_id: item.agentId,
+      provider_key_id: item.providerKeyId,
+      execution_id: item.executionId,
+      reserved: String(Math.max(0, item.reservedUsd)),
+      spent: String(Math.max(0, item.spentUsd)),
+      at: item.now.toISOString(),
+    })),
+  );
+  const rows = await queryRows<{ id: string }>(
+    database,
+    sql`with batch as (
           select distinct on (b.hold_id) b.*
-          from json_to_recordset($1::json) as b(hold_id text, lease_id text, agent_id text,
-            provider_key_id text, execution_id text, reserved numeric, spent numeric, at timestamptz)
+          -- The limit tells the planner how many rows the JSON holds (it assumes 100, and then
+          -- hashes all of budget_reservations, one row per settled execution, for the check below).
+          from (select * from json_to_recordset(${batch}::json) as r(hold_id text, lease_id text,
+                  agent_id text, provider_key_id text, execution_id text, reserved numeric, spent numeric,
+                  at timestamptz) limit ${items.length}) as b
           -- A hold already settled counts once (two settles racing: the second insert conflicts,
           -- its statement rolls back, and alone it finds the row here).
           where not exists (select 1 from budget_reservations done where done.id = b.hold_id)
@@ -476,31 +501,7 @@ const settleFromLeasesText = `with batch as (
           from batch join leases on leases.id = batch.lease_id
           returning id
         )
-        select id, (select count(*) from moved) as moved from recorded`;
-
-/**
- * Settles executions against their leases in one statement: leases still `reserved` are locked in
- * id order and shrink by what was spent on them, their period rows (key order) move that spend from
- * reserved to spent, and each execution gets a settled hold row.
- */
-async function settleFromLeases(database: Database, items: LeaseSettlement[]): Promise<boolean[]> {
-  const batch = JSON.stringify(
-    items.map((item) => ({
-      hold_id: item.holdId,
-      lease_id: item.leaseId,
-      agent_id: item.agentId,
-      provider_key_id: item.providerKeyId,
-      execution_id: item.executionId,
-      reserved: String(Math.max(0, item.reservedUsd)),
-      spent: String(Math.max(0, item.spentUsd)),
-      at: item.now.toISOString(),
-    })),
-  );
-  const rows = await queryPreparedRows<{ id: string }>(
-    database,
-    'budget_settle_from_leases',
-    settleFromLeasesText,
-    [batch],
+        select id, (select count(*) from moved) as moved from recorded`,
   );
   const recorded = new Set(rows.map((row) => row.id));
   return items.map((item) => recorded.has(item.holdId));

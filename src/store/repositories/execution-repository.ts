@@ -455,7 +455,10 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
     database
       .update(executions)
       .set(set)
-      .from(sql`json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) as batch`)
+      // The limit tells the planner how many rows the JSON holds (it assumes 100).
+      .from(
+        sql`(select * from json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) limit ${records.length}) as batch`,
+      )
       .where(
         and(
           sql`${executions.workspaceId} = batch.workspace_id`,
@@ -470,21 +473,5 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
       // Only what tells the caller it finished: the caller holds the rest (its running row and the
       // fields it wrote), and mapping whole rows back (input, output, request) cost more than the update.
       .returning({ id: executions.id, status: executions.status })
-      // The text depends only on the written columns: one prepared statement per set of them.
-      .prepare(finishStatementName(keys))
-      .execute()
   );
-}
-
-/** Prepared statement names by the set of columns a finish writes (a name always has one text). */
-const finishStatementNames = new Map<string, string>();
-
-function finishStatementName(keys: readonly string[]): string {
-  const signature = keys.join(',');
-  let name = finishStatementNames.get(signature);
-  if (!name) {
-    name = `execution_finish_${finishStatementNames.size + 1}`;
-    finishStatementNames.set(signature, name);
-  }
-  return name;
 }
