@@ -30,8 +30,8 @@ export interface SdkProviderSettings {
 }
 
 /**
- * Wraps an AI SDK provider as our port. The SDK's own retries are always off (`maxRetries: 0`):
- * the model caller retries, so every attempt is counted and recorded once.
+ * Wraps an AI SDK provider as our port. The specification call has no retries of its own: the
+ * model caller retries, so every attempt is counted and recorded once.
  *
  * `generate` calls the provider's model through the provider specification (`doGenerate`), not
  * `generateText`: the provider package still builds the request and reads the answer (model rules,
