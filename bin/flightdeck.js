@@ -9,6 +9,27 @@ if (major < 22 || (major === 22 && minor < 12)) {
   );
   process.exit(1);
 }
+// A smaller V8 young generation, unless the user chose one: on a machine with many gigabytes V8
+// lets each semi-space grow to 64 MB and keeps what it grew while idle (73 MB resident 3 s after
+// ready on PostgreSQL), where 16 MB served the same load in the gateway bench. It is a start-up
+// flag only, so the process replaces itself once with it (execve: same pid, same stdio, no parent
+// left behind); where that is not possible (Windows) it runs on with V8's default.
+const semiSpaceFlag = /--max-semi-space-size/;
+if (
+  typeof process.execve === 'function' &&
+  !process.execArgv.some((argument) => semiSpaceFlag.test(argument)) &&
+  !semiSpaceFlag.test(process.env.NODE_OPTIONS ?? '')
+) {
+  try {
+    process.execve(
+      process.execPath,
+      [process.execPath, '--max-semi-space-size=16', ...process.execArgv, ...process.argv.slice(1)],
+      process.env,
+    );
+  } catch {
+    // Could not replace the process: run as it is.
+  }
+}
 // Node's on-disk compile cache (in the system's temporary folder, or NODE_COMPILE_CACHE): a start
 // after the first reuses the bytecode of our stripped TypeScript and the packages, about 300 ms of
 // the 1.2 s that loading the app takes. Entries are checked against the source, so stale ones are

@@ -9,3 +9,19 @@ export async function queryRows<Row>(database: Database, query: SQL): Promise<Ro
   const result = (await database.execute(query)) as unknown as { rows: Row[] };
   return result.rows;
 }
+
+/**
+ * Runs one statement of constant text under a statement name (see `grown-statement-name.ts`):
+ * PostgreSQL parses and plans a named statement once per connection; an empty name runs it
+ * unnamed. `name` must always go with the same text. PGlite ignores the name.
+ */
+export async function queryNamedRows<Row>(
+  database: Database,
+  name: string,
+  text: string,
+  params: unknown[],
+): Promise<Row[]> {
+  const prepared = database._.session.prepareQuery({ sql: text, params }, undefined, name, false);
+  const result = (await prepared.execute()) as unknown as { rows: Row[] };
+  return result.rows;
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +48,26 @@ describe('flightdeck CLI', () => {
     }
     // The same installation identity proves the second start opened the same database.
     expect(instanceIds[1]).toBe(instanceIds[0]);
+  }, 60_000);
+
+  it('runs with a 16 MB young generation unless the user chose its size', async () => {
+    const commandLines: string[] = [];
+    for (const environment of [{}, { NODE_OPTIONS: '--max-semi-space-size=32' }]) {
+      const port = await freePort();
+      const cli = runCli(['serve'], {
+        PORT: String(port),
+        FLIGHTDECK_DATA_DIR: dataDirectory,
+        ...environment,
+      });
+      await cli.waitFor(`open http://127.0.0.1:${port}`);
+      // The process replaced itself (same pid) with the flag on its command line.
+      commandLines.push((await readFile(`/proc/${cli.child.pid}/cmdline`, 'utf8')).split('\0').join(' '));
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toEqual({ code: 0, signal: null });
+    }
+    expect(commandLines[0]).toContain('--max-semi-space-size=16');
+    expect(commandLines[0]).toMatch(/bin\/flightdeck\.js serve/);
+    expect(commandLines[1]).not.toContain('--max-semi-space-size=16');
   }, 60_000);
 
   describe('on PostgreSQL', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FakeProvider, startFakeProvider } from '../../src/llm/fake-provider/index.ts';
 import { queryRows } from '../../src/store/query-rows.ts';
 import { createLogger } from '../../src/telemetry/logger.ts';
@@ -208,6 +208,49 @@ describe('provider keys', () => {
         providerKeyId: null,
       }),
     ).rejects.toMatchObject({ code: 'provider_not_configured' });
+  });
+
+  it('answers 50 concurrent misses of one key with one lookup and decryption, and a change drops it', async () => {
+    const workspace = await createWorkspaceFixture(testApp.services, 'single-flight');
+    const url = `/api/workspaces/${workspace.workspaceId}/provider-keys`;
+    const headers = headersFor(workspace.sessions.admin);
+    const created = await testApp.app.inject({
+      method: 'POST',
+      url,
+      headers,
+      payload: { provider: 'openai', label: 'shared', apiKey: 'sk-shared-0000001' },
+    });
+    const lookups = vi.spyOn(testApp.services.repositories.providerKeys, 'findDefault');
+    try {
+      const resolved = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          testApp.services.providerKeys.resolve(workspace.workspaceId, {
+            provider: 'openai',
+            providerKeyId: null,
+          }),
+        ),
+      );
+      expect(lookups).toHaveBeenCalledTimes(1);
+      expect(new Set(resolved.map((credentials) => credentials.apiKey))).toEqual(
+        new Set(['sk-shared-0000001']),
+      );
+      // A second key made default meanwhile: the next resolve reads again and sees it.
+      await testApp.app.inject({
+        method: 'POST',
+        url,
+        headers,
+        payload: { provider: 'openai', label: 'newer', apiKey: 'sk-newer-00000002', isDefault: true },
+      });
+      const after = await testApp.services.providerKeys.resolve(workspace.workspaceId, {
+        provider: 'openai',
+        providerKeyId: null,
+      });
+      expect(after.apiKey).toBe('sk-newer-00000002');
+      expect(after.providerKeyId).not.toBe(created.json().id);
+      expect(lookups).toHaveBeenCalledTimes(2);
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it('lets members use keys but not manage them, and viewers only see the list', async () => {

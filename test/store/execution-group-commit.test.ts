@@ -210,3 +210,105 @@ describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
     });
   },
 );
+
+describe('batch statements named from the first row, on PostgreSQL (one pooled connection)', () => {
+  let store: Store;
+  let dispose: () => Promise<void>;
+  let repositories: Repositories;
+  let workspaceId: string;
+  beforeAll(async () => {
+    const temporary = await createTemporaryDatabase();
+    store = await openStore({ databaseUrl: temporary.url, poolSize: 1 });
+    await store.migrate();
+    dispose = async () => {
+      await store.close();
+      await temporary.drop();
+    };
+    // Named from the first row: what a long-running node does once its tables have grown.
+    repositories = createRepositories(store.database, { namedStatementsAfterRows: 0 });
+    workspaceId = newId();
+    await queryRows(
+      store.database,
+      sql`insert into workspaces (id, name, settings) values (${workspaceId}, 'Named statements', '{}'::jsonb)`,
+    );
+  });
+  afterAll(async () => {
+    await dispose();
+  });
+
+  it('finishes and settles batch after batch through the same prepared statements, each row once', async () => {
+    const now = new Date();
+    const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const leaseId = newId();
+    const lease = await repositories.budgets.reserve({
+      id: leaseId,
+      workspaceId,
+      periodStart,
+      workspaceScope: 'workspace',
+      agentScope: null,
+      defaultWorkspaceLimitUsd: 10,
+      amountUsd: 1,
+      agentId: null,
+      providerKeyId: null,
+      executionId: null,
+      now,
+      expiresAt: new Date(now.getTime() + 3_600_000),
+      kind: 'lease',
+    });
+    expect(lease.reserved).toBe(true);
+    const settledHolds: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const rows = Array.from({ length: 10 }, () => runningRow(workspaceId));
+      await Promise.all(rows.map((row) => repositories.executions.insertRunning(row)));
+      const done = await Promise.all(
+        rows.map((row, index) =>
+          repositories.executions.finish(workspaceId, row.id ?? '', finished({ round, index })),
+        ),
+      );
+      expect(done.map((row) => row?.status)).toEqual(rows.map(() => 'completed'));
+      const holds = rows.map(() => newId());
+      const settled = await Promise.all(
+        rows.map((row, index) =>
+          repositories.budgets.settleFromLease({
+            leaseId,
+            holdId: holds[index] ?? '',
+            agentId: null,
+            providerKeyId: null,
+            executionId: row.id ?? null,
+            reservedUsd: 0.02,
+            spentUsd: 0.01,
+            now,
+          }),
+        ),
+      );
+      expect(settled).toEqual(rows.map(() => true));
+      settledHolds.push(...holds);
+      const stored = await repositories.executions.findById(workspaceId, rows[3]?.id ?? '');
+      expect(stored?.output).toEqual({ round, index: 3 });
+    }
+    // A hold settled again counts once, through the named statement too.
+    expect(
+      await repositories.budgets.settleFromLease({
+        leaseId,
+        holdId: settledHolds[0] ?? '',
+        agentId: null,
+        providerKeyId: null,
+        executionId: null,
+        reservedUsd: 0.02,
+        spentUsd: 0.01,
+        now,
+      }),
+    ).toBe(false);
+    const period = await repositories.budgets.period(workspaceId, 'workspace', periodStart);
+    expect(period.spentUsd).toBeCloseTo(0.3, 12);
+    expect(period.reservedUsd).toBeCloseTo(0.7, 12);
+    // The one pooled connection holds the statements by name: parsed once, planned once.
+    const prepared = await queryRows<{ name: string }>(
+      store.database,
+      sql`select name from pg_prepared_statements order by name`,
+    );
+    expect(prepared.map((row) => row.name)).toEqual(
+      expect.arrayContaining(['budget_settle_from_leases', 'execution_finish_1', 'execution_insert_running']),
+    );
+  });
+});

@@ -144,10 +144,40 @@ export function createProviderKeyService(dependencies: {
   });
   /** When this process last wrote each key's `last_used_at` (the column is minute-grained anyway). */
   const touchedAt = new Map<string, number>();
+  /**
+   * Loads in progress by cache key: when an entry expires under load, the 64 executions that miss it
+   * at once share one key lookup and decryption instead of running 64.
+   */
+  const loading = new Map<string, Promise<ProviderCredentials>>();
   const forgetWorkspace = (workspaceId: string) => {
     for (const cacheKey of credentialCache.keys())
       if (cacheKey.startsWith(`${workspaceId}|`)) credentialCache.delete(cacheKey);
+    // A load that started before the change may have read the old key: it must not be cached or shared.
+    for (const cacheKey of loading.keys())
+      if (cacheKey.startsWith(`${workspaceId}|`)) loading.delete(cacheKey);
   };
+
+  async function load(
+    workspaceId: string,
+    request: Parameters<ProviderCredentialResolver['resolve']>[1],
+    nowMs: number,
+  ): Promise<ProviderCredentials> {
+    const row = request.providerKeyId
+      ? await repositories.providerKeys.find(workspaceId, request.providerKeyId)
+      : await repositories.providerKeys.findDefault(workspaceId, request.provider);
+    if (!row || row.provider !== request.provider) {
+      throw new ProviderError({
+        code: 'provider_not_configured',
+        provider: request.provider,
+        detail: request.providerKeyId
+          ? `the agent's ${request.provider} key no longer exists`
+          : `this workspace has no default ${request.provider} key`,
+      });
+    }
+    const apiKey = decrypt(row);
+    await touch(row.id, nowMs);
+    return { providerKeyId: row.id, provider: request.provider, apiKey, baseUrl: row.baseUrl };
+  }
 
   const resolver: ProviderCredentialResolver = {
     async resolve(workspaceId, request): Promise<ProviderCredentials> {
@@ -159,28 +189,18 @@ export function createProviderKeyService(dependencies: {
         await touch(cached.providerKeyId, nowMs);
         return cached;
       }
-      const row = request.providerKeyId
-        ? await repositories.providerKeys.find(workspaceId, request.providerKeyId)
-        : await repositories.providerKeys.findDefault(workspaceId, request.provider);
-      if (!row || row.provider !== request.provider) {
-        throw new ProviderError({
-          code: 'provider_not_configured',
-          provider: request.provider,
-          detail: request.providerKeyId
-            ? `the agent's ${request.provider} key no longer exists`
-            : `this workspace has no default ${request.provider} key`,
-        });
+      const pending = loading.get(cacheKey);
+      if (pending) return pending;
+      const loaded = load(workspaceId, request, nowMs);
+      loading.set(cacheKey, loaded);
+      try {
+        const credentials = await loaded;
+        // Still the current load (no change to the workspace's keys meanwhile): keep it.
+        if (loading.get(cacheKey) === loaded) credentialCache.set(cacheKey, credentials);
+        return credentials;
+      } finally {
+        if (loading.get(cacheKey) === loaded) loading.delete(cacheKey);
       }
-      const apiKey = decrypt(row);
-      await touch(row.id, nowMs);
-      const credentials: ProviderCredentials = {
-        providerKeyId: row.id,
-        provider: request.provider,
-        apiKey,
-        baseUrl: row.baseUrl,
-      };
-      credentialCache.set(cacheKey, credentials);
-      return credentials;
     },
   };
 

@@ -1,6 +1,7 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { queryRows } from '../query-rows.ts';
+import { createGrownStatementName } from '../grown-statement-name.ts';
+import { queryNamedRows, queryRows } from '../query-rows.ts';
 import {
   agentBudgets,
   budgetPeriods,
@@ -58,15 +59,23 @@ interface FinishItem {
  * a reservation leaves the `reserved` state exactly once. Finishes and lease settlements arriving
  * in one turn of the event loop share one statement (group commit).
  */
-export function createBudgetRepository(database: Database, options: { groupCommit?: boolean } = {}) {
+export function createBudgetRepository(
+  database: Database,
+  options: { groupCommit?: boolean; namedStatementsAfterRows?: number } = {},
+) {
   const knownPeriods = new Set<string>();
   const finishes = createStatementBatcher<FinishItem, FinishedReservation>({
     enabled: options.groupCommit ?? true,
     flush: (items) => finishReservations(database, items),
   });
+  // Named once budget_reservations has grown (a settled hold row per execution).
+  const settlementName = createGrownStatementName(
+    'budget_settle_from_leases',
+    options.namedStatementsAfterRows,
+  );
   const leaseSettlements = createStatementBatcher<LeaseSettlement, boolean>({
     enabled: options.groupCommit ?? true,
-    flush: (items) => settleFromLeases(database, items),
+    flush: (items) => settleFromLeases(database, items, settlementName),
   });
   return {
     /**
@@ -425,33 +434,14 @@ async function finishReservations(database: Database, items: FinishItem[]): Prom
   });
 }
 
-/**
- * Settles executions against their leases in one statement: leases still `reserved` are locked in
- * id order and shrink by what was spent on them, their period rows (key order) move that spend from
- * reserved to spent, and each execution gets a settled hold row.
- */
-async function settleFromLeases(database: Database, items: LeaseSettlement[]): Promise<boolean[]> {
-  const batch = JSON.stringify(
-    items.map((item) => ({
-      hold_id: item.holdId,
-      lease_id: item.leaseId,
-      agent_id: item.agentId,
-      provider_key_id: item.providerKeyId,
-      execution_id: item.executionId,
-      reserved: String(Math.max(0, item.reservedUsd)),
-      spent: String(Math.max(0, item.spentUsd)),
-      at: item.now.toISOString(),
-    })),
-  );
-  const rows = await queryRows<{ id: string }>(
-    database,
-    sql`with batch as (
+/** The settlement statement: constant text, the rows as one JSON parameter and their count. */
+const settleFromLeasesText = `with batch as (
           select distinct on (b.hold_id) b.*
           -- The limit tells the planner how many rows the JSON holds (it assumes 100, and then
           -- hashes all of budget_reservations, one row per settled execution, for the check below).
-          from (select * from json_to_recordset(${batch}::json) as r(hold_id text, lease_id text,
+          from (select * from json_to_recordset($1::json) as r(hold_id text, lease_id text,
                   agent_id text, provider_key_id text, execution_id text, reserved numeric, spent numeric,
-                  at timestamptz) limit ${items.length}) as b
+                  at timestamptz) limit $2) as b
           -- A hold already settled counts once (two settles racing: the second insert conflicts,
           -- its statement rolls back, and alone it finds the row here).
           where not exists (select 1 from budget_reservations done where done.id = b.hold_id)
@@ -501,7 +491,35 @@ async function settleFromLeases(database: Database, items: LeaseSettlement[]): P
           from batch join leases on leases.id = batch.lease_id
           returning id
         )
-        select id, (select count(*) from moved) as moved from recorded`,
+        select id, (select count(*) from moved) as moved from recorded`;
+
+/**
+ * Settles executions against their leases in one statement: leases still `reserved` are locked in
+ * id order and shrink by what was spent on them, their period rows (key order) move that spend from
+ * reserved to spent, and each execution gets a settled hold row.
+ */
+async function settleFromLeases(
+  database: Database,
+  items: LeaseSettlement[],
+  statementName: (batchRows: number) => string,
+): Promise<boolean[]> {
+  const batch = JSON.stringify(
+    items.map((item) => ({
+      hold_id: item.holdId,
+      lease_id: item.leaseId,
+      agent_id: item.agentId,
+      provider_key_id: item.providerKeyId,
+      execution_id: item.executionId,
+      reserved: String(Math.max(0, item.reservedUsd)),
+      spent: String(Math.max(0, item.spentUsd)),
+      at: item.now.toISOString(),
+    })),
+  );
+  const rows = await queryNamedRows<{ id: string }>(
+    database,
+    statementName(items.length),
+    settleFromLeasesText,
+    [batch, items.length],
   );
   const recorded = new Set(rows.map((row) => row.id));
   return items.map((item) => recorded.has(item.holdId));

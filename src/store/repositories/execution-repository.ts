@@ -1,5 +1,6 @@
 import { and, desc, eq, getTableColumns, is, lt, SQL, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
+import { createGrownStatementName } from '../grown-statement-name.ts';
 import { queryRows } from '../query-rows.ts';
 import { type ExecutionStatus, executions } from '../schema/index.ts';
 import { exactStatsLimit, rollupStats, rollupWindowCount } from './execution-rollup-stats.ts';
@@ -93,6 +94,8 @@ export interface ExecutionRepositoryOptions {
    * transaction (a batch would leave it) and for the bench's before.
    */
   groupCommit?: boolean;
+  /** Rows a batch statement writes unnamed before it is named (see grown-statement-name.ts). */
+  namedStatementsAfterRows?: number;
 }
 
 interface FinishItem {
@@ -125,6 +128,7 @@ export function createExecutionRepository(database: Database, options: Execution
       return rows.map((row) => byId.get(row.id));
     },
   });
+  const finishMany = createFinishStatements(database, options.namedStatementsAfterRows);
   const finishes = createStatementBatcher<FinishItem, FinishedExecution | undefined>({
     enabled: groupCommit,
     async flush(items) {
@@ -137,7 +141,7 @@ export function createExecutionRepository(database: Database, options: Execution
       const finished = new Map<string, FinishedExecution>();
       await Promise.all(
         [...groups.values()].map(async (group) => {
-          for (const row of await finishMany(database, group)) finished.set(row.id, row);
+          for (const row of await finishMany(group)) finished.set(row.id, row);
         }),
       );
       return items.map((item) => finished.get(item.executionId));
@@ -437,18 +441,13 @@ function rowsFromJson(rows: ExecutionInsert[]): SQL {
 }
 
 /**
- * Finishes several running executions in one update: the rows travel as one JSON array read by
- * `json_populate_recordset` into the table's own row type (json columns keep their text, so key
- * order survives), and only rows still `running` change. The rollup trigger is per statement, so
- * it runs once for the whole batch.
+ * The finish of one set of written columns, built once: several running executions in one update,
+ * the rows as one JSON array read by `json_populate_recordset` into the table's own row type (json
+ * columns keep their text, so key order survives); only rows still `running` change. The rollup
+ * trigger is per statement, so it runs once for the whole batch. `name` is the statement name
+ * (empty: unnamed, see grown-statement-name.ts).
  */
-async function finishMany(database: Database, items: FinishItem[]): Promise<FinishedExecution[]> {
-  const [first] = items;
-  if (!first) return [];
-  const keys = writtenColumns(first.finish);
-  const records = items.map((item) =>
-    jsonRecord({ ...item.finish, workspaceId: item.workspaceId, id: item.executionId }),
-  );
+function buildFinish(database: Database, keys: readonly ExecutionColumnKey[], name: string) {
   const set: Record<string, SQL> = {};
   for (const key of keys) set[key] = sql.raw(`batch."${executionColumns[key].name}"`);
   return (
@@ -457,7 +456,7 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
       .set(set)
       // The limit tells the planner how many rows the JSON holds (it assumes 100).
       .from(
-        sql`(select * from json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) limit ${records.length}) as batch`,
+        sql`(select * from json_populate_recordset(null::executions, ${sql.placeholder('rows')}::json) limit ${sql.placeholder('count')}) as batch`,
       )
       .where(
         and(
@@ -473,5 +472,48 @@ async function finishMany(database: Database, items: FinishItem[]): Promise<Fini
       // Only what tells the caller it finished: the caller holds the rest (its running row and the
       // fields it wrote), and mapping whole rows back (input, output, request) cost more than the update.
       .returning({ id: executions.id, status: executions.status })
+      .prepare(name)
   );
+}
+
+type FinishStatement = ReturnType<typeof buildFinish>;
+
+/**
+ * Finish statements by the set of columns they write (normally one or two sets), each built once
+ * per statement name: building it with drizzle on every batch cost more CPU than sending it.
+ */
+function createFinishStatements(database: Database, namedAfterRows: number | undefined) {
+  const bySignature = new Map<
+    string,
+    { nameFor: (batchRows: number) => string; built: Map<string, FinishStatement> }
+  >();
+  return async (items: FinishItem[]): Promise<FinishedExecution[]> => {
+    const [first] = items;
+    if (!first) return [];
+    const keys = writtenColumns(first.finish);
+    const signature = keys.join(',');
+    let entry = bySignature.get(signature);
+    if (!entry) {
+      entry = {
+        // Execution rows are wide (a few to a page): measured, a generic plan finds them by key from
+        // about 1,000 rows on (it seq-scanned 400).
+        nameFor: createGrownStatementName(
+          `execution_finish_${bySignature.size + 1}`,
+          namedAfterRows ?? 1_000,
+        ),
+        built: new Map(),
+      };
+      bySignature.set(signature, entry);
+    }
+    const name = entry.nameFor(items.length);
+    let statement = entry.built.get(name);
+    if (!statement) {
+      statement = buildFinish(database, keys, name);
+      entry.built.set(name, statement);
+    }
+    const records = items.map((item) =>
+      jsonRecord({ ...item.finish, workspaceId: item.workspaceId, id: item.executionId }),
+    );
+    return statement.execute({ rows: JSON.stringify(records), count: records.length });
+  };
 }

@@ -24,6 +24,11 @@ import { createWorkspaceSecretRepository } from './workspace-secret-repository.t
 export interface RepositoryOptions {
   /** Group commit of execution records and budget settlements; off inside a transaction. */
   groupCommit?: boolean;
+  /**
+   * Rows a batch statement writes unnamed (planned on every run) before it keeps one plan per
+   * connection (see grown-statement-name.ts); 5,000 by default, 0 names it from the first.
+   */
+  namedStatementsAfterRows?: number;
 }
 
 /** Every repository over one database handle (a pool, or one transaction). */
