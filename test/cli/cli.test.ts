@@ -52,7 +52,8 @@ describe('flightdeck CLI', () => {
 
   it('runs with a 16 MB young generation unless the user chose its size', async () => {
     const commandLines: string[] = [];
-    for (const environment of [{}, { NODE_OPTIONS: '--max-semi-space-size=32' }]) {
+    const environments: Array<Record<string, string>> = [{}, { NODE_OPTIONS: '--max-semi-space-size=32' }];
+    for (const environment of environments) {
       const port = await freePort();
       const cli = runCli(['serve'], {
         PORT: String(port),
