@@ -68,10 +68,12 @@ export function createBudgetRepository(
     enabled: options.groupCommit ?? true,
     flush: (items) => finishReservations(database, items),
   });
-  // Named once budget_reservations has grown (a settled hold row per execution).
+  // Named from the first settlement: its plan finds holds and leases by key however young the
+  // tables were when it was made (checked with generic plans on an empty schema); only
+  // budget_periods, which grows by workspace and agent rather than by execution, is scanned then.
   const settlementName = createGrownStatementName(
     'budget_settle_from_leases',
-    options.namedStatementsAfterRows,
+    options.namedStatementsAfterRows ?? 0,
   );
   const leaseSettlements = createStatementBatcher<LeaseSettlement, boolean>({
     enabled: options.groupCommit ?? true,
@@ -443,8 +445,10 @@ const settleFromLeasesText = `with batch as (
                   agent_id text, provider_key_id text, execution_id text, reserved numeric, spent numeric,
                   at timestamptz) limit $2) as b
           -- A hold already settled counts once (two settles racing: the second insert conflicts,
-          -- its statement rolls back, and alone it finds the row here).
-          where not exists (select 1 from budget_reservations done where done.id = b.hold_id)
+          -- its statement rolls back, and alone it finds the row here). A sub-select per row rather
+          -- than "not exists", which PostgreSQL turns into an anti-join that a plan kept from a young
+          -- table runs as a hash of all of budget_reservations (one row per settled execution).
+          where (select done.id from budget_reservations done where done.id = b.hold_id) is null
           order by b.hold_id
         ),
         totals as (select lease_id, sum(spent) as spent from batch group by lease_id),

@@ -26,7 +26,8 @@ export interface RepositoryOptions {
   groupCommit?: boolean;
   /**
    * Rows a batch statement writes unnamed (planned on every run) before it keeps one plan per
-   * connection (see grown-statement-name.ts); 5,000 by default, 0 names it from the first.
+   * connection (see grown-statement-name.ts). By default the finish waits for 1,000 and the lease
+   * settlement, whose plan is right on any table size, is named from the first; 0 names both so.
    */
   namedStatementsAfterRows?: number;
 }
