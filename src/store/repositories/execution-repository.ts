@@ -108,22 +108,25 @@ interface FinishItem {
 export function createExecutionRepository(database: Database, options: ExecutionRepositoryOptions = {}) {
   const groupCommit = options.groupCommit ?? true;
   // Resolves once its statement committed: the `running` row is durable before the provider call.
+  // Rows without a key never conflict (the unique index is partial); with one already taken in the
+  // workspace, the row is skipped and answers undefined (the caller then reads the first). Built
+  // once: constant text, the rows as one JSON parameter, planned once per connection (an insert
+  // plan does not depend on the table's size).
+  const insertRunning = database
+    .insert(executions)
+    .select(
+      sql`select ${sql.raw(insertSelectList)} from json_populate_recordset(null::executions, ${sql.placeholder('rows')}::json) as batch`,
+    )
+    .onConflictDoNothing({
+      target: [executions.workspaceId, executions.idempotencyKey],
+      where: sql`${executions.idempotencyKey} is not null`,
+    })
+    .returning()
+    .prepare('execution_insert_running');
   const inserts = createStatementBatcher<ExecutionInsert, ExecutionRow | undefined>({
     enabled: groupCommit,
     async flush(rows) {
-      // Rows without a key never conflict (the unique index is partial); with one already taken in
-      // the workspace, the row is skipped and answers undefined (the caller then reads the first).
-      const inserted = await database
-        .insert(executions)
-        .select(rowsFromJson(rows))
-        .onConflictDoNothing({
-          target: [executions.workspaceId, executions.idempotencyKey],
-          where: sql`${executions.idempotencyKey} is not null`,
-        })
-        .returning()
-        // Constant text (the rows travel as one JSON parameter): planned once per connection.
-        .prepare('execution_insert_running')
-        .execute();
+      const inserted = await insertRunning.execute({ rows: JSON.stringify(rows.map(jsonRecord)) });
       const byId = new Map(inserted.map((row) => [row.id, row]));
       return rows.map((row) => byId.get(row.id));
     },
@@ -432,12 +435,6 @@ function jsonRecord(values: Partial<ExecutionInsert>): Record<string, unknown> {
       record[column.name] = value instanceof Date ? value.toISOString() : value;
   }
   return record;
-}
-
-/** Rows as one JSON parameter, read back into the table's row type. */
-function rowsFromJson(rows: ExecutionInsert[]): SQL {
-  const records = rows.map(jsonRecord);
-  return sql`select ${sql.raw(insertSelectList)} from json_populate_recordset(null::executions, ${JSON.stringify(records)}::json) as batch`;
 }
 
 /**
