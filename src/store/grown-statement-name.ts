@@ -9,12 +9,13 @@
  * executions for the finish and hashed all of budget_reservations for the settled-hold check; with
  * 1,000 executions and 3,000 settled holds both went by primary key).
  *
- * So a statement runs unnamed (planned on every run, against the tables as they are) until this
- * process has written `rowsBeforeNaming` rows with it — by then its table holds at least that
- * many — and named from then on: the parse and plan (about 0.4 ms and 0.3–0.7 ms a batch on the
- * settlement and finish) are paid once per connection. Counting this process's own rows keeps it
- * simple: a restarted node on a large table starts unnamed and only pays planning a little longer.
- * PGlite ignores statement names.
+ * So a statement whose plan depends on that runs unnamed (planned on every run, against the tables
+ * as they are) until this process has written `rowsBeforeNaming` rows with it — by then its table
+ * holds at least that many — and named from then on: its parse and plan (0.7 ms a batch for the
+ * finish) are paid once per connection. Counting this process's own rows keeps it simple: a
+ * restarted node on a large table starts unnamed and only pays planning a little longer. A
+ * statement whose plan is right at any size (the lease settlement) is named from the first row
+ * (`rowsBeforeNaming` 0). PGlite ignores statement names.
  */
 export function createGrownStatementName(
   name: string,
