@@ -19,7 +19,7 @@
  */
 export function createGrownStatementName(
   name: string,
-  rowsBeforeNaming = 5_000,
+  rowsBeforeNaming: number,
 ): (batchRows: number) => string {
   let written = 0;
   return (batchRows) => {

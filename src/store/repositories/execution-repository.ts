@@ -107,7 +107,6 @@ interface FinishItem {
 /** Execution records: one insert when a run starts, one update when it ends, shared by concurrent runs. */
 export function createExecutionRepository(database: Database, options: ExecutionRepositoryOptions = {}) {
   const groupCommit = options.groupCommit ?? true;
-  // Resolves once its statement committed: the `running` row is durable before the provider call.
   // Rows without a key never conflict (the unique index is partial); with one already taken in the
   // workspace, the row is skipped and answers undefined (the caller then reads the first). Built
   // once: constant text, the rows as one JSON parameter, planned once per connection (an insert
@@ -123,6 +122,7 @@ export function createExecutionRepository(database: Database, options: Execution
     })
     .returning()
     .prepare('execution_insert_running');
+  // Resolves once its statement committed: the `running` row is durable before the provider call.
   const inserts = createStatementBatcher<ExecutionInsert, ExecutionRow | undefined>({
     enabled: groupCommit,
     async flush(rows) {
@@ -136,10 +136,13 @@ export function createExecutionRepository(database: Database, options: Execution
     enabled: groupCommit,
     async flush(items) {
       // One statement per set of written columns (normally all items write the same ones).
-      const groups = new Map<string, FinishItem[]>();
+      const groups = new Map<string, FinishGroup>();
       for (const item of items) {
-        const signature = writtenColumns(item.finish).join(',');
-        groups.set(signature, [...(groups.get(signature) ?? []), item]);
+        const keys = writtenColumns(item.finish);
+        const signature = keys.join(',');
+        const group = groups.get(signature);
+        if (group) group.items.push(item);
+        else groups.set(signature, { signature, keys, items: [item] });
       }
       const finished = new Map<string, FinishedExecution>();
       await Promise.all(
@@ -475,6 +478,13 @@ function buildFinish(database: Database, keys: readonly ExecutionColumnKey[], na
 
 type FinishStatement = ReturnType<typeof buildFinish>;
 
+/** Finishes that write the same columns: one statement. */
+interface FinishGroup {
+  signature: string;
+  keys: ExecutionColumnKey[];
+  items: FinishItem[];
+}
+
 /**
  * Finish statements by the set of columns they write (normally one or two sets), each built once
  * per statement name: building it with drizzle on every batch cost more CPU than sending it.
@@ -484,11 +494,7 @@ function createFinishStatements(database: Database, namedAfterRows: number | und
     string,
     { nameFor: (batchRows: number) => string; built: Map<string, FinishStatement> }
   >();
-  return async (items: FinishItem[]): Promise<FinishedExecution[]> => {
-    const [first] = items;
-    if (!first) return [];
-    const keys = writtenColumns(first.finish);
-    const signature = keys.join(',');
+  return async ({ signature, keys, items }: FinishGroup): Promise<FinishedExecution[]> => {
     let entry = bySignature.get(signature);
     if (!entry) {
       entry = {
