@@ -76,6 +76,41 @@ function finished(output: unknown): ExecutionFinish {
   };
 }
 
+/** A lease of $10 on the workspace's scope for this month: settlements shrink it. */
+async function takeLease(repositories: Repositories, workspaceId: string, amountUsd = 1) {
+  const now = new Date();
+  const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const leaseId = newId();
+  const lease = await repositories.budgets.reserve({
+    id: leaseId,
+    workspaceId,
+    periodStart,
+    workspaceScope: 'workspace',
+    agentScope: null,
+    defaultWorkspaceLimitUsd: 10,
+    amountUsd,
+    agentId: null,
+    providerKeyId: null,
+    executionId: null,
+    now,
+    expiresAt: new Date(now.getTime() + 3_600_000),
+    kind: 'lease',
+  });
+  expect(lease.reserved).toBe(true);
+  return { leaseId, periodStart, now };
+}
+
+const settlementOf = (leaseId: string, executionId: string | null, now: Date) => ({
+  leaseId,
+  holdId: newId(),
+  agentId: null,
+  providerKeyId: null,
+  executionId,
+  reservedUsd: 0.02,
+  spentUsd: 0.01,
+  now,
+});
+
 describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
   'execution records by group commit on %s',
   (target) => {
@@ -200,6 +235,101 @@ describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
         expect((await repositories.executions.findById(workspaceId, row.id ?? ''))?.status).toBe('running');
     });
 
+    it('ends executions and settles their holds of the same turn in one statement once the finish is named', async () => {
+      // Named from the first row: what a node does once its tables have grown.
+      const grown = createRepositories(store.database, { namedStatementsAfterRows: 0 });
+      const fresh = newId();
+      await queryRows(
+        store.database,
+        sql`insert into workspaces (id, name, settings) values (${fresh}, 'End writes', '{}'::jsonb)`,
+      );
+      const { leaseId, periodStart, now } = await takeLease(repositories, fresh);
+      const rows = Array.from({ length: 20 }, () => runningRow(fresh));
+      await Promise.all(rows.map((row) => grown.executions.insertRunning(row)));
+      counter.statements.length = 0;
+      const settlements = rows.map((row) => settlementOf(leaseId, row.id ?? null, now));
+      const [done, settled] = await Promise.all([
+        Promise.all(
+          rows.map((row, index) =>
+            grown.executions.finish(fresh, row.id ?? '', finished({ index, beta: 2, alpha: 1 })),
+          ),
+        ),
+        Promise.all(settlements.map((settlement) => grown.budgets.settleFromLease(settlement))),
+      ]);
+      expect(counter.statements).toHaveLength(1);
+      expect(counter.statements[0]).toMatch(/^with finished as \(update "executions"/);
+      expect(done.map((row) => row?.status)).toEqual(rows.map(() => 'completed'));
+      expect(settled).toEqual(rows.map(() => true));
+      const stored = await grown.executions.findById(fresh, rows[5]?.id ?? '');
+      expect(JSON.stringify(stored?.output)).toBe('{"index":5,"beta":2,"alpha":1}');
+      const period = await grown.budgets.period(fresh, 'workspace', periodStart);
+      expect(period.spentUsd).toBeCloseTo(0.2, 12);
+      expect(period.reservedUsd).toBeCloseTo(0.8, 12);
+      const holds = await queryRows<{ count: number }>(
+        store.database,
+        sql`select count(*)::int as count from budget_reservations
+            where workspace_id = ${fresh} and kind = 'hold' and state = 'settled'`,
+      );
+      expect(holds[0]?.count).toBe(20);
+    });
+
+    it('fails only the bad finish of a joined statement: the other finishes and every settlement are written', async () => {
+      const grown = createRepositories(store.database, { namedStatementsAfterRows: 0 });
+      const fresh = newId();
+      await queryRows(
+        store.database,
+        sql`insert into workspaces (id, name, settings) values (${fresh}, 'End writes failing', '{}'::jsonb)`,
+      );
+      const { leaseId, periodStart, now } = await takeLease(repositories, fresh);
+      const rows = Array.from({ length: 4 }, () => runningRow(fresh));
+      await Promise.all(rows.map((row) => grown.executions.insertRunning(row)));
+      // Not an integer: PostgreSQL refuses the whole statement that carries it.
+      const bad = { ...finished('bad'), inputTokens: 'many' as unknown as number };
+      const answers = await Promise.allSettled([
+        ...rows.map((row, index) =>
+          grown.executions.finish(fresh, row.id ?? '', index === 2 ? bad : finished(index)),
+        ),
+        ...rows.map((row) => grown.budgets.settleFromLease(settlementOf(leaseId, row.id ?? null, now))),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect(answers.slice(4).map((answer) => (answer.status === 'fulfilled' ? answer.value : null))).toEqual(
+        [true, true, true, true],
+      );
+      const statuses = await Promise.all(
+        rows.map(async (row) => (await grown.executions.findById(fresh, row.id ?? ''))?.status),
+      );
+      expect(statuses).toEqual(['completed', 'completed', 'running', 'completed']);
+      const period = await grown.budgets.period(fresh, 'workspace', periodStart);
+      expect(period.spentUsd).toBeCloseTo(0.04, 12);
+    });
+
+    it('finishes and settles side by side while the finish is still unnamed (a young table)', async () => {
+      const young = createRepositories(store.database);
+      const { leaseId, now } = await takeLease(young, workspaceId);
+      const row = runningRow(workspaceId);
+      await young.executions.insertRunning(row);
+      counter.statements.length = 0;
+      const [done, settled] = await Promise.all([
+        young.executions.finish(workspaceId, row.id ?? '', finished('young')),
+        young.budgets.settleFromLease(settlementOf(leaseId, row.id ?? null, now)),
+      ]);
+      expect(done?.status).toBe('completed');
+      expect(settled).toBe(true);
+      expect(counter.statements.map((text) => text.split(' ', 2).join(' ')).sort()).toEqual([
+        'update "executions"',
+        'with settle_batch',
+      ]);
+    });
+
     it('writes each row alone with group commit off (inside a transaction, the bench before)', async () => {
       const single = createRepositories(store.database, { groupCommit: false });
       counter.statements.length = 0;
@@ -299,16 +429,53 @@ describe('batch statements named from the first row, on PostgreSQL (one pooled c
         now,
       }),
     ).toBe(false);
+    // Finishes and settlements of the same turn: one named statement ends them both.
+    for (let round = 0; round < 2; round++) {
+      const rows = Array.from({ length: 5 }, () => runningRow(workspaceId));
+      await Promise.all(rows.map((row) => repositories.executions.insertRunning(row)));
+      const [done, settled] = await Promise.all([
+        Promise.all(
+          rows.map((row) => repositories.executions.finish(workspaceId, row.id ?? '', finished(round))),
+        ),
+        Promise.all(
+          rows.map((row) => repositories.budgets.settleFromLease(settlementOf(leaseId, row.id ?? null, now))),
+        ),
+      ]);
+      expect(done.map((row) => row?.status)).toEqual(rows.map(() => 'completed'));
+      expect(settled).toEqual(rows.map(() => true));
+    }
     const period = await repositories.budgets.period(workspaceId, 'workspace', periodStart);
-    expect(period.spentUsd).toBeCloseTo(0.3, 12);
-    expect(period.reservedUsd).toBeCloseTo(0.7, 12);
+    expect(period.spentUsd).toBeCloseTo(0.4, 12);
+    expect(period.reservedUsd).toBeCloseTo(0.6, 12);
+    // Batches of one row, as at concurrency 1: the kept plan serves them too (PostgreSQL's default
+    // mode would plan a custom one for each, a one-row batch being cheaper to plan for).
+    for (let round = 0; round < 8; round++) {
+      const row = runningRow(workspaceId);
+      await repositories.executions.insertRunning(row);
+      await Promise.all([
+        repositories.executions.finish(workspaceId, row.id ?? '', finished(round)),
+        repositories.budgets.settleFromLease(settlementOf(leaseId, row.id ?? null, now)),
+      ]);
+    }
+    const plans = await queryRows<{ name: string; generic: number; custom: number }>(
+      store.database,
+      sql`select name, generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements
+          where name in ('execution_end_1', 'execution_insert_running')`,
+    );
+    for (const plan of plans) expect(plan).toMatchObject({ custom: 0 });
+    expect(plans.find((plan) => plan.name === 'execution_end_1')?.generic).toBeGreaterThanOrEqual(10);
     // The one pooled connection holds the statements by name: parsed once, planned once.
     const prepared = await queryRows<{ name: string }>(
       store.database,
       sql`select name from pg_prepared_statements order by name`,
     );
     expect(prepared.map((row) => row.name)).toEqual(
-      expect.arrayContaining(['budget_settle_from_leases', 'execution_finish_1', 'execution_insert_running']),
+      expect.arrayContaining([
+        'budget_settle_from_leases',
+        'execution_end_1',
+        'execution_finish_1',
+        'execution_insert_running',
+      ]),
     );
   });
 });

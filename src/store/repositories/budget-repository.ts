@@ -1,7 +1,6 @@
 import { and, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { createGrownStatementName } from '../grown-statement-name.ts';
-import { queryNamedRows, queryRows } from '../query-rows.ts';
+import { queryRows } from '../query-rows.ts';
 import {
   agentBudgets,
   budgetPeriods,
@@ -9,6 +8,8 @@ import {
   type ReservationFinish,
   type WorkspaceSettingsColumn,
 } from '../schema/index.ts';
+import { createExecutionEndWrites, type ExecutionEndWrites } from './execution-end-writes.ts';
+import type { LeaseSettlement } from './lease-settlement-statement.ts';
 import { createStatementBatcher } from './statement-batcher.ts';
 
 export interface ScopeLimit {
@@ -33,18 +34,7 @@ export interface FinishedReservation {
   periodStart?: Date;
 }
 
-/** One execution's spend taken off its node's lease and recorded as a settled hold of its own. */
-export interface LeaseSettlement {
-  leaseId: string;
-  holdId: string;
-  agentId: string | null;
-  providerKeyId: string | null;
-  executionId: string | null;
-  /** What the execution held in memory (its estimate). */
-  reservedUsd: number;
-  spentUsd: number;
-  now: Date;
-}
+export type { LeaseSettlement } from './lease-settlement-statement.ts';
 
 interface FinishItem {
   id: string;
@@ -61,24 +51,15 @@ interface FinishItem {
  */
 export function createBudgetRepository(
   database: Database,
-  options: { groupCommit?: boolean; namedStatementsAfterRows?: number } = {},
+  options: { groupCommit?: boolean; namedStatementsAfterRows?: number; endWrites?: ExecutionEndWrites } = {},
 ) {
   const knownPeriods = new Set<string>();
   const finishes = createStatementBatcher<FinishItem, FinishedReservation>({
     enabled: options.groupCommit ?? true,
     flush: (items) => finishReservations(database, items),
   });
-  // Named from the first settlement: its plan finds holds and leases by key however young the
-  // tables were when it was made (checked with generic plans on an empty schema); only
-  // budget_periods, which grows by workspace and agent rather than by execution, is scanned then.
-  const settlementName = createGrownStatementName(
-    'budget_settle_from_leases',
-    options.namedStatementsAfterRows ?? 0,
-  );
-  const leaseSettlements = createStatementBatcher<LeaseSettlement, boolean>({
-    enabled: options.groupCommit ?? true,
-    flush: (items) => settleFromLeases(database, items, settlementName),
-  });
+  // Settlements share their statements (and commit) with the execution finishes of the same turn.
+  const endWrites = options.endWrites ?? createExecutionEndWrites(database, options);
   return {
     /**
      * Takes a hold on the workspace scope and, with an agent, the agent's scope — on every one or
@@ -223,7 +204,7 @@ export function createBudgetRepository(
      * (returned, or expired and reclaimed): then nothing is counted, as for an expired hold.
      */
     settleFromLease(settlement: LeaseSettlement): Promise<boolean> {
-      return leaseSettlements.submit(settlement);
+      return endWrites.settle(settlement);
     },
 
     /** The workspace's stored settings and, with an agent, its own monthly limit: one query for a reservation. */
@@ -434,97 +415,4 @@ async function finishReservations(database: Database, items: FinishItem[]): Prom
       typeof row.scopes === 'string' ? (JSON.parse(row.scopes) as string[]) : (row.scopes as string[]);
     return { finished: true, workspaceId: row.workspaceId, scopes, periodStart: new Date(row.periodStart) };
   });
-}
-
-/** The settlement statement: constant text, the rows as one JSON parameter and their count. */
-const settleFromLeasesText = `with batch as (
-          select distinct on (b.hold_id) b.*
-          -- The limit tells the planner how many rows the JSON holds (it assumes 100, and then
-          -- hashes all of budget_reservations, one row per settled execution, for the check below).
-          from (select * from json_to_recordset($1::json) as r(hold_id text, lease_id text,
-                  agent_id text, provider_key_id text, execution_id text, reserved numeric, spent numeric,
-                  at timestamptz) limit $2) as b
-          -- A hold already settled counts once (two settles racing: the second insert conflicts,
-          -- its statement rolls back, and alone it finds the row here). A sub-select per row rather
-          -- than "not exists", which PostgreSQL turns into an anti-join that a plan kept from a young
-          -- table runs as a hash of all of budget_reservations (one row per settled execution).
-          where (select done.id from budget_reservations done where done.id = b.hold_id) is null
-          order by b.hold_id
-        ),
-        totals as (select lease_id, sum(spent) as spent from batch group by lease_id),
-        taken as (
-          select l.id from budget_reservations l join totals on totals.lease_id = l.id
-          where l.state = 'reserved' and l.kind = 'lease' order by l.id for update of l
-        ),
-        leases as (
-          update budget_reservations l set reserved_usd = greatest(l.reserved_usd - totals.spent, 0)
-          from totals, taken
-          where l.id = totals.lease_id and l.id = taken.id and l.state = 'reserved'
-          returning l.id, l.workspace_id, l.scopes, l.period_start
-        ),
-        per_scope as (
-          select leases.workspace_id, scoped.scope, leases.period_start, sum(totals.spent) as spent
-          from leases join totals on totals.lease_id = leases.id
-          cross join lateral jsonb_array_elements_text(leases.scopes) as scoped(scope)
-          group by 1, 2, 3
-        ),
-        locked as (
-          select p.workspace_id, p.scope, p.period_start
-          from budget_periods p join per_scope on p.workspace_id = per_scope.workspace_id
-            and p.period_start = per_scope.period_start and p.scope = per_scope.scope
-          order by p.workspace_id, p.period_start, p.scope
-          for update of p
-        ),
-        moved as (
-          update budget_periods p
-          set reserved_usd = greatest(p.reserved_usd - per_scope.spent, 0),
-              spent_usd = p.spent_usd + per_scope.spent
-          from per_scope, locked
-          where p.workspace_id = locked.workspace_id and p.scope = locked.scope
-            and p.period_start = locked.period_start and per_scope.workspace_id = locked.workspace_id
-            and per_scope.scope = locked.scope and per_scope.period_start = locked.period_start
-          returning p.scope
-        ),
-        recorded as (
-          insert into budget_reservations (id, workspace_id, period_start, scopes, agent_id,
-            provider_key_id, execution_id, reserved_usd, spent_usd, state, kind, created_at,
-            expires_at, finished_at)
-          select batch.hold_id, leases.workspace_id, leases.period_start, leases.scopes, batch.agent_id,
-                 batch.provider_key_id, batch.execution_id, batch.reserved, batch.spent, 'settled',
-                 'hold', batch.at, batch.at, batch.at
-          from batch join leases on leases.id = batch.lease_id
-          returning id
-        )
-        select id, (select count(*) from moved) as moved from recorded`;
-
-/**
- * Settles executions against their leases in one statement: leases still `reserved` are locked in
- * id order and shrink by what was spent on them, their period rows (key order) move that spend from
- * reserved to spent, and each execution gets a settled hold row.
- */
-async function settleFromLeases(
-  database: Database,
-  items: LeaseSettlement[],
-  statementName: (batchRows: number) => string,
-): Promise<boolean[]> {
-  const batch = JSON.stringify(
-    items.map((item) => ({
-      hold_id: item.holdId,
-      lease_id: item.leaseId,
-      agent_id: item.agentId,
-      provider_key_id: item.providerKeyId,
-      execution_id: item.executionId,
-      reserved: String(Math.max(0, item.reservedUsd)),
-      spent: String(Math.max(0, item.spentUsd)),
-      at: item.now.toISOString(),
-    })),
-  );
-  const rows = await queryNamedRows<{ id: string }>(
-    database,
-    statementName(items.length),
-    settleFromLeasesText,
-    [batch, items.length],
-  );
-  const recorded = new Set(rows.map((row) => row.id));
-  return items.map((item) => recorded.has(item.holdId));
 }

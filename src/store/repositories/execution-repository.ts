@@ -1,8 +1,10 @@
-import { and, desc, eq, getTableColumns, is, lt, SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../database.ts';
-import { createGrownStatementName } from '../grown-statement-name.ts';
 import { queryRows } from '../query-rows.ts';
 import { type ExecutionStatus, executions } from '../schema/index.ts';
+import { createExecutionEndWrites, type ExecutionEndWrites } from './execution-end-writes.ts';
+import type { ExecutionFinish, FinishedExecution } from './execution-finish-statements.ts';
+import { insertSelectList, jsonRecord } from './execution-json-rows.ts';
 import { exactStatsLimit, rollupStats, rollupWindowCount } from './execution-rollup-stats.ts';
 import { createStatementBatcher } from './statement-batcher.ts';
 
@@ -10,37 +12,7 @@ export type { ExecutionAttemptColumn, ExecutionToolCallColumn } from '../schema/
 
 export type ExecutionRow = typeof executions.$inferSelect;
 export type ExecutionInsert = typeof executions.$inferInsert;
-/** A finish that took: the row was still running. */
-export type FinishedExecution = Pick<ExecutionRow, 'id' | 'status'>;
-
-/** What finishing an execution writes; the row must still be `running`. */
-export type ExecutionFinish = Pick<
-  ExecutionInsert,
-  | 'output'
-  | 'rawOutput'
-  | 'errorCode'
-  | 'errorMessage'
-  | 'errorDetails'
-  | 'inputTokens'
-  | 'outputTokens'
-  | 'totalTokens'
-  | 'costUsd'
-  | 'costPriced'
-  | 'latencyMs'
-  | 'timeToFirstTokenMs'
-  | 'retries'
-  | 'attempts'
-  | 'fallbackUsed'
-  | 'repaired'
-  | 'provider'
-  | 'model'
-  | 'toolCalls'
-  | 'loopState'
-> & {
-  /** `waiting_approval`: a tool call waits for a person; the execution after the decision continues it. */
-  status: 'completed' | 'failed' | 'waiting_approval';
-  finishedAt: Date;
-};
+export type { ExecutionFinish, FinishedExecution } from './execution-finish-statements.ts';
 
 export interface ExecutionFilters {
   agentId?: string;
@@ -96,12 +68,8 @@ export interface ExecutionRepositoryOptions {
   groupCommit?: boolean;
   /** Rows a batch statement writes unnamed before it is named (see grown-statement-name.ts). */
   namedStatementsAfterRows?: number;
-}
-
-interface FinishItem {
-  workspaceId: string;
-  executionId: string;
-  finish: ExecutionFinish;
+  /** The finishes' batcher, shared with the budget repository's settlements (createRepositories). */
+  endWrites?: ExecutionEndWrites;
 }
 
 /** Execution records: one insert when a run starts, one update when it ends, shared by concurrent runs. */
@@ -131,28 +99,8 @@ export function createExecutionRepository(database: Database, options: Execution
       return rows.map((row) => byId.get(row.id));
     },
   });
-  const finishMany = createFinishStatements(database, options.namedStatementsAfterRows);
-  const finishes = createStatementBatcher<FinishItem, FinishedExecution | undefined>({
-    enabled: groupCommit,
-    async flush(items) {
-      // One statement per set of written columns (normally all items write the same ones).
-      const groups = new Map<string, FinishGroup>();
-      for (const item of items) {
-        const keys = writtenColumns(item.finish);
-        const signature = keys.join(',');
-        const group = groups.get(signature);
-        if (group) group.items.push(item);
-        else groups.set(signature, { signature, keys, items: [item] });
-      }
-      const finished = new Map<string, FinishedExecution>();
-      await Promise.all(
-        [...groups.values()].map(async (group) => {
-          for (const row of await finishMany(group)) finished.set(row.id, row);
-        }),
-      );
-      return items.map((item) => finished.get(item.executionId));
-    },
-  });
+  // Finishes share their statements (and commit) with the budget settlements of the same turn.
+  const endWrites = options.endWrites ?? createExecutionEndWrites(database, options);
   return {
     /**
      * Inserts a running execution. With an idempotency key already taken in the workspace, inserts
@@ -168,7 +116,7 @@ export function createExecutionRepository(database: Database, options: Execution
       executionId: string,
       finish: ExecutionFinish,
     ): Promise<FinishedExecution | undefined> {
-      return finishes.submit({ workspaceId, executionId, finish });
+      return endWrites.finish({ workspaceId, executionId, finish });
     },
 
     async findById(workspaceId: string, executionId: string): Promise<ExecutionRow | undefined> {
@@ -385,138 +333,3 @@ export function createExecutionRepository(database: Database, options: Execution
 }
 
 export type ExecutionRepository = ReturnType<typeof createExecutionRepository>;
-
-type ExecutionColumnKey = keyof typeof executions.$inferInsert;
-
-/** The finish fields given (undefined ones leave their column as it is, as drizzle's `set` does). */
-function writtenColumns(finish: ExecutionFinish): ExecutionColumnKey[] {
-  return (Object.keys(finish) as ExecutionColumnKey[])
-    .filter((key) => finish[key as keyof ExecutionFinish] !== undefined && key in executions)
-    .sort();
-}
-
-/** A column's default as SQL text (the insert's `coalesce`), or null when it has none. */
-function defaultSql(column: (typeof executions)['_']['columns'][keyof (typeof executions)['_']['columns']]) {
-  if (!column.hasDefault) return null;
-  const value: unknown = column.default;
-  if (is(value, SQL)) {
-    // The one SQL default on this table is now(); any other would need rendering here.
-    if (column.name !== 'created_at') throw new Error(`no insert default for ${column.name}`);
-    return 'now()';
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) || (typeof value === 'object' && value !== null))
-    return `'${JSON.stringify(value).replaceAll("'", "''")}'::${column.getSQLType()}`;
-  throw new Error(`no insert default for ${column.name}`);
-}
-
-/**
- * The select list of a batch insert: every column of the table in drizzle's order, read from the
- * rows' JSON (json columns keep their text, so key order survives), a given column's default when a
- * row leaves it out. Built once: drizzle building a multi-row VALUES list cost a parameter object
- * per column and row, the largest share of its CPU on the execution path.
- */
-const executionColumns = getTableColumns(executions);
-
-const insertSelectList = Object.values(executionColumns)
-  .map((column) => {
-    const read = `batch."${column.name}"`;
-    const fallback = defaultSql(column);
-    return fallback ? `coalesce(${read}, ${fallback})` : read;
-  })
-  .join(', ');
-
-/**
- * One row as `json_populate_recordset` reads it: the given fields under their column names, dates
- * as ISO text; an undefined field is left out (the insert's default, or the update leaves it).
- */
-function jsonRecord(values: Partial<ExecutionInsert>): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const column = executionColumns[key as keyof typeof executionColumns];
-    if (column && value !== undefined)
-      record[column.name] = value instanceof Date ? value.toISOString() : value;
-  }
-  return record;
-}
-
-/**
- * The finish of one set of written columns, built once: several running executions in one update,
- * the rows as one JSON array read by `json_populate_recordset` into the table's own row type (json
- * columns keep their text, so key order survives); only rows still `running` change. The rollup
- * trigger is per statement, so it runs once for the whole batch. `name` is the statement name
- * (empty: unnamed, see grown-statement-name.ts).
- */
-function buildFinish(database: Database, keys: readonly ExecutionColumnKey[], name: string) {
-  const set: Record<string, SQL> = {};
-  for (const key of keys) set[key] = sql.raw(`batch."${executionColumns[key].name}"`);
-  return (
-    database
-      .update(executions)
-      .set(set)
-      // The limit tells the planner how many rows the JSON holds (it assumes 100).
-      .from(
-        sql`(select * from json_populate_recordset(null::executions, ${sql.placeholder('rows')}::json) limit ${sql.placeholder('count')}) as batch`,
-      )
-      .where(
-        and(
-          sql`${executions.workspaceId} = batch.workspace_id`,
-          sql`${executions.id} = batch.id`,
-          // Through a sub-select the planner cannot match `running` to the partial index of running
-          // rows, so it finds each row by primary key. That index keeps an entry for every row that
-          // ever ran until vacuum removes it: scanned on every batch, the finish cost 4 ms with 11k
-          // executions behind it (0.2 ms by key), and more as the table grew.
-          sql`${executions.status} = (select ${'running'}::text)`,
-        ),
-      )
-      // Only what tells the caller it finished: the caller holds the rest (its running row and the
-      // fields it wrote), and mapping whole rows back (input, output, request) cost more than the update.
-      .returning({ id: executions.id, status: executions.status })
-      .prepare(name)
-  );
-}
-
-type FinishStatement = ReturnType<typeof buildFinish>;
-
-/** Finishes that write the same columns: one statement. */
-interface FinishGroup {
-  signature: string;
-  keys: ExecutionColumnKey[];
-  items: FinishItem[];
-}
-
-/**
- * Finish statements by the set of columns they write (normally one or two sets), each built once
- * per statement name: building it with drizzle on every batch cost more CPU than sending it.
- */
-function createFinishStatements(database: Database, namedAfterRows: number | undefined) {
-  const bySignature = new Map<
-    string,
-    { nameFor: (batchRows: number) => string; built: Map<string, FinishStatement> }
-  >();
-  return async ({ signature, keys, items }: FinishGroup): Promise<FinishedExecution[]> => {
-    let entry = bySignature.get(signature);
-    if (!entry) {
-      entry = {
-        // Execution rows are wide (a few to a page): measured, a generic plan finds them by key from
-        // about 1,000 rows on (it seq-scanned 400).
-        nameFor: createGrownStatementName(
-          `execution_finish_${bySignature.size + 1}`,
-          namedAfterRows ?? 1_000,
-        ),
-        built: new Map(),
-      };
-      bySignature.set(signature, entry);
-    }
-    const name = entry.nameFor(items.length);
-    let statement = entry.built.get(name);
-    if (!statement) {
-      statement = buildFinish(database, keys, name);
-      entry.built.set(name, statement);
-    }
-    const records = items.map((item) =>
-      jsonRecord({ ...item.finish, workspaceId: item.workspaceId, id: item.executionId }),
-    );
-    return statement.execute({ rows: JSON.stringify(records), count: records.length });
-  };
-}

@@ -4,6 +4,7 @@ import { createApiTokenRepository } from './api-token-repository.ts';
 import { createAuditEventRepository } from './audit-event-repository.ts';
 import { createBudgetRepository } from './budget-repository.ts';
 import { createContextDocumentRepository } from './context-document-repository.ts';
+import { createExecutionEndWrites } from './execution-end-writes.ts';
 import { createExecutionRepository } from './execution-repository.ts';
 import { createLockRepository } from './lock-repository.ts';
 import { createLoginThrottleRepository } from './login-throttle-repository.ts';
@@ -34,6 +35,8 @@ export interface RepositoryOptions {
 
 /** Every repository over one database handle (a pool, or one transaction). */
 export function createRepositories(database: Database, options: RepositoryOptions = {}) {
+  // One batcher for the two writes that end an execution: its finish and its budget settlement.
+  const endWrites = createExecutionEndWrites(database, options);
   return {
     users: createUserRepository(database),
     workspaces: createWorkspaceRepository(database),
@@ -43,10 +46,10 @@ export function createRepositories(database: Database, options: RepositoryOption
     loginThrottles: createLoginThrottleRepository(database),
     locks: createLockRepository(database),
     agents: createAgentRepository(database),
-    executions: createExecutionRepository(database, options),
+    executions: createExecutionRepository(database, { ...options, endWrites }),
     providerKeys: createProviderKeyRepository(database),
     auditEvents: createAuditEventRepository(database),
-    budgets: createBudgetRepository(database, options),
+    budgets: createBudgetRepository(database, { ...options, endWrites }),
     notifications: createNotificationRepository(database),
     workspaceSecrets: createWorkspaceSecretRepository(database),
     workflows: createWorkflowRepository(database),
