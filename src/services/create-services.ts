@@ -104,7 +104,12 @@ export interface ServiceOptions {
 /** Wires every use case over one store; the composition root for the server and the CLI. */
 export function createServices(options: ServiceOptions) {
   const database = options.store.database;
-  const repositories = createRepositories(database, { groupCommit: options.groupCommit });
+  const repositories = createRepositories(database, {
+    groupCommit: options.groupCommit,
+    // PGlite keeps no plan per statement name (it plans every statement), so no batch statement
+    // needs to wait for its table to grow: an execution's end is one statement from the first.
+    namedStatementsAfterRows: options.store.kind === 'pglite' ? 0 : undefined,
+  });
   const clock = options.clock ?? systemClock;
   const passwordHasher = options.passwordHasher ?? createPasswordHasher();
   const allowedProviderHosts = options.allowedProviderHosts ?? parseAllowedHosts('');
