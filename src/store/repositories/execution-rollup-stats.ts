@@ -130,8 +130,8 @@ async function rollupPart(
     sql`bucket < ${middle.end}`,
   ];
   if (grain === 'hour') filters.push(sql`agent_id = ''`);
-  // Rows with mode '' hold all modes together.
-  filters.push(sql`mode = ${query.mode ?? ''}`);
+  // One row per mode: without a mode filter, the modes' rows are summed.
+  if (query.mode) filters.push(sql`mode = ${query.mode}`);
   // The histograms are merged here rather than by expanding them in SQL, which costs several times more.
   return queryRows<PartRow>(
     database,
@@ -267,8 +267,8 @@ export async function rollupWindowCount(
     sql`agent_id = ''`,
     sql`bucket >= date_trunc('hour', ${query.from}::timestamptz, 'UTC')`,
     sql`bucket < ${query.to}`,
-    sql`mode = ${query.mode ?? ''}`,
   ];
+  if (query.mode) filters.push(sql`mode = ${query.mode}`);
   const [row] = await queryRows<{ count: unknown }>(
     database,
     sql`select coalesce(sum(count), 0)::float8 as count from execution_rollups where ${sql.join(filters, sql` and `)}`,
