@@ -39,16 +39,22 @@ export const insertSelectList = Object.values(executionColumns)
   })
   .join(', ');
 
+/** Field name to column name. */
+const columnNames = new Map(Object.entries(executionColumns).map(([key, column]) => [key, column.name]));
+
 /**
  * One row as `json_populate_recordset` reads it: the given fields under their column names, dates
  * as ISO text; an undefined field is left out (the insert's default, or the update leaves it).
  */
 export function jsonRecord(values: Partial<ExecutionInsert>): Record<string, unknown> {
   const record: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const column = executionColumns[key as keyof typeof executionColumns];
-    if (column && value !== undefined)
-      record[column.name] = value instanceof Date ? value.toISOString() : value;
+  // A plain loop over a name table: Object.entries and the column objects were the largest share
+  // of our own CPU in an execution's statements (two rows per execution).
+  for (const key in values) {
+    const name = columnNames.get(key);
+    const value = values[key as keyof ExecutionInsert];
+    if (name !== undefined && value !== undefined)
+      record[name] = value instanceof Date ? value.toISOString() : value;
   }
   return record;
 }
