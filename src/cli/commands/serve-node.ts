@@ -86,26 +86,8 @@ export async function serveNode(
       await tracing?.shutdown();
     },
   });
-  const readyInMs = Math.round(performance.now() - startedAt);
-  if (options.inGroup) {
-    logger.info({ port: server.address.port, pid: process.pid, readyInMs }, 'serving process ready');
-    process.send?.({ type: servingMessages.ready });
-  } else {
-    logger.info(
-      { url: configuration.publicUrl, port: server.address.port, readyInMs },
-      'Flightdeck is ready',
-    );
-  }
-  if (await services.setup.isRequired()) {
-    logger.info(
-      { url: `${configuration.publicUrl}/setup` },
-      'setup pending: create the first owner in the browser, or with `npm run flightdeck -- users create`',
-    );
-  }
-  // The one line a person starting it needs, also when logs are JSON.
-  if (!options.inGroup)
-    process.stdout.write(`\nFlightdeck ${flightdeckVersion} is running: open ${configuration.publicUrl}\n\n`);
-
+  // Signal handlers before the ready lines: a signal sent the moment a supervisor reads them must
+  // stop the node gracefully (the CLI test caught SIGTERM landing between the line and the handler).
   let signalled = false;
   let signals = 0;
   const stop = async (signal: NodeJS.Signals | 'primary') => {
@@ -128,4 +110,23 @@ export async function serveNode(
   process.on('SIGTERM', (signal) => requestStop(signal));
   process.on('SIGINT', (signal) => requestStop(signal));
   if (stopRequested !== undefined) requestStop(stopRequested);
+  const readyInMs = Math.round(performance.now() - startedAt);
+  if (options.inGroup) {
+    logger.info({ port: server.address.port, pid: process.pid, readyInMs }, 'serving process ready');
+    process.send?.({ type: servingMessages.ready });
+  } else {
+    logger.info(
+      { url: configuration.publicUrl, port: server.address.port, readyInMs },
+      'Flightdeck is ready',
+    );
+  }
+  if (await services.setup.isRequired()) {
+    logger.info(
+      { url: `${configuration.publicUrl}/setup` },
+      'setup pending: create the first owner in the browser, or with `npm run flightdeck -- users create`',
+    );
+  }
+  // The one line a person starting it needs, also when logs are JSON.
+  if (!options.inGroup)
+    process.stdout.write(`\nFlightdeck ${flightdeckVersion} is running: open ${configuration.publicUrl}\n\n`);
 }
