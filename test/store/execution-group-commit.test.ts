@@ -76,7 +76,17 @@ function finished(output: unknown): ExecutionFinish {
   };
 }
 
-/** A lease of $10 on the workspace's scope for this month: settlements shrink it. */
+/** A workspace of its own (the rows under test reference it). */
+async function insertWorkspace(store: Store, name: string): Promise<string> {
+  const id = newId();
+  await queryRows(
+    store.database,
+    sql`insert into workspaces (id, name, settings) values (${id}, ${name}, '{}'::jsonb)`,
+  );
+  return id;
+}
+
+/** A lease ($1 by default) on the workspace's scope for this month, under a $10 limit: settlements shrink it. */
 async function takeLease(repositories: Repositories, workspaceId: string, amountUsd = 1) {
   const now = new Date();
   const periodStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -124,11 +134,7 @@ describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
       const counted = await countedStore(target);
       ({ store, counter, dispose } = counted);
       repositories = createRepositories(store.database);
-      workspaceId = newId();
-      await queryRows(
-        store.database,
-        sql`insert into workspaces (id, name, settings) values (${workspaceId}, 'Group commit', '{}'::jsonb)`,
-      );
+      workspaceId = await insertWorkspace(store, 'Group commit');
     });
     afterAll(async () => {
       await dispose();
@@ -238,11 +244,7 @@ describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
     it('ends executions and settles their holds of the same turn in one statement once the finish is named', async () => {
       // Named from the first row: what a node does once its tables have grown.
       const grown = createRepositories(store.database, { namedStatementsAfterRows: 0 });
-      const fresh = newId();
-      await queryRows(
-        store.database,
-        sql`insert into workspaces (id, name, settings) values (${fresh}, 'End writes', '{}'::jsonb)`,
-      );
+      const fresh = await insertWorkspace(store, 'End writes');
       const { leaseId, periodStart, now } = await takeLease(repositories, fresh);
       const rows = Array.from({ length: 20 }, () => runningRow(fresh));
       await Promise.all(rows.map((row) => grown.executions.insertRunning(row)));
@@ -275,11 +277,7 @@ describe.each(['pglite', 'pglite-worker', 'postgres'] as const)(
 
     it('fails only the bad finish of a joined statement: the other finishes and every settlement are written', async () => {
       const grown = createRepositories(store.database, { namedStatementsAfterRows: 0 });
-      const fresh = newId();
-      await queryRows(
-        store.database,
-        sql`insert into workspaces (id, name, settings) values (${fresh}, 'End writes failing', '{}'::jsonb)`,
-      );
+      const fresh = await insertWorkspace(store, 'End writes failing');
       const { leaseId, periodStart, now } = await takeLease(repositories, fresh);
       const rows = Array.from({ length: 4 }, () => runningRow(fresh));
       await Promise.all(rows.map((row) => grown.executions.insertRunning(row)));
@@ -356,11 +354,7 @@ describe('batch statements named from the first row, on PostgreSQL (one pooled c
     };
     // Named from the first row: what a long-running node does once its tables have grown.
     repositories = createRepositories(store.database, { namedStatementsAfterRows: 0 });
-    workspaceId = newId();
-    await queryRows(
-      store.database,
-      sql`insert into workspaces (id, name, settings) values (${workspaceId}, 'Named statements', '{}'::jsonb)`,
-    );
+    workspaceId = await insertWorkspace(store, 'Named statements');
   });
   afterAll(async () => {
     await dispose();

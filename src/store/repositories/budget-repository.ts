@@ -8,6 +8,7 @@ import {
   type ReservationFinish,
   type WorkspaceSettingsColumn,
 } from '../schema/index.ts';
+import { periodMoveCtes } from './budget-period-moves.ts';
 import { createExecutionEndWrites, type ExecutionEndWrites } from './execution-end-writes.ts';
 import type { LeaseSettlement } from './lease-settlement-statement.ts';
 import { createStatementBatcher } from './statement-batcher.ts';
@@ -384,23 +385,7 @@ async function finishReservations(database: Database, items: FinishItem[]): Prom
           from ended cross join lateral jsonb_array_elements_text(ended.scopes) as scoped(scope)
           group by 1, 2, 3
         ),
-        locked as (
-          select p.workspace_id, p.scope, p.period_start
-          from budget_periods p join per_scope on p.workspace_id = per_scope.workspace_id
-            and p.period_start = per_scope.period_start and p.scope = per_scope.scope
-          order by p.workspace_id, p.period_start, p.scope
-          for update of p
-        ),
-        moved as (
-          update budget_periods p
-          set reserved_usd = greatest(p.reserved_usd - per_scope.reserved, 0),
-              spent_usd = p.spent_usd + per_scope.spent
-          from per_scope, locked
-          where p.workspace_id = locked.workspace_id and p.scope = locked.scope
-            and p.period_start = locked.period_start and per_scope.workspace_id = locked.workspace_id
-            and per_scope.scope = locked.scope and per_scope.period_start = locked.period_start
-          returning p.scope
-        )
+        ${sql.raw(periodMoveCtes('per_scope.reserved'))}
         select id, workspace_id as "workspaceId", scopes, period_start as "periodStart",
                (select count(*) from moved) as moved
         from ended`,

@@ -76,7 +76,7 @@ export function createExecutionEndWrites(
     return names;
   };
 
-  const finishAlone = async (statement: FinishStatement, name: string) =>
+  const finishAlone = (statement: FinishStatement, name: string) =>
     queryNamedRows<FinishedExecution>(database, name, statement.text, statement.params);
 
   const settleAlone = async (settlements: LeaseSettlement[]) => {

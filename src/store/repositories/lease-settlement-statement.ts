@@ -1,3 +1,5 @@
+import { periodMoveCtes } from './budget-period-moves.ts';
+
 /** One execution's spend taken off its node's lease and recorded as a settled hold of its own. */
 export interface LeaseSettlement {
   leaseId: string;
@@ -53,23 +55,7 @@ export function leaseSettlementCtes(rows: number, count: number): string {
           cross join lateral jsonb_array_elements_text(leases.scopes) as scoped(scope)
           group by 1, 2, 3
         ),
-        locked as (
-          select p.workspace_id, p.scope, p.period_start
-          from budget_periods p join per_scope on p.workspace_id = per_scope.workspace_id
-            and p.period_start = per_scope.period_start and p.scope = per_scope.scope
-          order by p.workspace_id, p.period_start, p.scope
-          for update of p
-        ),
-        moved as (
-          update budget_periods p
-          set reserved_usd = greatest(p.reserved_usd - per_scope.spent, 0),
-              spent_usd = p.spent_usd + per_scope.spent
-          from per_scope, locked
-          where p.workspace_id = locked.workspace_id and p.scope = locked.scope
-            and p.period_start = locked.period_start and per_scope.workspace_id = locked.workspace_id
-            and per_scope.scope = locked.scope and per_scope.period_start = locked.period_start
-          returning p.scope
-        ),
+        ${periodMoveCtes('per_scope.spent')},
         recorded as (
           insert into budget_reservations (id, workspace_id, period_start, scopes, agent_id,
             provider_key_id, execution_id, reserved_usd, spent_usd, state, kind, created_at,
