@@ -101,6 +101,31 @@ describe('executions through the API', () => {
     expect(stored.json()).toEqual(execution);
   });
 
+  it("runs a prompt holding a tokenizer's special-token text, live and mock, sending it as typed", async () => {
+    // The budget estimate counted prompts with a tokenizer that threw on `<|endoftext|>`.
+    const agent = await api.createAgent({
+      name: 'Special text',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      systemPrompt: 'Repeat <|im_start|> back.',
+      promptTemplate: 'Say {{ input.topic }}',
+      inputSchema: topicSchema,
+    });
+    const topic = 'a <|endoftext|> b <|fim_prefix|>';
+    const live = await api.post(`/agents/${agent.id}/executions`, { input: { topic } });
+    expect(live.statusCode).toBe(201);
+    expect(live.json()).toMatchObject({ status: 'completed', output: `Answer: Say ${topic}` });
+    expect(live.json().usage.inputTokens).toBeGreaterThan(0);
+    const sent = fake.calls[0]?.body as { messages: Array<{ role: string; content: string }> };
+    expect(sent.messages).toEqual([
+      { role: 'system', content: 'Repeat <|im_start|> back.' },
+      { role: 'user', content: `Say ${topic}` },
+    ]);
+    const mock = await api.post(`/agents/${agent.id}/executions`, { input: { topic }, mode: 'mock' });
+    expect(mock.statusCode).toBe(201);
+    expect(mock.json().usage.inputTokens).toBeGreaterThan(10);
+  });
+
   it('runs in mock mode without a key, at no cost, with JSON valid against the output schema', async () => {
     const own = await createWorkspaceFixture(testApp.services, 'mock-only');
     const mockApi = apiClient(testApp, own, own.sessions.member);

@@ -6,6 +6,7 @@ import { startWorkflowRuntime } from '../../services/workflows/start-workflow-ru
 import type { Logger } from '../../telemetry/logger.ts';
 import { startTracing } from '../../telemetry/start-tracing.ts';
 import { openRuntime } from '../open-runtime.ts';
+import { releaseStartMemory } from '../release-start-memory.ts';
 import { flightdeckVersion } from '../version.ts';
 import { servingMessages } from './serving-processes.ts';
 
@@ -70,6 +71,7 @@ export async function serveNode(
     overload: configuration.overload,
     trustedProxies: configuration.trustedProxies,
   });
+  releaseStartMemory();
   const server = await startServer({
     app,
     host: configuration.host,

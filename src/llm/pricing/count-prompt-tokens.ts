@@ -1,6 +1,6 @@
-import { countTokens } from 'gpt-tokenizer';
 import { LRUCache } from 'lru-cache';
 import type { ChatMessage } from '../language-model-provider.ts';
+import { countO200kTokens } from './o200k-token-count.ts';
 
 /** Tokens the chat format adds around each message (role markers), per OpenAI's cookbook. */
 const perMessageOverhead = 4;
@@ -41,11 +41,11 @@ export function countRepeatedTokens(text: string): number {
 
 /** Tokens of any length of text, in time linear in its length. */
 export function countTokensLinear(text: string): number {
-  if (text.length <= sliceCharacters) return text === '' ? 0 : countTokens(text);
+  if (text.length <= sliceCharacters) return text === '' ? 0 : countO200kTokens(text);
   const recent = recentLongCounts.find((entry) => entry.text === text);
   if (recent) return recent.tokens;
   let tokens = 0;
-  for (const slice of slicesOf(text)) tokens += countTokens(slice);
+  for (const slice of slicesOf(text)) tokens += countO200kTokens(slice);
   remember(text, tokens);
   return tokens;
 }
@@ -85,7 +85,7 @@ export async function prepareTokenCounts(texts: ReadonlyArray<string | undefined
     let tokens = 0;
     let counted = 0;
     for (const slice of slicesOf(text)) {
-      tokens += countTokens(slice);
+      tokens += countO200kTokens(slice);
       if (++counted % slicesPerTurn === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     remember(text, tokens);

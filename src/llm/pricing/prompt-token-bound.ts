@@ -2,7 +2,7 @@ import type { ProviderKind } from '../language-model-provider.ts';
 
 /**
  * Which tokenizer a model counts with, as far as the prompt-token estimate can tell. Prompts are
- * counted with o200k (gpt-tokenizer); other families count the same text differently.
+ * counted with o200k (`o200k-token-count.ts`); other families count the same text differently.
  */
 export type TokenizerFamily = 'o200k' | 'cl100k' | 'claude' | 'unknown';
 
