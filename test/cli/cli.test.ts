@@ -50,9 +50,14 @@ describe('flightdeck CLI', () => {
     expect(instanceIds[1]).toBe(instanceIds[0]);
   }, 60_000);
 
-  it('runs with a 16 MB young generation unless the user chose its size', async () => {
+  it("runs with a 16 MB young generation and glibc's mmap threshold held, unless the user chose them", async () => {
     const commandLines: string[] = [];
-    const environments: Array<Record<string, string>> = [{}, { NODE_OPTIONS: '--max-semi-space-size=32' }];
+    const tunables: Array<string | undefined> = [];
+    const environments: Array<Record<string, string>> = [
+      {},
+      { NODE_OPTIONS: '--max-semi-space-size=32', GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=262144' },
+      { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' },
+    ];
     for (const environment of environments) {
       const port = await freePort();
       const cli = runCli(['serve'], {
@@ -63,12 +68,23 @@ describe('flightdeck CLI', () => {
       await cli.waitFor(`open http://127.0.0.1:${port}`);
       // The process replaced itself (same pid) with the flag on its command line.
       commandLines.push((await readFile(`/proc/${cli.child.pid}/cmdline`, 'utf8')).split('\0').join(' '));
+      // glibc parses GLIBC_TUNABLES in place, writing a NUL over each ':', so the tunables after the
+      // first read as entries of their own: join them back.
+      const processEnvironment = await readFile(`/proc/${cli.child.pid}/environ`, 'utf8');
+      tunables.push(
+        /GLIBC_TUNABLES=[^\0]*(?:\0glibc\.[^\0]*)*/.exec(processEnvironment)?.[0].replaceAll('\0', ':'),
+      );
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toEqual({ code: 0, signal: null });
     }
     expect(commandLines[0]).toContain('--max-semi-space-size=16');
     expect(commandLines[0]).toMatch(/bin\/flightdeck\.js serve/);
     expect(commandLines[1]).not.toContain('--max-semi-space-size=16');
+    expect(tunables).toEqual([
+      'GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072',
+      'GLIBC_TUNABLES=glibc.malloc.mmap_threshold=262144',
+      'GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072',
+    ]);
   }, 60_000);
 
   describe('on PostgreSQL', () => {
