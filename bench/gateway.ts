@@ -13,15 +13,16 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort } from '../test/support/cli-process.ts';
-import { memoryOfTree } from '../test/support/process-tree.ts';
+import { cpuOfCommand, cpuOfTree, memoryOfTree } from '../test/support/process-tree.ts';
 
 const seconds = Number(process.env.FLIGHTDECK_BENCH_SECONDS ?? 8);
+const cores = availableParallelism();
 const adminUrl = process.env.FLIGHTDECK_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const cliPath = fileURLToPath(new URL('../bin/flightdeck.js', import.meta.url));
 const fakeModule = new URL('../src/llm/fake-provider/index.ts', import.meta.url).href;
@@ -170,6 +171,21 @@ interface Target {
   body: string;
 }
 
+/** The processes whose CPU a throughput run accounts for: the target's and the fake's. */
+interface Processes {
+  target?: number;
+  fake?: number;
+}
+
+/** CPU milliseconds per request of each part of the machine over one throughput run. */
+interface CpuPerRequest {
+  target: number;
+  postgres: number;
+  fake: number;
+  loadGenerator: number;
+  total: number;
+}
+
 const direct = (fakeUrl: string): Target => ({
   name: 'direct to the fake',
   url: `${fakeUrl}/v1/chat/completions`,
@@ -230,7 +246,10 @@ async function latencies(target: Target, concurrency: number, count: number): Pr
   return results;
 }
 
-async function throughput(target: Target): Promise<{ requests: number; errors: number }> {
+async function throughput(
+  target: Target,
+  processes: Processes,
+): Promise<{ requests: number; errors: number; cpu: CpuPerRequest }> {
   const options = {
     url: target.url,
     method: 'POST' as const,
@@ -239,8 +258,31 @@ async function throughput(target: Target): Promise<{ requests: number; errors: n
     connections: 64,
   };
   await autocannon({ ...options, duration: 2 });
+  // CPU of every part the run loads, so a figure can be read against the machine's cores: the
+  // target, PostgreSQL (every postgres process; only Flightdeck on PostgreSQL uses it), the fake,
+  // and this process, which runs autocannon.
+  const cpuNow = () => ({
+    target: cpuOfTree(processes.target),
+    postgres: cpuOfCommand('postgres'),
+    fake: cpuOfTree(processes.fake),
+    loadGenerator: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+  });
+  const before = cpuNow();
   const result = await autocannon({ ...options, duration: seconds });
-  return { requests: result.requests.average, errors: result.non2xx + result.errors };
+  const after = cpuNow();
+  const count = Math.max(1, result.requests.total);
+  const part = (name: keyof typeof before) => (after[name] - before[name]) / count;
+  const cpu = {
+    target: part('target'),
+    postgres: part('postgres'),
+    fake: part('fake'),
+    loadGenerator: part('loadGenerator'),
+  };
+  return {
+    requests: result.requests.average,
+    errors: result.non2xx + result.errors,
+    cpu: { ...cpu, total: cpu.target + cpu.postgres + cpu.fake + cpu.loadGenerator },
+  };
 }
 
 async function createDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
@@ -334,6 +376,7 @@ async function main(): Promise<void> {
 
   const latencyRows: string[] = [];
   const throughputRows: string[] = [];
+  const cpuRows: string[] = [];
   const footprintRows: string[] = [];
   const baseline = { p50: 0, p99: 0, zero: 0, slow: 0 };
   const portkeyFigures = { added50: 0, requests: 0 };
@@ -342,13 +385,14 @@ async function main(): Promise<void> {
     name: string,
     zero: Target,
     slow: Target,
+    targetPid: number | undefined,
     recorded?: () => Promise<number>,
   ) => {
     const before = recorded ? await recorded() : 0;
-    const fast = await throughput(zero);
+    const fast = await throughput(zero, { target: targetPid, fake: fakes.zero.process.child.pid });
     const fastRecorded = recorded ? ((await recorded()) - before) / (seconds + 2) : fast.requests;
     const slowBefore = recorded ? await recorded() : 0;
-    const slowRun = await throughput(slow);
+    const slowRun = await throughput(slow, { target: targetPid, fake: fakes.slow.process.child.pid });
     const slowRecorded = recorded ? ((await recorded()) - slowBefore) / (seconds + 2) : slowRun.requests;
     // Latencies last, of a node in service: Flightdeck keeps one plan per batch statement only once
     // its process has written 1,000 rows with it (src/store/grown-statement-name.ts); before that a
@@ -363,6 +407,9 @@ async function main(): Promise<void> {
     latencyRows.push(
       `| ${figures.name} | ${figures.p50.toFixed(2)} | ${(figures.p50 - baseline.p50).toFixed(2)} | ${figures.p99.toFixed(2)} | ${(figures.p99 - baseline.p99).toFixed(2)} |`,
     );
+    const cpuRow = (run: string, cpu: CpuPerRequest) =>
+      `| ${figures.name} | ${run} | ${cpu.target.toFixed(3)} | ${cpu.postgres.toFixed(3)} | ${cpu.fake.toFixed(3)} | ${cpu.loadGenerator.toFixed(3)} | ${cpu.total.toFixed(3)} | ${Math.round((cores * 1000) / cpu.total)} |`;
+    cpuRows.push(cpuRow('zero-latency', figures.fast.cpu), cpuRow('20 ms', figures.slowRun.cpu));
     throughputRows.push(
       `| ${figures.name} | ${Math.round(figures.fast.requests)} | ${Math.round(figures.fastRecorded)} | ${figures.fast.errors} | ${Math.round(figures.slowRun.requests)} | ${Math.round(figures.slowRecorded)} | ${((figures.slowRun.requests / baseline.slow) * 100).toFixed(0)} % |`,
     );
@@ -372,6 +419,7 @@ async function main(): Promise<void> {
     'direct to the fake',
     direct(fakes.zero.url),
     direct(fakes.slow.url),
+    undefined,
   );
   Object.assign(baseline, {
     p50: directFigures.p50,
@@ -384,6 +432,7 @@ async function main(): Promise<void> {
     'Portkey 1.15.2',
     portkey(gateway.url, fakes.zero.url),
     portkey(gateway.url, fakes.slow.url),
+    gateway.process.child.pid,
   );
   portkeyFigures.added50 = portkeyResult.p50 - baseline.p50;
   portkeyFigures.requests = portkeyResult.fast.requests;
@@ -425,7 +474,9 @@ async function main(): Promise<void> {
       const slowTarget = flightdeckTarget(variant.name, slowPrepared);
       const commitsBefore = database ? await commits(database.name) : 0;
       const recordedBefore = await recordedCount(onNode);
-      const figures = await measureTarget(variant.name, zeroTarget, slowTarget, () => recordedCount(onNode));
+      const figures = await measureTarget(variant.name, zeroTarget, slowTarget, node.process.child.pid, () =>
+        recordedCount(onNode),
+      );
       if (database) {
         const executions = (await recordedCount(onNode)) - recordedBefore;
         const transactions = (await commits(database.name)) - commitsBefore;
@@ -458,6 +509,17 @@ async function main(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|');
   for (const row of throughputRows) console.log(row);
   console.log(`\nPortkey: ${Math.round(portkeyFigures.requests)} requests/s with the zero-latency fake.`);
+  console.log(
+    `\n### CPU per request, 64 connections (ms; /proc, every process on this ${cores}-CPU machine)\n`,
+  );
+  console.log(
+    'The last column is what the machine could serve if the run used every CPU and nothing else ran: a ceiling, not a prediction.\n',
+  );
+  console.log(
+    '| target | fake | target process | PostgreSQL | fake provider | load generator | total | ceiling (requests/s) |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const row of cpuRows) console.log(row);
   console.log(
     '\n### Transactions committed per recorded execution, PostgreSQL (pg_stat_database, the whole database)\n',
   );
