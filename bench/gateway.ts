@@ -5,6 +5,8 @@
  * serve` with an API token on PostgreSQL and embedded (PGlite), each recording every execution.
  * Flightdeck runs twice per store: as shipped, and with group commit and budget leases off
  * (FLIGHTDECK_GROUP_COMMIT=off FLIGHTDECK_BUDGET_LEASES=off), the "before" of the same run.
+ * Each throughput run also accounts the CPU per request of every part of the machine (the target's
+ * processes, PostgreSQL's, the fake's and this process, which runs autocannon), from /proc.
  *
  *   node bench/gateway.ts            FLIGHTDECK_BENCH_SECONDS=8 sets each throughput run's length.
  *
