@@ -18,12 +18,16 @@ type CollectGarbage = (options: { type: 'major'; execution: 'sync'; flavor: 'las
  * own context never has a global `gc`.
  */
 export function releaseStartMemory(): void {
-  setFlagsFromString('--expose-gc');
-  let collect: CollectGarbage;
+  let collect: CollectGarbage | undefined;
   try {
-    collect = runInNewContext('gc') as CollectGarbage;
-  } finally {
-    setFlagsFromString('--no-expose-gc');
+    setFlagsFromString('--expose-gc');
+    try {
+      collect = runInNewContext('typeof gc === "function" ? gc : undefined') as CollectGarbage | undefined;
+    } finally {
+      setFlagsFromString('--no-expose-gc');
+    }
+  } catch {
+    // A runtime that refuses the flag now (V8 can freeze its flags after start) keeps its memory.
   }
-  collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  collect?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
 }
