@@ -191,20 +191,27 @@ let heapStart = new Int32Array(1024);
 let heapEnd = new Int32Array(1024);
 let heapSize = 0;
 
+/** Whether the offer (rank, start) comes out of the heap before the one at `index`. */
+function before(rank: number, start: number, index: number): boolean {
+  const other = heapRank[index] as number;
+  return rank < other || (rank === other && start < (heapStart[index] as number));
+}
+
+function place(index: number, rank: number, start: number, end: number): void {
+  heapRank[index] = rank;
+  heapStart[index] = start;
+  heapEnd[index] = end;
+}
+
 function heapPush(rank: number, start: number, end: number): void {
   let index = heapSize++;
   while (index > 0) {
     const parent = (index - 1) >> 1;
-    const parentRank = heapRank[parent] as number;
-    if (parentRank < rank || (parentRank === rank && (heapStart[parent] as number) < start)) break;
-    heapRank[index] = parentRank;
-    heapStart[index] = heapStart[parent] as number;
-    heapEnd[index] = heapEnd[parent] as number;
+    if (!before(rank, start, parent)) break;
+    place(index, heapRank[parent] as number, heapStart[parent] as number, heapEnd[parent] as number);
     index = parent;
   }
-  heapRank[index] = rank;
-  heapStart[index] = start;
-  heapEnd[index] = end;
+  place(index, rank, start, end);
 }
 
 /** Removes the top of the heap (read it before). */
@@ -218,23 +225,12 @@ function heapPop(): void {
     let child = index * 2 + 1;
     if (child >= size) break;
     const right = child + 1;
-    if (
-      right < size &&
-      ((heapRank[right] as number) < (heapRank[child] as number) ||
-        (heapRank[right] === heapRank[child] && (heapStart[right] as number) < (heapStart[child] as number)))
-    ) {
-      child = right;
-    }
-    const childRank = heapRank[child] as number;
-    if (rank < childRank || (rank === childRank && start < (heapStart[child] as number))) break;
-    heapRank[index] = childRank;
-    heapStart[index] = heapStart[child] as number;
-    heapEnd[index] = heapEnd[child] as number;
+    if (right < size && before(heapRank[right] as number, heapStart[right] as number, child)) child = right;
+    if (before(rank, start, child)) break;
+    place(index, heapRank[child] as number, heapStart[child] as number, heapEnd[child] as number);
     index = child;
   }
-  heapRank[index] = rank;
-  heapStart[index] = start;
-  heapEnd[index] = end;
+  place(index, rank, start, end);
 }
 
 /** Offers the merge of the part at `start` with the one after it, if their joined bytes are a token. */
