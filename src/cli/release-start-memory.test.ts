@@ -9,16 +9,13 @@ const newSpacePhysical = () =>
 describe('releaseStartMemory', () => {
   it('shrinks the heap that start-up garbage grew', () => {
     // Garbage that fills the young generation, as loading the app does.
-    let garbage: Array<{ index: number; text: string }> = [];
     for (let round = 0; round < 20; round++) {
-      garbage = [];
+      const garbage: Array<{ index: number; text: string }> = [];
       for (let index = 0; index < 50_000; index++) garbage.push({ index, text: `entry ${index}` });
     }
-    garbage = [];
     const before = newSpacePhysical();
     releaseStartMemory();
     expect(newSpacePhysical()).toBeLessThan(before);
-    expect(garbage).toHaveLength(0);
   });
 
   it('leaves no global gc behind, in this context or in new ones', () => {

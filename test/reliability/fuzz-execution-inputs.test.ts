@@ -8,7 +8,7 @@ import { createTestApp, type TestApp } from '../support/test-app.ts';
 // The route fuzzer (fuzz-routes.test.ts) sends hostile bodies to every route, but an execution only
 // runs when its input fits the agent, so hostile text never reached the prompt, the token count or
 // the provider call there: a prompt holding `<|endoftext|>` was a 500 the route fuzzer did not see.
-// Here hostile text is the input of agents that accept any text, run live (through the OpenAI SDK
+// Here hostile text is the input of an agent that accepts any text, run live (through the OpenAI SDK
 // to the fake provider) and in mock mode.
 
 /** Fixed, so a failure reproduces; change it to explore further. */
@@ -29,7 +29,7 @@ const hostileText = fc.oneof(
     '🌍👩‍👩‍👧‍👦🏳️‍🌈',
     'ж'.repeat(5_000),
     'a'.repeat(30_000),
-    `${'word '.repeat(10_000)}`,
+    'word '.repeat(10_000),
     '\u0000',
     'x\ud800y',
   ),
@@ -69,12 +69,11 @@ describe('hostile text as an execution input, live and mock', () => {
 
   it('answers every input with a record or a 4xx with a stable code, and sends the text as typed', async () => {
     const texts = fc.sample(hostileText, { seed, numRuns: runs });
-    const statuses = new Map<number, number>();
+    let completed = 0;
     for (const [index, text] of texts.entries()) {
       const mode = index % 2 === 0 ? 'live' : 'mock';
       fake.reset();
       const response = await api.post(`/agents/${agentId}/executions`, { input: { text }, mode });
-      statuses.set(response.statusCode, (statuses.get(response.statusCode) ?? 0) + 1);
       const label = `${mode} ${JSON.stringify(text.slice(0, 40))}`;
       expect(response.statusCode, `${label}: ${response.body.slice(0, 300)}`).toBeLessThan(500);
       if (response.statusCode !== 201) {
@@ -83,6 +82,7 @@ describe('hostile text as an execution input, live and mock', () => {
         expect(fake.calls, label).toHaveLength(0);
         continue;
       }
+      completed += 1;
       const execution = response.json();
       expect(execution.status, label).toBe('completed');
       expect(execution.input, label).toEqual({ text });
@@ -96,6 +96,6 @@ describe('hostile text as an execution input, live and mock', () => {
       expect(stored.json(), label).toEqual(execution);
     }
     // Most inputs run; the rest are the lone surrogates and NULs the request check refuses.
-    expect(statuses.get(201) ?? 0).toBeGreaterThan(runs / 2);
+    expect(completed).toBeGreaterThan(runs / 2);
   }, 120_000);
 });

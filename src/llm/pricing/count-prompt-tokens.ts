@@ -7,10 +7,11 @@ const perMessageOverhead = 4;
 const replyPrimer = 3;
 
 /**
- * The tokenizer's merge step grows faster than the text on long runs without spaces (40,000
- * characters took 0.8 s, 900,000 several minutes), so text is counted in slices of at most this
- * many characters, cut at whitespace where one is near: linear in the length, and never fewer
- * tokens than counting it whole (a cut can only split a token, not merge two).
+ * Text is counted in slices of at most this many characters, cut at whitespace where one is near: a
+ * run without spaces is one piece for the merge, whose time and scratch tables grow faster than the
+ * piece (see o200k-token-count.ts), and short slices let `prepareTokenCounts` give the event loop a
+ * turn. Linear in the length, and never fewer tokens than counting it whole (a cut can only split a
+ * token, not merge two).
  */
 const sliceCharacters = 2_000;
 

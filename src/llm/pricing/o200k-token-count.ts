@@ -66,7 +66,6 @@ function loadVocabulary(): Vocabulary {
   const starts = new Uint32Array(lineCount);
   const lengths = new Uint16Array(lineCount);
   let written = 0;
-  let tokenCount = 0;
   let position = 0;
   while (position < file.length) {
     const space = file.indexOf(32, position);
@@ -86,12 +85,11 @@ function loadVocabulary(): Vocabulary {
     written = decodeBase64(file, position, space, bytes, written);
     starts[rank] = start;
     lengths[rank] = written - start;
-    tokenCount++;
     position = lineEnd + 1;
   }
 
   let slotCount = 1;
-  while (slotCount < tokenCount * 2) slotCount *= 2;
+  while (slotCount < lineCount * 2) slotCount *= 2;
   const slots = new Int32Array(slotCount);
   const slotMask = slotCount - 1;
   for (let rank = 0; rank < lineCount; rank++) {
